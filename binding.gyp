@@ -1,0 +1,30 @@
+{
+  "targets": [
+    {
+      "target_name": "shmring",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/errors.cc",
+        "native/src/segment.cc",
+        "native/src/shared_buffer.cc",
+        "native/src/futex.cc",
+        "native/src/async_waiter.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native/include"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "NODE_ADDON_API_ENABLE_TYPE_CHECK_ON_AS"
+      ],
+      "cflags_cc": [ "-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Werror=return-type" ],
+      "cflags_cc!": [ "-fno-exceptions" ],
+      "conditions": [
+        [ "OS!='linux'", { "defines": [ "SHMRING_UNSUPPORTED_OS" ] } ]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,40 @@
+// Entry point: registers segments, futex calls and the async waiter.
+#include <napi.h>
+
+#include "addon.h"
+#include "async_waiter.h"
+#include "futex.h"
+#include "segment.h"
+
+namespace shmring {
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  env.SetInstanceData(data);  // deleted by Node when the environment goes away
+
+  Napi::Function mapping = Mapping::Define(env);
+  data->mappingClass = Napi::Persistent(mapping);
+  Napi::Function waiter = AsyncWaiter::Define(env);
+  data->asyncWaiterClass = Napi::Persistent(waiter);
+
+  exports.Set("Mapping", mapping);
+  exports.Set("AsyncWaiter", waiter);
+  exports.Set("shmCreate", Napi::Function::New<ShmCreate>(env, "shmCreate"));
+  exports.Set("shmOpen", Napi::Function::New<ShmOpen>(env, "shmOpen"));
+  exports.Set("shmUnlink", Napi::Function::New<ShmUnlink>(env, "shmUnlink"));
+  exports.Set("memfdCreate", Napi::Function::New<MemfdCreate>(env, "memfdCreate"));
+  exports.Set("fdOpen", Napi::Function::New<FdOpen>(env, "fdOpen"));
+  exports.Set("fileCreate", Napi::Function::New<FileCreate>(env, "fileCreate"));
+  exports.Set("fileOpen", Napi::Function::New<FileOpen>(env, "fileOpen"));
+  exports.Set("futexWait", Napi::Function::New<FutexWaitSync>(env, "futexWait"));
+  exports.Set("futexWake", Napi::Function::New<FutexWakeSync>(env, "futexWake"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace shmring
+
+static Napi::Object InitShmring(Napi::Env env, Napi::Object exports) { return shmring::Init(env, exports); }
+
+NODE_API_MODULE(shmring, InitShmring)

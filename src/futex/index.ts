@@ -1,0 +1,2 @@
+export { wait, wake, wordAt, FutexWaiter } from './futex.js';
+export type { FutexWaitResult, AsyncWaitOptions } from './futex.js';

@@ -1,0 +1,6 @@
+// shmring: lock-free ring-buffer IPC between Node.js processes over shared memory.
+export { Segment, DEFAULT_MODE, MAX_SEGMENT_BYTES, validateShmName } from './segment/index.js';
+export type { SegmentKind, SegmentInfo, CreateOptions } from './segment/index.js';
+export * as futex from './futex/index.js';
+export { FutexWaiter } from './futex/index.js';
+export { ShmringError } from './errors.js';
