@@ -114,17 +114,21 @@ void AsyncWaiter::Run() {
 }
 
 void AsyncWaiter::Deliver(Napi::Env env, WaitResult result, int err) {
-  if (!pending_) return;
+  if (!pending_) return;  // already settled by Close()
   pending_ = false;
   Napi::Promise::Deferred deferred = deferred_;
   array_.Reset();
   if (keepAlive_) deliver_.Unref(env);
-  if (err != 0) {
-    deferred.Reject(ErrnoError(env, err, "futex", "").Value());
-  } else {
-    deferred.Resolve(Napi::String::New(env, WaitResultName(result)));
-  }
   Unref();
+  try {
+    if (err != 0) {
+      deferred.Reject(ErrnoError(env, err, "futex", "").Value());
+    } else {
+      deferred.Resolve(Napi::String::New(env, WaitResultName(result)));
+    }
+  } catch (const Napi::Error&) {
+    // The environment is shutting down and can run no more JS: nobody awaits the promise.
+  }
 }
 
 bool AsyncWaiter::StopWaiting() {
@@ -164,9 +168,10 @@ Napi::Value AsyncWaiter::Close(const Napi::CallbackInfo& info) {
   closed_ = true;
   if (keepAlive_ && pending_) deliver_.Unref(env);
   keepAlive_ = false;
-  // The pending wait (if any) ends as 'cancelled'; its delivery is queued before the
-  // thread stops and still settles the promise.
   Shutdown();
+  // Settle the pending promise now rather than through the queued delivery, which an
+  // unreferenced loop may never run; that delivery then finds nothing pending.
+  Deliver(env, WaitResult::kCancelled, 0);
   return env.Undefined();
 }
 
