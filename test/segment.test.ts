@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { wake as futexWake } from '../src/futex/index.js';
 import { Segment } from '../src/segment/index.js';
 import { finished, spawnChild, runChild } from './helpers/child.js';
+import { tsWorker } from './helpers/worker.js';
 import { uniqueFilePath, uniqueShmName } from './helpers/names.js';
 
 // Everything a test creates is registered here and removed after it, pass or fail.
@@ -141,6 +143,26 @@ describe('across processes', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('ok size=16384');
     expect(Buffer.from(segment.buffer, 1024, 11).toString()).toBe('child memfd');
+  });
+
+  it('hands the same memory to a worker thread, with futex wake-ups between them', async () => {
+    const segment = created(uniqueShmName('worker'));
+    const worker = tsWorker(new URL('./children/segment-worker.ts', import.meta.url), { workerData: segment.buffer });
+    const messages: string[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: string) => {
+        messages.push(message);
+        if (message === 'ready') {
+          Atomics.store(new Int32Array(segment.buffer), 0, 21);
+          futexWake(segment.buffer, 0);
+        } else resolve();
+      });
+      worker.on('error', reject);
+    });
+    await done;
+    await worker.terminate();
+    expect(messages).toEqual(['ready', 'done']);
+    expect(new Int32Array(segment.buffer)[1]).toBe(42);
   });
 
   it('maps an inherited fd without taking ownership of it', () => {
