@@ -8,6 +8,7 @@
         "native/src/segment.cc",
         "native/src/shared_buffer.cc",
         "native/src/futex.cc",
+        "native/src/sched.cc",
         "native/src/async_waiter.cc"
       ],
       "include_dirs": [

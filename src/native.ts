@@ -47,6 +47,8 @@ export interface NativeAddon {
   fileOpen(path: string): NativeMapping;
   futexWait(array: Int32Array, index: number, expected: number, timeoutMs?: number): FutexWaitResult;
   futexWake(array: Int32Array, index: number, count: number): number;
+  /** sched_yield(2): gives the core to another runnable thread, without sleeping. */
+  yieldCpu(): void;
   AsyncWaiter: new () => NativeAsyncWaiter;
 }
 

@@ -4,6 +4,7 @@
 #include "addon.h"
 #include "async_waiter.h"
 #include "futex.h"
+#include "sched.h"
 #include "segment.h"
 
 namespace shmring {
@@ -29,6 +30,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fileOpen", Napi::Function::New<FileOpen>(env, "fileOpen"));
   exports.Set("futexWait", Napi::Function::New<FutexWaitSync>(env, "futexWait"));
   exports.Set("futexWake", Napi::Function::New<FutexWakeSync>(env, "futexWake"));
+  exports.Set("yieldCpu", Napi::Function::New<YieldCpu>(env, "yieldCpu"));
   return exports;
 }
 

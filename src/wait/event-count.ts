@@ -1,0 +1,80 @@
+// The sleep/wake handshake between processes: an eventcount on two shared int32 words,
+// a futex sequence word and a count of announced sleepers.
+//
+// Sleeper:  announce() -> re-check the condition -> sleep(key) (or withdraw()).
+// Notifier: make the condition true (publish) -> notify().
+//
+// Why no wake-up is lost: the sleeper writes `sleepers` and then reads the condition;
+// the notifier writes the condition and then reads `sleepers`. Atomics are sequentially
+// consistent, so at least one of them sees the other's write: either the sleeper sees the
+// condition and does not sleep, or the notifier sees a sleeper, bumps `sequence` and
+// wakes it. A bump that lands between announce() and the futex call makes FUTEX_WAIT
+// return at once ('not-equal'), because the word no longer equals `key`.
+// Why it is cheap: a notifier makes a syscall only when someone announced sleep, so a
+// busy stream costs one extra atomic load per publish and no syscalls at all.
+import { native, type FutexWaitResult } from '../native.js';
+import type { FutexWaiter } from '../futex/futex.js';
+
+const WAKE_ALL = 2 ** 31 - 1;
+
+export class EventCount {
+  readonly #words: Int32Array;
+  readonly #sequence: number;
+  readonly #sleepers: number;
+
+  /**
+   * @param words an Int32Array over the whole shared buffer
+   * @param sequenceIndex element index of the futex word
+   * @param sleepersIndex element index of the sleeper count
+   */
+  constructor(words: Int32Array, sequenceIndex: number, sleepersIndex: number) {
+    this.#words = words;
+    this.#sequence = sequenceIndex;
+    this.#sleepers = sleepersIndex;
+  }
+
+  /** Announces a sleeper and returns the key to sleep on. Re-check the condition next. */
+  announce(): number {
+    Atomics.add(this.#words, this.#sleepers, 1);
+    return Atomics.load(this.#words, this.#sequence);
+  }
+
+  /** Withdraws an announcement when the re-check found the condition true. */
+  withdraw(): void {
+    Atomics.sub(this.#words, this.#sleepers, 1);
+  }
+
+  /** Blocks the thread until notified (or a spurious wake-up, or the timeout); withdraws. */
+  sleep(key: number, timeoutMs: number): FutexWaitResult {
+    try {
+      return native.futexWait(this.#words, this.#sequence, key, timeoutMs);
+    } finally {
+      this.withdraw();
+    }
+  }
+
+  /** sleep() without blocking the event loop, on a native waiter thread; withdraws. */
+  async sleepAsync(waiter: FutexWaiter, key: number, timeoutMs: number, signal?: AbortSignal): Promise<FutexWaitResult> {
+    try {
+      return await waiter.wait(this.#words.buffer as SharedArrayBuffer, this.#sequence * 4, key, { timeoutMs, signal });
+    } finally {
+      this.withdraw();
+    }
+  }
+
+  /** After publishing: wakes the sleepers, if any announced themselves. */
+  notify(): void {
+    if (Atomics.load(this.#words, this.#sleepers) !== 0) this.notifyAll();
+  }
+
+  /** Wakes every sleeper unconditionally (close, end of stream). */
+  notifyAll(): void {
+    Atomics.add(this.#words, this.#sequence, 1);
+    native.futexWake(this.#words, this.#sequence, WAKE_ALL);
+  }
+
+  /** How many sleepers are announced now (diagnostics). */
+  get sleepers(): number {
+    return Atomics.load(this.#words, this.#sleepers);
+  }
+}
