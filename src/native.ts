@@ -9,8 +9,10 @@ export interface NativeMapping {
   /** The mapped bytes; undefined once closed. */
   readonly buffer: SharedArrayBuffer | undefined;
   readonly size: number;
-  /** The descriptor the mapping holds, -1 once closed. */
+  /** The descriptor the mapping holds; -1 once closed, and for System V segments. */
   readonly fd: number;
+  /** The System V segment id; -1 for other backings and once closed. */
+  readonly shmid: number;
   stat(): NativeStat;
   /** Releases the segment now; the buffer stays readable (as zeros) until collected. */
   close(): void;
@@ -25,6 +27,9 @@ export interface NativeStat {
   atimeMs: number;
   mtimeMs: number;
   ctimeMs: number;
+  /** System V only: the creator's pid and the number of attachments. */
+  creatorPid?: number;
+  attached?: number;
 }
 
 export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
@@ -45,6 +50,9 @@ export interface NativeAddon {
   fdOpen(fd: number): NativeMapping;
   fileCreate(path: string, size: number, mode: number): NativeMapping;
   fileOpen(path: string): NativeMapping;
+  sysvCreate(key: number, size: number, mode: number): NativeMapping;
+  sysvOpen(key: number): NativeMapping;
+  sysvRemove(key: number): void;
   futexWait(array: Int32Array, index: number, expected: number, timeoutMs?: number): FutexWaitResult;
   futexWake(array: Int32Array, index: number, count: number): number;
   /** sched_yield(2): gives the core to another runnable thread, without sleeping. */

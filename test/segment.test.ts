@@ -5,7 +5,7 @@ import { wake as futexWake } from '../src/futex/index.js';
 import { Segment } from '../src/segment/index.js';
 import { finished, spawnChild, runChild } from './helpers/child.js';
 import { tsWorker } from './helpers/worker.js';
-import { uniqueFilePath, uniqueShmName } from './helpers/names.js';
+import { uniqueFilePath, uniqueShmName, uniqueSysvKey as uniqueKey } from './helpers/names.js';
 
 // Everything a test creates is registered here and removed after it, pass or fail.
 const cleanups: Array<() => void> = [];
@@ -202,5 +202,33 @@ describe('file-backed segments', () => {
     symlinkSync(target, link);
     cleanups.push(() => unlinkSync(target), () => unlinkSync(link));
     expect(() => Segment.openFile(link)).toThrow(expect.objectContaining({ code: 'ELOOP' }));
+  });
+});
+
+describe('System V segments', () => {
+  it('create, attach from a child, see each other, remove', async () => {
+    const key = uniqueKey();
+    const segment = Segment.createSysv(key, 8192, { mode: 0o600 });
+    cleanups.push(() => Segment.removeSysv(key), () => segment.close());
+    expect(segment.kind).toBe('sysv');
+    expect(segment.name).toBe(`sysv:0x${key.toString(16).padStart(8, '0')}`);
+    expect(segment.stat()).toMatchObject({ size: 8192, mode: 0o600, uid: process.getuid?.(), creatorPid: process.pid, attached: 1 });
+    new Uint8Array(segment.buffer).set(Buffer.from('sysv hello'));
+    const result = await runChild('sysv-peer.ts', [String(key), 'sysv hello', 'sysv reply']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('ok size=8192');
+    expect(Buffer.from(segment.buffer, 1024, 10).toString()).toBe('sysv reply');
+    expect(() => Segment.createSysv(key, 8192)).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'shmget' }));
+    segment.unlink();
+    expect(() => Segment.openSysv(key)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    segment.close();
+    expect(segment.closed).toBe(true);
+  });
+
+  it('rejects bad keys and modes', () => {
+    expect(() => Segment.createSysv(0, 4096)).toThrow(RangeError);
+    expect(() => Segment.createSysv(2 ** 31, 4096)).toThrow(RangeError);
+    expect(() => Segment.createSysv(uniqueKey(), 4096, { mode: 0o4777 })).toThrow(RangeError);
+    expect(() => Segment.openSysv(uniqueKey())).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'shmget' }));
   });
 });

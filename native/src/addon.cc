@@ -28,6 +28,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fdOpen", Napi::Function::New<FdOpen>(env, "fdOpen"));
   exports.Set("fileCreate", Napi::Function::New<FileCreate>(env, "fileCreate"));
   exports.Set("fileOpen", Napi::Function::New<FileOpen>(env, "fileOpen"));
+  exports.Set("sysvCreate", Napi::Function::New<SysvCreate>(env, "sysvCreate"));
+  exports.Set("sysvOpen", Napi::Function::New<SysvOpen>(env, "sysvOpen"));
+  exports.Set("sysvRemove", Napi::Function::New<SysvRemove>(env, "sysvRemove"));
   exports.Set("futexWait", Napi::Function::New<FutexWaitSync>(env, "futexWait"));
   exports.Set("futexWake", Napi::Function::New<FutexWakeSync>(env, "futexWake"));
   exports.Set("yieldCpu", Napi::Function::New<YieldCpu>(env, "yieldCpu"));

@@ -1,7 +1,9 @@
 #include "segment.h"
 
 #include <fcntl.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,7 +65,7 @@ size_t ExistingSize(Napi::Env env, int fd, const std::string& name) {
 Napi::Object MapWhole(Napi::Env env, FdGuard& fd, size_t size, const std::string& name) {
   void* addr = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
   if (addr == MAP_FAILED) throw ErrnoError(env, errno, "mmap", name);
-  Napi::Object mapping = Mapping::Wrap(env, fd.get(), addr, size);
+  Napi::Object mapping = Mapping::Wrap(env, fd.get(), -1, addr, size);
   fd.release();  // owned by the Mapping now
   return mapping;
 }
@@ -78,12 +80,13 @@ Napi::Function Mapping::Define(Napi::Env env) {
                          InstanceAccessor<&Mapping::Buffer>("buffer"),
                          InstanceAccessor<&Mapping::Size>("size"),
                          InstanceAccessor<&Mapping::Fd>("fd"),
+                         InstanceAccessor<&Mapping::Shmid>("shmid"),
                          InstanceMethod<&Mapping::Stat>("stat"),
                          InstanceMethod<&Mapping::Close>("close"),
                      });
 }
 
-Napi::Object Mapping::Wrap(Napi::Env env, int fd, void* addr, size_t length) {
+Napi::Object Mapping::Wrap(Napi::Env env, int fd, int shmid, void* addr, size_t length) {
   // The SharedArrayBuffer owns the mapping from here on (it unmaps when collected).
   Napi::Value buffer = NewMappedSharedArrayBuffer(env, addr, length);
   AddonData* data = env.GetInstanceData<AddonData>();
@@ -97,7 +100,9 @@ Napi::Object Mapping::Wrap(Napi::Env env, int fd, void* addr, size_t length) {
   }
   data->constructingMapping = false;
   Mapping* mapping = Unwrap(object);
+  mapping->closed_ = false;
   mapping->fd_ = fd;
+  mapping->shmid_ = shmid;
   mapping->addr_ = addr;
   mapping->length_ = length;
   mapping->buffer_ = Napi::Persistent(buffer);
@@ -123,21 +128,38 @@ Napi::Value Mapping::Size(const Napi::CallbackInfo& info) {
 
 Napi::Value Mapping::Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
 
+Napi::Value Mapping::Shmid(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), shmid_); }
+
 Napi::Value Mapping::Stat(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (fd_ < 0) throw ErrnoError(env, EBADF, "fstat", "");
+  if (closed_) throw ErrnoError(env, EBADF, "fstat", "");
+  auto ms = [](time_t seconds, long nanos) { return static_cast<double>(seconds) * 1e3 + nanos / 1e6; };
+  Napi::Object result = Napi::Object::New(env);
+  if (shmid_ >= 0) {
+    struct shmid_ds ds;
+    if (shmctl(shmid_, IPC_STAT, &ds) != 0) throw ErrnoError(env, errno, "shmctl", "");
+    result.Set("size", static_cast<double>(ds.shm_segsz));
+    result.Set("mode", static_cast<double>(ds.shm_perm.mode & 07777));
+    result.Set("uid", static_cast<double>(ds.shm_perm.uid));
+    result.Set("gid", static_cast<double>(ds.shm_perm.gid));
+    result.Set("ino", static_cast<double>(shmid_));
+    result.Set("atimeMs", ms(ds.shm_atime, 0));
+    result.Set("mtimeMs", ms(ds.shm_ctime, 0));
+    result.Set("ctimeMs", ms(ds.shm_ctime, 0));
+    result.Set("creatorPid", static_cast<double>(ds.shm_cpid));
+    result.Set("attached", static_cast<double>(ds.shm_nattch));
+    return result;
+  }
   struct stat st;
   if (fstat(fd_, &st) != 0) throw ErrnoError(env, errno, "fstat", "");
-  auto ms = [](const timespec& t) { return static_cast<double>(t.tv_sec) * 1e3 + t.tv_nsec / 1e6; };
-  Napi::Object result = Napi::Object::New(env);
   result.Set("size", static_cast<double>(st.st_size));
   result.Set("mode", static_cast<double>(st.st_mode));
   result.Set("uid", static_cast<double>(st.st_uid));
   result.Set("gid", static_cast<double>(st.st_gid));
   result.Set("ino", static_cast<double>(st.st_ino));
-  result.Set("atimeMs", ms(st.st_atim));
-  result.Set("mtimeMs", ms(st.st_mtim));
-  result.Set("ctimeMs", ms(st.st_ctim));
+  result.Set("atimeMs", ms(st.st_atim.tv_sec, st.st_atim.tv_nsec));
+  result.Set("mtimeMs", ms(st.st_mtim.tv_sec, st.st_mtim.tv_nsec));
+  result.Set("ctimeMs", ms(st.st_ctim.tv_sec, st.st_ctim.tv_nsec));
   return result;
 }
 
@@ -147,13 +169,16 @@ Napi::Value Mapping::Close(const Napi::CallbackInfo& info) {
 }
 
 void Mapping::Release() {
-  if (fd_ < 0) return;
+  if (closed_) return;
+  closed_ = true;
   // JS may still hold the SharedArrayBuffer (or a worker may), so the address range must
   // stay valid until V8 frees it. Swap the shared pages for private zero pages in place:
-  // the segment is released now, and a stray access reads zeros instead of faulting.
+  // the segment is released now (a System V one is detached too: its mapping is gone),
+  // and a stray access reads zeros instead of faulting.
   mmap(addr_, length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-  close(fd_);
+  if (fd_ >= 0) close(fd_);
   fd_ = -1;
+  shmid_ = -1;
   buffer_.Reset();
 }
 
@@ -239,6 +264,67 @@ Napi::Value FileOpen(const Napi::CallbackInfo& info) {
   FdGuard fd(open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
   if (fd.get() < 0) throw ErrnoError(env, errno, "open", path);
   return MapWhole(env, fd, ExistingSize(env, fd.get(), path), path);
+}
+
+namespace {
+
+constexpr int64_t kMaxSysvKey = INT32_MAX;
+
+key_t KeyArg(const Napi::CallbackInfo& info) {
+  return static_cast<key_t>(IntegerArg(info, 0, "key", 1, kMaxSysvKey));
+}
+
+std::string KeyLabel(key_t key) {
+  char label[32];
+  snprintf(label, sizeof label, "key 0x%08x", static_cast<unsigned>(key));
+  return label;
+}
+
+Napi::Object AttachSysv(Napi::Env env, int shmid, size_t size, const std::string& label) {
+  void* addr = shmat(shmid, nullptr, 0);
+  if (addr == reinterpret_cast<void*>(-1)) throw ErrnoError(env, errno, "shmat", label);
+  // From here the SharedArrayBuffer owns the range; unmapping it detaches the segment.
+  return Mapping::Wrap(env, -1, shmid, addr, size);
+}
+
+}  // namespace
+
+Napi::Value SysvCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  key_t key = KeyArg(info);
+  size_t size = SizeArg(info, 1);
+  int mode = static_cast<int>(IntegerArg(info, 2, "mode", 0, 0777));
+  std::string label = KeyLabel(key);
+  int shmid = shmget(key, size, IPC_CREAT | IPC_EXCL | mode);
+  if (shmid < 0) throw ErrnoError(env, errno, "shmget", label);
+  try {
+    return AttachSysv(env, shmid, size, label);
+  } catch (...) {
+    shmctl(shmid, IPC_RMID, nullptr);
+    throw;
+  }
+}
+
+Napi::Value SysvOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  key_t key = KeyArg(info);
+  std::string label = KeyLabel(key);
+  int shmid = shmget(key, 0, 0);
+  if (shmid < 0) throw ErrnoError(env, errno, "shmget", label);
+  struct shmid_ds ds;
+  if (shmctl(shmid, IPC_STAT, &ds) != 0) throw ErrnoError(env, errno, "shmctl", label);
+  if (ds.shm_segsz == 0 || ds.shm_segsz > kMaxMappingBytes) throw ErrnoError(env, EFBIG, "shmctl", label);
+  return AttachSysv(env, shmid, ds.shm_segsz, label);
+}
+
+Napi::Value SysvRemove(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  key_t key = KeyArg(info);
+  std::string label = KeyLabel(key);
+  int shmid = shmget(key, 0, 0);
+  if (shmid < 0) throw ErrnoError(env, errno, "shmget", label);
+  if (shmctl(shmid, IPC_RMID, nullptr) != 0) throw ErrnoError(env, errno, "shmctl", label);
+  return env.Undefined();
 }
 
 }  // namespace shmring

@@ -1,12 +1,12 @@
 // A shared-memory segment: one interface over POSIX shm, memfd and regular files.
 import { unlinkSync } from 'node:fs';
 
-import { ShmringError, checkInteger, invalidArgType } from '../errors.js';
+import { ShmringError, checkInteger, invalidArgType, outOfRange } from '../errors.js';
 import { native, type NativeMapping, type NativeStat } from '../native.js';
 import { validateShmName } from './names.js';
 
 /** How a segment is backed. 'fd' is a segment mapped from an inherited descriptor. */
-export type SegmentKind = 'posix' | 'memfd' | 'file' | 'fd';
+export type SegmentKind = 'posix' | 'memfd' | 'file' | 'fd' | 'sysv';
 
 /** fstat of a segment, for tools and diagnostics. */
 export type SegmentInfo = NativeStat;
@@ -97,14 +97,37 @@ export class Segment {
     return new Segment(pathArg(path), 'file', native.fileOpen(path));
   }
 
-  /** The descriptor backing the mapping (-1 once closed). */
+  /**
+   * Creates a System V segment (shmget with IPC_CREAT | IPC_EXCL) under a numeric key and
+   * attaches it. Listed by `ipcs -m`; removed with {@link Segment.removeSysv}.
+   */
+  static createSysv(key: number, size: number, options?: CreateOptions): Segment {
+    checkInteger('key', key, 1, 2 ** 31 - 1);
+    const mode = modeArg(options);
+    if (mode > 0o777) throw outOfRange('mode', 'at most 0o777 for System V segments', mode);
+    return new Segment(sysvName(key), 'sysv', native.sysvCreate(key, sizeArg(size), mode));
+  }
+
+  /** Attaches an existing System V segment by key. */
+  static openSysv(key: number): Segment {
+    checkInteger('key', key, 1, 2 ** 31 - 1);
+    return new Segment(sysvName(key), 'sysv', native.sysvOpen(key));
+  }
+
+  /** Marks a System V segment for removal (IPC_RMID); it goes once the last process detaches. */
+  static removeSysv(key: number): void {
+    checkInteger('key', key, 1, 2 ** 31 - 1);
+    native.sysvRemove(key);
+  }
+
+  /** The descriptor backing the mapping (-1 once closed, and for System V). */
   get fd(): number {
     return this.#mapping.fd;
   }
 
   /** Whether close() has been called. */
   get closed(): boolean {
-    return this.#mapping.fd < 0;
+    return this.#mapping.buffer === undefined;
   }
 
   /** fstat of the backing object: size, mode, owner, times. */
@@ -121,9 +144,17 @@ export class Segment {
     this.#mapping.close();
   }
 
-  /** Removes the segment's name (POSIX shm or file); a no-op for memfd/fd segments. */
+  /** Removes the segment's name (POSIX shm, file, System V key); a no-op for memfd/fd segments. */
   unlink(): void {
     if (this.kind === 'posix') native.shmUnlink(this.name);
     else if (this.kind === 'file') unlinkSync(this.name);
+    else if (this.kind === 'sysv') native.sysvRemove(Number.parseInt(this.name.slice(SYSV_PREFIX.length), 16));
   }
+}
+
+const SYSV_PREFIX = 'sysv:0x';
+
+/** How a System V segment is named in shmring: `sysv:0x0000abcd`. */
+export function sysvName(key: number): string {
+  return SYSV_PREFIX + key.toString(16).padStart(8, '0');
 }

@@ -14,3 +14,12 @@ export function uniqueShmName(tag = 'seg'): string {
 export function uniqueFilePath(tag = 'file'): string {
   return join(tmpdir(), uniqueShmName(tag).slice(1));
 }
+
+/** Top byte of every System V key the tests use, so the suite can find leaks. */
+export const TEST_SYSV_KEY_TAG = 0x5a;
+let sysvCounter = 0;
+
+/** A System V key unique to this process: the tag byte, 12 bits of pid, a counter. */
+export function uniqueSysvKey(): number {
+  return (TEST_SYSV_KEY_TAG << 24) | ((process.pid & 0xfff) << 12) | (++sysvCounter & 0xfff);
+}
