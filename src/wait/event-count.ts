@@ -21,6 +21,7 @@ export class EventCount {
   readonly #words: Int32Array;
   readonly #sequence: number;
   readonly #sleepers: number;
+  #parks = 0;
 
   /**
    * @param words an Int32Array over the whole shared buffer
@@ -47,7 +48,7 @@ export class EventCount {
   /** Blocks the thread until notified (or a spurious wake-up, or the timeout); withdraws. */
   sleep(key: number, timeoutMs: number): FutexWaitResult {
     try {
-      return native.futexWait(this.#words, this.#sequence, key, timeoutMs);
+      return this.#counted(native.futexWait(this.#words, this.#sequence, key, timeoutMs));
     } finally {
       this.withdraw();
     }
@@ -56,7 +57,7 @@ export class EventCount {
   /** sleep() without blocking the event loop, on a native waiter thread; withdraws. */
   async sleepAsync(waiter: FutexWaiter, key: number, timeoutMs: number, signal?: AbortSignal): Promise<FutexWaitResult> {
     try {
-      return await waiter.wait(this.#words.buffer as SharedArrayBuffer, this.#sequence * 4, key, { timeoutMs, signal });
+      return this.#counted(await waiter.wait(this.#words.buffer as SharedArrayBuffer, this.#sequence * 4, key, { timeoutMs, signal }));
     } finally {
       this.withdraw();
     }
@@ -71,6 +72,17 @@ export class EventCount {
   notifyAll(): void {
     Atomics.add(this.#words, this.#sequence, 1);
     native.futexWake(this.#words, this.#sequence, WAKE_ALL);
+  }
+
+  // 'not-equal': a notify came between announce() and the futex call; no kernel sleep.
+  #counted(result: FutexWaitResult): FutexWaitResult {
+    if (result !== 'not-equal') this.#parks++;
+    return result;
+  }
+
+  /** How many times this process slept in the kernel here (diagnostics). */
+  get parks(): number {
+    return this.#parks;
   }
 
   /** How many sleepers are announced now (diagnostics). */

@@ -81,16 +81,25 @@ export function waitSync(ready: () => boolean, event: EventCount, policy: WaitPo
   }
   for (;;) {
     const key = event.announce();
-    if (ready()) {
-      event.withdraw();
-      return true;
-    }
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) {
-      event.withdraw();
-      return false;
-    }
+    const remaining = recheck(ready, event, deadline);
+    if (remaining <= 0) return remaining === DONE;
     event.sleep(key, remaining);
+  }
+}
+
+const DONE = -1;
+const TIMED_OUT = 0;
+
+// The re-check between announce() and sleeping. Returns the ms left to sleep, or DONE /
+// TIMED_OUT after withdrawing the announcement (also when `ready` throws).
+function recheck(ready: () => boolean, event: EventCount, deadline: number): number {
+  let remaining = TIMED_OUT;
+  try {
+    if (ready()) return DONE;
+    remaining = Math.max(deadline - performance.now(), TIMED_OUT);
+    return remaining;
+  } finally {
+    if (remaining === TIMED_OUT) event.withdraw();
   }
 }
 
@@ -124,15 +133,8 @@ export async function waitAsync(
   for (;;) {
     if (signal?.aborted) throw abortError(signal);
     const key = event.announce();
-    if (ready()) {
-      event.withdraw();
-      return true;
-    }
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) {
-      event.withdraw();
-      return false;
-    }
+    const remaining = recheck(ready, event, deadline);
+    if (remaining <= 0) return remaining === DONE;
     await event.sleepAsync(waiter, key, remaining, signal);
   }
 }

@@ -1,0 +1,126 @@
+// The control words of a channel's metadata page: status flags, producer registry, and
+// the two eventcounts (data available, space available). Layout: docs/FORMAT.md.
+import { ShmringError } from '../errors.js';
+import {
+  CONSUMER_PID_OFFSET,
+  DATA_AVAILABLE_FUTEX_OFFSET,
+  METADATA_LENGTH,
+  PRODUCER_COUNT_OFFSET,
+  PRODUCER_REGISTRY_OFFSET,
+  PRODUCER_SLOT_LENGTH,
+  PRODUCER_SLOT_PID_OFFSET,
+  PRODUCER_SLOT_STATE_OFFSET,
+  PRODUCER_SLOTS,
+  SLEEPING_CONSUMERS_OFFSET,
+  SLEEPING_PRODUCERS_OFFSET,
+  SPACE_AVAILABLE_FUTEX_OFFSET,
+  STATUS_BROKEN,
+  STATUS_CONSUMER_CLOSED,
+  STATUS_OFFSET,
+  STATUS_PRODUCERS_CLOSED,
+} from '../ring/metadata.js';
+import { EventCount } from '../wait/index.js';
+
+/** Producer registry slot states. */
+const SLOT_FREE = 0;
+const SLOT_OPEN = 1;
+
+export class ChannelControl {
+  /** Int32 view over the metadata page. */
+  readonly words: Int32Array;
+  /** Consumers sleep here; producers notify after publishing. */
+  readonly dataAvailable: EventCount;
+  /** Producers sleep here when the ring is full; the consumer notifies after freeing space. */
+  readonly spaceAvailable: EventCount;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.words = new Int32Array(buffer, 0, METADATA_LENGTH >>> 2);
+    this.dataAvailable = new EventCount(this.words, DATA_AVAILABLE_FUTEX_OFFSET >>> 2, SLEEPING_CONSUMERS_OFFSET >>> 2);
+    this.spaceAvailable = new EventCount(this.words, SPACE_AVAILABLE_FUTEX_OFFSET >>> 2, SLEEPING_PRODUCERS_OFFSET >>> 2);
+  }
+
+  #hasStatus(flag: number): boolean {
+    return (Atomics.load(this.words, STATUS_OFFSET >>> 2) & flag) !== 0;
+  }
+
+  #setStatus(flag: number): void {
+    Atomics.or(this.words, STATUS_OFFSET >>> 2, flag);
+  }
+
+  /** The consumer has closed: sends fail with EPIPE. */
+  get consumerClosed(): boolean {
+    return this.#hasStatus(STATUS_CONSUMER_CLOSED);
+  }
+
+  /** Every producer has closed: the consumer drains what is left, then sees end-of-stream. */
+  get ended(): boolean {
+    return this.#hasStatus(STATUS_PRODUCERS_CLOSED);
+  }
+
+  /** Someone found the shared memory corrupt: nobody may trust the ring any more. */
+  get broken(): boolean {
+    return this.#hasStatus(STATUS_BROKEN);
+  }
+
+  /** Records that the consumer closed and wakes producers blocked on a full ring. */
+  closeConsumer(): void {
+    this.#setStatus(STATUS_CONSUMER_CLOSED);
+    this.spaceAvailable.notifyAll();
+  }
+
+  /** Marks the channel broken and wakes everyone, so nobody waits on garbage. */
+  markBroken(): void {
+    this.#setStatus(STATUS_BROKEN);
+    this.dataAvailable.notifyAll();
+    this.spaceAvailable.notifyAll();
+  }
+
+  /** The number of producers that opened and have not closed. */
+  get openProducers(): number {
+    return Atomics.load(this.words, PRODUCER_COUNT_OFFSET >>> 2);
+  }
+
+  /**
+   * Registers a producer: takes a registry slot (its id in fragment headers and liveness
+   * checks) and counts it open. `single` refuses a second producer (SPSC).
+   */
+  openProducer(single: boolean): number {
+    if (this.ended) throw new ShmringError('EPIPE', 'the channel has ended: all its producers closed');
+    if (this.consumerClosed) throw new ShmringError('EPIPE', 'the channel is closed by its consumer');
+    const countK = PRODUCER_COUNT_OFFSET >>> 2;
+    if (single) {
+      if (Atomics.compareExchange(this.words, countK, 0, 1) !== 0) {
+        throw new ShmringError('EBUSY', 'a single-producer channel already has its producer');
+      }
+    } else {
+      Atomics.add(this.words, countK, 1);
+    }
+    for (let slot = 0; slot < PRODUCER_SLOTS; slot++) {
+      const stateK = (PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH + PRODUCER_SLOT_STATE_OFFSET) >>> 2;
+      if (Atomics.compareExchange(this.words, stateK, SLOT_FREE, SLOT_OPEN) === SLOT_FREE) {
+        Atomics.store(this.words, (PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH + PRODUCER_SLOT_PID_OFFSET) >>> 2, process.pid);
+        return slot;
+      }
+    }
+    Atomics.sub(this.words, countK, 1);
+    throw new ShmringError('EMFILE', `the channel already has ${PRODUCER_SLOTS} producers`);
+  }
+
+  /**
+   * Unregisters a producer. The last one to close ends the stream and wakes the consumer.
+   */
+  closeProducer(slot: number): void {
+    const base = PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH;
+    Atomics.store(this.words, (base + PRODUCER_SLOT_PID_OFFSET) >>> 2, 0);
+    Atomics.store(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2, SLOT_FREE);
+    // Everything this producer published precedes the flag (sequentially consistent
+    // atomics), so a consumer that sees the flag and then drains misses nothing.
+    if (Atomics.sub(this.words, PRODUCER_COUNT_OFFSET >>> 2, 1) === 1) this.#setStatus(STATUS_PRODUCERS_CLOSED);
+    this.dataAvailable.notifyAll();
+  }
+
+  /** Records the consumer's pid (for liveness checks by producers). */
+  openConsumer(): void {
+    Atomics.store(this.words, CONSUMER_PID_OFFSET >>> 2, process.pid);
+  }
+}

@@ -1,0 +1,91 @@
+// The producing side of a channel: writes records, and waits for space (back-pressure)
+// with the channel's wait policy when the ring is full.
+import { ShmringError } from '../errors.js';
+import { FutexWaiter } from '../futex/index.js';
+import type { RingBuffer } from '../ring/index.js';
+import { deadlineAfter, timeoutError, waitAsync, waitSync, type WaitPolicy } from '../wait/index.js';
+import type { ChannelControl } from './control.js';
+
+export interface WaitCallOptions {
+  /** Give up after this many ms (default: wait as long as it takes). */
+  timeoutMs?: number;
+  /** Abort the wait (async calls only). */
+  signal?: AbortSignal;
+}
+
+/** An attempt to make progress; true once the whole operation is done. */
+export type Attempt = () => boolean;
+
+export class Producer {
+  readonly ring: RingBuffer;
+  readonly control: ChannelControl;
+  /** This producer's registry slot: its id in fragment headers and liveness checks. */
+  readonly slot: number;
+  readonly policy: WaitPolicy;
+  #waiter: FutexWaiter | undefined;
+  #closed = false;
+
+  constructor(ring: RingBuffer, control: ChannelControl, policy: WaitPolicy) {
+    this.ring = ring;
+    this.control = control;
+    this.policy = policy;
+    this.slot = control.openProducer(ring.kind === 'spsc');
+  }
+
+  /** Throws unless records may be written now: EPIPE once the consumer closed. */
+  checkWritable(): void {
+    if (this.#closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the sender is closed');
+    if (this.control.consumerClosed) throw new ShmringError('EPIPE', 'the channel is closed by its consumer');
+    if (this.control.broken) throw new ShmringError('ERR_SHMRING_BROKEN', 'the channel is broken: its shared memory was found corrupt');
+  }
+
+  /** Wakes the consumer if it sleeps; call after publishing records (write or commit). */
+  published(): void {
+    this.control.dataAvailable.notify();
+  }
+
+  /** One record, once: true if written, false when the ring is full. */
+  tryWrite(typeId: number, bytes: Uint8Array, offset = 0, length = bytes.length - offset): boolean {
+    this.checkWritable();
+    if (!this.ring.write(typeId, bytes, offset, length)) return false;
+    this.published();
+    return true;
+  }
+
+  // Each attempt publishes what it wrote, even if it is not done: a message that is written
+  // in fragments needs the consumer to drain the first ones to make room for the rest.
+  #attempt(attempt: Attempt): Attempt {
+    return () => {
+      this.checkWritable();
+      const done = attempt();
+      this.published();
+      return done;
+    };
+  }
+
+  /** Repeats `attempt` until it reports done, sleeping for space in between (blocks the thread). */
+  offerSync(attempt: Attempt, options: WaitCallOptions = {}): void {
+    const deadline = deadlineAfter(options.timeoutMs);
+    if (!waitSync(this.#attempt(attempt), this.control.spaceAvailable, this.policy, deadline)) throw timeoutError('space in the ring');
+  }
+
+  /** offerSync() without blocking the event loop. */
+  async offerAsync(attempt: Attempt, options: WaitCallOptions = {}): Promise<void> {
+    const deadline = deadlineAfter(options.timeoutMs);
+    this.#waiter ??= new FutexWaiter();
+    const done = await waitAsync(this.#attempt(attempt), this.control.spaceAvailable, this.#waiter, this.policy, deadline, options.signal);
+    if (!done) throw timeoutError('space in the ring');
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Unregisters; the last producer to close ends the stream. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#waiter?.close();
+    this.control.closeProducer(this.slot);
+  }
+}

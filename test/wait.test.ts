@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { attachConsumer, attachProducer } from '../src/channel/endpoints.js';
+import { createRing, ringSegmentSize } from '../src/ring/index.js';
+import { Segment } from '../src/segment/index.js';
+import { finished, spawnChild } from './helpers/child.js';
+import { uniqueShmName } from './helpers/names.js';
+
+const segments: Segment[] = [];
+afterEach(() => {
+  for (const segment of segments.splice(0)) {
+    segment.close();
+    segment.unlink();
+  }
+});
+
+function channel(kind: 'spsc' | 'mpsc', capacity = 1 << 16): Segment {
+  const segment = Segment.create(uniqueShmName('wait'), ringSegmentSize(capacity));
+  segments.push(segment);
+  createRing(segment.buffer, { kind, capacity });
+  return segment;
+}
+
+async function peer(args: string[], timeoutMs = 60_000): Promise<Record<string, number | string>> {
+  const result = await finished(spawnChild('wait-peer.ts', args), timeoutMs);
+  if (result.code !== 0) throw new Error(`peer ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop()!);
+}
+
+describe('wake-ups across processes', () => {
+  it('loses no wake-up over 1,000,000 park/wake cycles', async () => {
+    const segment = channel('spsc');
+    const cycles = 1_000_000;
+    const [consumer, producer] = await Promise.all([
+      peer(['consumer', segment.name, 'park', '0'], 240_000),
+      peer(['producer', segment.name, 'park', String(cycles), 'cycle'], 240_000),
+    ]);
+    expect(producer).toMatchObject({ sent: cycles });
+    expect(consumer).toMatchObject({ count: cycles, outOfOrder: 0 });
+    expect(consumer.maxStallMs).toBeLessThan(1000);
+    // Both races were exercised: many real sleeps in the kernel, and notifies that beat them.
+    expect(consumer.parks).toBeGreaterThan(cycles / 20);
+    expect(consumer.parks).toBeLessThan(cycles);
+    expect(producer.maxPauseMs).toBeLessThan(1000);
+  }, 300_000);
+
+  for (const wait of ['spin', 'adaptive', 'park']) {
+    it(`streams 200,000 messages with '${wait}' waiting on both sides`, async () => {
+      const segment = channel('spsc', 4096);
+      const [consumer, producer] = await Promise.all([
+        peer(['consumer', segment.name, wait, '0']),
+        peer(['producer', segment.name, wait, '200000', 'stream']),
+      ]);
+      expect(producer.sent).toBe(200_000);
+      expect(consumer).toMatchObject({ count: 200_000, outOfOrder: 0 });
+    });
+  }
+});
+
+describe('back-pressure', () => {
+  it('a fast producer waits for a slow consumer: memory bounded, every message arrives', async () => {
+    const segment = channel('spsc', 1024);
+    const [consumer, producer] = await Promise.all([
+      peer(['consumer', segment.name, 'adaptive', '1']),
+      peer(['producer', segment.name, 'adaptive', '20000', 'stream']),
+    ]);
+    expect(consumer).toMatchObject({ count: 20_000, outOfOrder: 0 });
+    expect(producer.fullWaits).toBeGreaterThan(100); // it really was held back
+    expect(producer.rssMb).toBeLessThan(200);
+  });
+
+  it('MPSC: three producers, end-of-stream only after all of them closed', async () => {
+    const segment = channel('mpsc', 2048);
+    const consumer = peer(['consumer', segment.name, 'adaptive', '0']);
+    const producers = await Promise.all([1, 2, 3].map(() => peer(['producer', segment.name, 'adaptive', '30000', 'stream'])));
+    for (const producer of producers) expect(producer.sent).toBe(30_000);
+    expect(await consumer).toMatchObject({ count: 90_000, outOfOrder: 0, producers: 3 });
+  });
+});
+
+describe('idle consumer', () => {
+  it("uses under 1% of a CPU over 5 s of silence with the default 'adaptive' waiting", async () => {
+    const segment = channel('spsc');
+    const idle = await peer(['idle', segment.name]);
+    expect(idle.n).toBe(0);
+    expect(idle.wallMs).toBeGreaterThanOrEqual(4900);
+    expect(idle.cpuMs).toBeLessThan(50);
+  });
+});
+
+describe('close', () => {
+  it('the consumer drains what is left after the producer closes, then sees end-of-stream', () => {
+    const segment = channel('spsc');
+    const producer = attachProducer(segment.buffer);
+    for (let i = 0; i < 5; i++) expect(producer.tryWrite(1, new Uint8Array([i]))).toBe(true);
+    producer.close();
+    const consumer = attachConsumer(segment.buffer);
+    const seen: number[] = [];
+    expect(consumer.poll((_t, bytes, offset) => seen.push(bytes[offset]))).toBe(5);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(consumer.poll(() => {})).toBe(-1);
+    expect(consumer.readSync(() => {}, 1, { timeoutMs: 1000 })).toBe(-1);
+    expect(() => attachProducer(segment.buffer)).toThrow(expect.objectContaining({ code: 'EPIPE' }));
+    consumer.close();
+  });
+
+  it('sends fail with EPIPE at once after the consumer closed', () => {
+    const segment = channel('spsc');
+    const producer = attachProducer(segment.buffer);
+    const consumer = attachConsumer(segment.buffer);
+    consumer.close();
+    expect(() => producer.tryWrite(1, new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'EPIPE' }));
+    expect(() => producer.offerSync(() => false)).toThrow(expect.objectContaining({ code: 'EPIPE' }));
+    producer.close();
+  });
+
+  it('a producer blocked on a full ring in another process is woken by the close and fails with EPIPE', async () => {
+    const segment = channel('spsc', 1024);
+    const consumer = attachConsumer(segment.buffer, { wait: 'park' });
+    const producer = peer(['producer', segment.name, 'park', '0', 'fill']);
+    // Wait until the producer is parked on the full ring, then close.
+    while (consumer.control.spaceAvailable.sleepers === 0) await new Promise((r) => setTimeout(r, 5));
+    const closedAt = performance.now();
+    consumer.close();
+    const result = await producer;
+    expect(result.error).toBe('EPIPE');
+    expect(result.fullWaits).toBe(1);
+    expect(performance.now() - closedAt).toBeLessThan(5000);
+  });
+
+  it('a second producer on a single-producer channel is refused', () => {
+    const segment = channel('spsc');
+    const first = attachProducer(segment.buffer);
+    expect(() => attachProducer(segment.buffer)).toThrow(expect.objectContaining({ code: 'EBUSY' }));
+    first.close();
+  });
+
+  it('a pending async read is aborted by its signal, and a read times out', async () => {
+    const segment = channel('spsc');
+    const consumer = attachConsumer(segment.buffer, { wait: 'park' });
+    const controller = new AbortController();
+    const pending = consumer.readAsync(() => {}, 1, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toMatchObject({ code: 'ABORT_ERR' });
+    expect(await consumer.readAsync(() => {}, 1, { timeoutMs: 20 })).toBe(0);
+    expect(consumer.readSync(() => {}, 1, { timeoutMs: 20 })).toBe(0);
+    expect(consumer.control.dataAvailable.sleepers).toBe(0); // every announcement withdrawn
+    consumer.close();
+  });
+});
