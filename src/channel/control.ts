@@ -3,12 +3,14 @@
 import { ShmringError } from '../errors.js';
 import {
   CONSUMER_PID_OFFSET,
+  CONSUMER_START_TIME_OFFSET,
   DATA_AVAILABLE_FUTEX_OFFSET,
   METADATA_LENGTH,
   PRODUCER_COUNT_OFFSET,
   PRODUCER_REGISTRY_OFFSET,
   PRODUCER_SLOT_LENGTH,
   PRODUCER_SLOT_PID_OFFSET,
+  PRODUCER_SLOT_START_TIME_OFFSET,
   PRODUCER_SLOT_STATE_OFFSET,
   PRODUCER_SLOTS,
   SLEEPING_CONSUMERS_OFFSET,
@@ -19,6 +21,7 @@ import {
   STATUS_OFFSET,
   STATUS_PRODUCERS_CLOSED,
 } from '../ring/metadata.js';
+import { processStartTime } from '../ring/process-info.js';
 import { EventCount } from '../wait/index.js';
 
 /** Producer registry slot states. */
@@ -98,7 +101,8 @@ export class ChannelControl {
     for (let slot = 0; slot < PRODUCER_SLOTS; slot++) {
       const stateK = (PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH + PRODUCER_SLOT_STATE_OFFSET) >>> 2;
       if (Atomics.compareExchange(this.words, stateK, SLOT_FREE, SLOT_OPEN) === SLOT_FREE) {
-        Atomics.store(this.words, (PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH + PRODUCER_SLOT_PID_OFFSET) >>> 2, process.pid);
+        const base = PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH;
+        this.#storeIdentity(base + PRODUCER_SLOT_PID_OFFSET, base + PRODUCER_SLOT_START_TIME_OFFSET);
         return slot;
       }
     }
@@ -119,8 +123,17 @@ export class ChannelControl {
     this.dataAvailable.notifyAll();
   }
 
-  /** Records the consumer's pid (for liveness checks by producers). */
+  /** Records the consumer's identity (for liveness checks by producers). */
   openConsumer(): void {
-    Atomics.store(this.words, CONSUMER_PID_OFFSET >>> 2, process.pid);
+    this.#storeIdentity(CONSUMER_PID_OFFSET, CONSUMER_START_TIME_OFFSET);
+  }
+
+  // pid and process start time: together they survive pid reuse. The pid goes last, so a
+  // reader that sees it sees the start time too (a u64 stored as two little-endian halves).
+  #storeIdentity(pidOffset: number, startTimeOffset: number): void {
+    const startTime = processStartTime();
+    Atomics.store(this.words, startTimeOffset >>> 2, startTime % 2 ** 32);
+    Atomics.store(this.words, (startTimeOffset + 4) >>> 2, Math.floor(startTime / 2 ** 32));
+    Atomics.store(this.words, pidOffset >>> 2, process.pid);
   }
 }
