@@ -72,7 +72,10 @@ describe('back-pressure', () => {
   it('MPSC: three producers, end-of-stream only after all of them closed', async () => {
     const segment = channel('mpsc', 2048);
     const consumer = peer(['consumer', segment.name, 'adaptive', '0']);
+    // Held open until the three have run, so that a fast one cannot end the stream early.
+    const guard = attachProducer(segment.buffer);
     const producers = await Promise.all([1, 2, 3].map(() => peer(['producer', segment.name, 'adaptive', '30000', 'stream'])));
+    guard.close();
     for (const producer of producers) expect(producer.sent).toBe(30_000);
     expect(await consumer).toMatchObject({ count: 90_000, outOfOrder: 0, producers: 3 });
   });

@@ -3,12 +3,15 @@
 import { ShmringError } from '../errors.js';
 import { FutexWaiter } from '../futex/index.js';
 import type { MessageHandler, RingBuffer } from '../ring/index.js';
-import { deadlineAfter, waitAsync, waitSync, type WaitPolicy } from '../wait/index.js';
+import { deadlineAfter, waitAsyncWatched, waitSyncWatched, type WaitPolicy } from '../wait/index.js';
 import type { ChannelControl } from './control.js';
 import type { WaitCallOptions } from './producer.js';
 
 /** What read calls return once every producer closed and the ring is drained. */
 export const END_OF_STREAM = -1;
+
+/** Polls between heartbeats: often enough for any timeout, rare enough to cost nothing. */
+const POLLS_PER_HEARTBEAT = 128;
 
 export class Consumer {
   readonly ring: RingBuffer;
@@ -16,12 +19,17 @@ export class Consumer {
   readonly policy: WaitPolicy;
   #waiter: FutexWaiter | undefined;
   #closed = false;
+  #keepsAlive = true;
+  #pollsToHeartbeat = 0;
+  /** Called with the registry slots of producers found dead (their half-sent messages are void). */
+  onProducersGone: (slots: number[]) => void = () => {};
 
   constructor(ring: RingBuffer, control: ChannelControl, policy: WaitPolicy) {
     this.ring = ring;
     this.control = control;
     this.policy = policy;
     control.openConsumer();
+    ring.consumerHeartbeatTime = Date.now();
   }
 
   /**
@@ -31,6 +39,10 @@ export class Consumer {
   poll(handler: MessageHandler, limit = Infinity): number {
     if (this.#closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the receiver is closed');
     if (this.control.broken) throw new ShmringError('ERR_SHMRING_BROKEN', 'the channel is broken: its shared memory was found corrupt');
+    if (--this.#pollsToHeartbeat < 0) {
+      this.#pollsToHeartbeat = POLLS_PER_HEARTBEAT;
+      this.ring.consumerHeartbeatTime = Date.now();
+    }
     let count = this.#read(handler, limit);
     // Read the flag, then the ring once more: what producers published before closing is
     // visible once the flag is, so an empty ring after the flag is really the end.
@@ -56,17 +68,36 @@ export class Consumer {
   /** poll() that waits up to the timeout for records; 0 means it timed out. Blocks the thread. */
   readSync(handler: MessageHandler, limit = Infinity, options: WaitCallOptions = {}): number {
     let count = 0;
-    waitSync(() => (count = this.poll(handler, limit)) !== 0, this.control.dataAvailable, this.policy, deadlineAfter(options.timeoutMs));
+    const ready = (): boolean => (count = this.poll(handler, limit)) !== 0;
+    waitSyncWatched(ready, this.control.dataAvailable, this.policy, deadlineAfter(options.timeoutMs), this.#reapDeadProducers);
     return count;
   }
 
   /** readSync() without blocking the event loop; `signal` aborts the wait. */
   async readAsync(handler: MessageHandler, limit = Infinity, options: WaitCallOptions = {}): Promise<number> {
     let count = 0;
-    this.#waiter ??= new FutexWaiter();
+    this.#waiter ??= this.#keepsAlive ? new FutexWaiter() : new FutexWaiter().unref();
     const ready = (): boolean => (count = this.poll(handler, limit)) !== 0;
-    await waitAsync(ready, this.control.dataAvailable, this.#waiter, this.policy, deadlineAfter(options.timeoutMs), options.signal);
+    const deadline = deadlineAfter(options.timeoutMs);
+    await waitAsyncWatched(ready, this.control.dataAvailable, this.#waiter, this.policy, deadline, this.#reapDeadProducers, options.signal);
     return count;
+  }
+
+  // While nothing arrives: producers that died without closing are closed for them (the
+  // last one ends the stream), and in MPSC a record one of them claimed and never committed
+  // is turned into padding, so the others' messages behind it flow again.
+  readonly #reapDeadProducers = (): void => {
+    const slots = this.control.reapDeadProducers();
+    if (slots.length === 0) return;
+    // Each unblock() clears one record; bounded, whatever the shared memory says.
+    if (this.ring.kind === 'mpsc') for (let i = 0; i < this.ring.capacity >>> 3 && this.ring.unblock(); i++);
+    this.onProducersGone(slots);
+  };
+
+  /** Lets the process exit while an async read waits. */
+  unref(): void {
+    this.#keepsAlive = false;
+    this.#waiter?.unref();
   }
 
   get closed(): boolean {

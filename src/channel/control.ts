@@ -22,11 +22,13 @@ import {
   STATUS_PRODUCERS_CLOSED,
 } from '../ring/metadata.js';
 import { processStartTime } from '../ring/process-info.js';
+import { isProcessAlive } from '../lifecycle/liveness.js';
 import { EventCount } from '../wait/index.js';
 
 /** Producer registry slot states. */
 const SLOT_FREE = 0;
 const SLOT_OPEN = 1;
+const SLOT_CLOSING = 2;
 
 export class ChannelControl {
   /** Int32 view over the metadata page. */
@@ -115,6 +117,9 @@ export class ChannelControl {
    */
   closeProducer(slot: number): void {
     const base = PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH;
+    // Only the closer that frees the slot counts it out: a producer closing while the
+    // consumer reaps it as dead must not be counted twice.
+    if (Atomics.compareExchange(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2, SLOT_OPEN, SLOT_CLOSING) !== SLOT_OPEN) return;
     Atomics.store(this.words, (base + PRODUCER_SLOT_PID_OFFSET) >>> 2, 0);
     Atomics.store(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2, SLOT_FREE);
     // Everything this producer published precedes the flag (sequentially consistent
@@ -123,9 +128,52 @@ export class ChannelControl {
     this.dataAvailable.notifyAll();
   }
 
-  /** Records the consumer's identity (for liveness checks by producers). */
+  /**
+   * Closes, on their behalf, the registered producers whose process is gone (killed, or
+   * exited without closing). Returns their slots, so that messages they left half-written
+   * can be dropped.
+   */
+  reapDeadProducers(): number[] {
+    const reaped: number[] = [];
+    for (let slot = 0; slot < PRODUCER_SLOTS; slot++) {
+      const base = PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH;
+      if (Atomics.load(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2) !== SLOT_OPEN) continue;
+      const pid = Atomics.load(this.words, (base + PRODUCER_SLOT_PID_OFFSET) >>> 2);
+      // pid 0: the producer is between taking the slot and writing its identity.
+      if (pid === 0 || isProcessAlive(pid, this.#loadU64(base + PRODUCER_SLOT_START_TIME_OFFSET))) continue;
+      this.closeProducer(slot);
+      reaped.push(slot);
+    }
+    return reaped;
+  }
+
+  /**
+   * False once the consumer is known gone: its process is not alive and its heartbeat is
+   * older than `heartbeatTimeoutMs` (both, so that a consumer in another pid namespace,
+   * whose pid we cannot see, still counts as alive while it beats).
+   */
+  consumerAlive(heartbeatTimeoutMs: number, heartbeatTime: number): boolean {
+    const pid = Atomics.load(this.words, CONSUMER_PID_OFFSET >>> 2);
+    if (pid === 0 || this.consumerClosed) return true; // nobody attached yet, or closed on purpose (EPIPE)
+    if (isProcessAlive(pid, this.#loadU64(CONSUMER_START_TIME_OFFSET))) return true;
+    return Date.now() - heartbeatTime < heartbeatTimeoutMs;
+  }
+
+  /**
+   * Records the consumer's identity (for liveness checks by producers) and reopens a channel
+   * a previous consumer closed. EBUSY while another consumer is attached and alive.
+   */
   openConsumer(): void {
+    const pid = Atomics.load(this.words, CONSUMER_PID_OFFSET >>> 2);
+    if (pid !== 0 && !this.consumerClosed && isProcessAlive(pid, this.#loadU64(CONSUMER_START_TIME_OFFSET))) {
+      throw new ShmringError('EBUSY', `the channel already has a receiver (pid ${pid})`);
+    }
     this.#storeIdentity(CONSUMER_PID_OFFSET, CONSUMER_START_TIME_OFFSET);
+    Atomics.and(this.words, STATUS_OFFSET >>> 2, ~STATUS_CONSUMER_CLOSED);
+  }
+
+  #loadU64(offset: number): number {
+    return (Atomics.load(this.words, offset >>> 2) >>> 0) + (Atomics.load(this.words, (offset + 4) >>> 2) >>> 0) * 2 ** 32;
   }
 
   // pid and process start time: together they survive pid reuse. The pid goes last, so a

@@ -12,6 +12,12 @@ export interface WaitOptions {
   spinMicros?: number;
   /** 'adaptive': microseconds to yield before parking (default 50). */
   yieldMicros?: number;
+  /**
+   * Liveness (default 2000 ms): a sender blocked on a full ring fails with ECONNRESET once the
+   * receiver's process is gone and its heartbeat is this old; a waiting receiver checks for
+   * dead senders every half of it.
+   */
+  heartbeatTimeoutMs?: number;
 }
 
 /** A producer over the ring in `buffer` (validated first). */

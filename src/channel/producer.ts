@@ -3,7 +3,7 @@
 import { ShmringError } from '../errors.js';
 import { FutexWaiter } from '../futex/index.js';
 import type { RingBuffer } from '../ring/index.js';
-import { deadlineAfter, timeoutError, waitAsync, waitSync, type WaitPolicy } from '../wait/index.js';
+import { deadlineAfter, timeoutError, waitAsyncWatched, waitSyncWatched, type WaitPolicy } from '../wait/index.js';
 import type { ChannelControl } from './control.js';
 
 export interface WaitCallOptions {
@@ -66,16 +66,25 @@ export class Producer {
   /** Repeats `attempt` until it reports done, sleeping for space in between (blocks the thread). */
   offerSync(attempt: Attempt, options: WaitCallOptions = {}): void {
     const deadline = deadlineAfter(options.timeoutMs);
-    if (!waitSync(this.#attempt(attempt), this.control.spaceAvailable, this.policy, deadline)) throw timeoutError('space in the ring');
+    const done = waitSyncWatched(this.#attempt(attempt), this.control.spaceAvailable, this.policy, deadline, this.#checkConsumer);
+    if (!done) throw timeoutError('space in the ring');
   }
 
   /** offerSync() without blocking the event loop. */
   async offerAsync(attempt: Attempt, options: WaitCallOptions = {}): Promise<void> {
     const deadline = deadlineAfter(options.timeoutMs);
     this.#waiter ??= new FutexWaiter();
-    const done = await waitAsync(this.#attempt(attempt), this.control.spaceAvailable, this.#waiter, this.policy, deadline, options.signal);
+    const space = this.control.spaceAvailable;
+    const done = await waitAsyncWatched(this.#attempt(attempt), space, this.#waiter, this.policy, deadline, this.#checkConsumer, options.signal);
     if (!done) throw timeoutError('space in the ring');
   }
+
+  // A full ring whose consumer died would block us forever.
+  readonly #checkConsumer = (): void => {
+    if (!this.control.consumerAlive(this.policy.heartbeatTimeoutMs, this.ring.consumerHeartbeatTime)) {
+      throw new ShmringError('ECONNRESET', 'the receiver is gone: its process died and its heartbeat stopped');
+    }
+  };
 
   get closed(): boolean {
     return this.#closed;

@@ -13,6 +13,12 @@ export type WaitMode = 'spin' | 'adaptive' | 'park';
 
 export interface WaitPolicy {
   mode: WaitMode;
+  /**
+   * A blocked side checks its peers' liveness this often (half of it, in ms): a consumer
+   * reaps dead producers, a producer facing a full ring fails with ECONNRESET once the
+   * consumer's process is gone and its heartbeat is older than this.
+   */
+  heartbeatTimeoutMs: number;
   /** Time to spin before yielding ('adaptive'), in microseconds. */
   spinMicros: number;
   /** Time to yield (sched_yield) before parking ('adaptive'), in microseconds. */
@@ -21,7 +27,7 @@ export interface WaitPolicy {
 
 // A futex wake-up costs ~25 µs per hop on a VM; spinning about twice that before parking
 // catches request/response traffic without syscalls, and costs an idle side ~100 µs once.
-export const DEFAULT_WAIT_POLICY: Readonly<WaitPolicy> = { mode: 'adaptive', spinMicros: 50, yieldMicros: 50 };
+export const DEFAULT_WAIT_POLICY: Readonly<WaitPolicy> = { mode: 'adaptive', spinMicros: 50, yieldMicros: 50, heartbeatTimeoutMs: 2000 };
 
 // How many polls between clock reads: performance.now() costs more than a poll.
 const POLLS_PER_CLOCK_READ = 32;
@@ -29,7 +35,7 @@ const POLLS_PER_CLOCK_READ = 32;
 const EVENT_LOOP_SPIN_SLICE_MS = 1;
 
 /** Builds a policy from user options, with clear errors for bad ones. */
-export function waitPolicy(options: { wait?: WaitMode; spinMicros?: number; yieldMicros?: number } = {}): WaitPolicy {
+export function waitPolicy(options: { wait?: WaitMode; spinMicros?: number; yieldMicros?: number; heartbeatTimeoutMs?: number } = {}): WaitPolicy {
   const mode = options.wait ?? DEFAULT_WAIT_POLICY.mode;
   if (mode !== 'spin' && mode !== 'adaptive' && mode !== 'park') {
     throw invalidArgValue('wait', "must be 'spin', 'adaptive' or 'park'", mode);
@@ -39,7 +45,11 @@ export function waitPolicy(options: { wait?: WaitMode; spinMicros?: number; yiel
     if (typeof value !== 'number' || !(value >= 0) || value > 1e7) throw invalidArgValue(name, 'must be a number of microseconds in [0, 1e7]', value);
     return value;
   };
-  return { mode, spinMicros: micros('spinMicros'), yieldMicros: micros('yieldMicros') };
+  const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_WAIT_POLICY.heartbeatTimeoutMs;
+  if (typeof heartbeatTimeoutMs !== 'number' || !(heartbeatTimeoutMs >= 10) || heartbeatTimeoutMs > 3.6e6) {
+    throw invalidArgValue('heartbeatTimeoutMs', 'must be a number of ms in [10, 3600000]', heartbeatTimeoutMs);
+  }
+  return { mode, spinMicros: micros('spinMicros'), yieldMicros: micros('yieldMicros'), heartbeatTimeoutMs };
 }
 
 /** Converts a timeout option (ms; undefined = forever) into a deadline on performance.now(). */
@@ -136,5 +146,34 @@ export async function waitAsync(
     const remaining = recheck(ready, event, deadline);
     if (remaining <= 0) return remaining === DONE;
     await event.sleepAsync(waiter, key, remaining, signal);
+  }
+}
+
+/**
+ * waitSync() that stops every heartbeatTimeoutMs / 2 while nothing happens to run `check`
+ * (a liveness check, which may throw or make `ready` true), until the deadline.
+ */
+export function waitSyncWatched(ready: () => boolean, event: EventCount, policy: WaitPolicy, deadline: number, check: () => void): boolean {
+  for (;;) {
+    if (waitSync(ready, event, policy, Math.min(deadline, performance.now() + policy.heartbeatTimeoutMs / 2))) return true;
+    if (performance.now() >= deadline) return false;
+    check();
+  }
+}
+
+/** waitAsync() with the liveness checks of waitSyncWatched(). */
+export async function waitAsyncWatched(
+  ready: () => boolean,
+  event: EventCount,
+  waiter: FutexWaiter,
+  policy: WaitPolicy,
+  deadline: number,
+  check: () => void,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  for (;;) {
+    if (await waitAsync(ready, event, waiter, policy, Math.min(deadline, performance.now() + policy.heartbeatTimeoutMs / 2), signal)) return true;
+    if (performance.now() >= deadline) return false;
+    check();
   }
 }

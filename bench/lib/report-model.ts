@@ -1,0 +1,115 @@
+// The result tables, independent of how they are rendered (terminal, Markdown, HTML):
+// throughput (messages/s and MB/s by payload size), round-trip latency, and the small objects.
+import { formatCount, formatFigure, formatRatio, formatSize } from './format.js';
+import { baselineOf, isNoisy, ratioTo, seriesOf, sizesOf, type FigureKey } from './results.js';
+import type { ResultRow } from './schema.js';
+
+export interface Cell {
+  /** The figure, formatted. */
+  value: string;
+  /** Its ratio to the unix-socket row of the same pattern and size ("—" when there is none). */
+  ratio: string;
+  /** "†" when the runs differ by more than 25%, "‡" when fewer runs than the others succeeded, else "". */
+  flag: string;
+}
+
+export interface Table {
+  title: string;
+  columns: string[];
+  rows: { label: string; cells: (Cell | null)[] }[];
+}
+
+/** Row label: the transport, with the codec when it is not raw. */
+export function seriesLabel(transport: string, codec: string): string {
+  return codec === 'raw' ? transport : `${transport} (${codec})`;
+}
+
+function cellOf(rows: readonly ResultRow[], row: ResultRow | undefined, key: FigureKey, format: (n: number) => string, fullRuns: number): Cell | null {
+  const value = row?.[key];
+  if (row === undefined || value === null || value === undefined) return null;
+  const flag = row.runs.length < fullRuns ? '‡' : isNoisy(row) ? '†' : '';
+  return { value: format(value), ratio: formatRatio(ratioTo(row, baselineOf(rows, row), key)), flag };
+}
+
+/** The tables of a run's results. */
+export function buildTables(rows: readonly ResultRow[]): Table[] {
+  const fullRuns = Math.max(0, ...rows.map((row) => row.runs.length));
+  const tables: Table[] = [];
+  const rawThroughput = (row: ResultRow): boolean => row.pattern === 'throughput' && row.size > 0;
+  const throughputSizes = sizesOf(rows, rawThroughput);
+  const throughputTable = (title: string, key: FigureKey, format: (n: number) => string): Table => ({
+    title,
+    columns: throughputSizes.map(formatSize),
+    rows: seriesOf(rows, rawThroughput).map((s) => ({
+      label: seriesLabel(s.transport, s.codec),
+      cells: throughputSizes.map((size) => cellOf(rows, s.rows.find((r) => r.size === size), key, format, fullRuns)),
+    })),
+  });
+  if (throughputSizes.length > 0) {
+    tables.push(throughputTable('Streaming throughput: messages/s (ratio to unix-socket)', 'msgsPerSec', formatCount));
+    tables.push(throughputTable('Streaming throughput: MB/s (ratio to unix-socket)', 'mbPerSec', formatFigure));
+  }
+
+  const rawLatency = (row: ResultRow): boolean => row.pattern === 'latency' && row.size > 0;
+  const latencySizes = sizesOf(rows, rawLatency);
+  if (latencySizes.length > 0) {
+    tables.push({
+      title: 'Round-trip latency: µs (ratio to unix-socket)',
+      columns: latencySizes.flatMap((size) => [`${formatSize(size)} p50`, `${formatSize(size)} p99`]),
+      rows: seriesOf(rows, rawLatency).map((s) => ({
+        label: seriesLabel(s.transport, s.codec),
+        cells: latencySizes.flatMap((size) => {
+          const row = s.rows.find((r) => r.size === size);
+          return [cellOf(rows, row, 'p50us', formatFigure, fullRuns), cellOf(rows, row, 'p99us', formatFigure, fullRuns)];
+        }),
+      })),
+    });
+  }
+
+  const objects = (row: ResultRow): boolean => row.size === 0;
+  const objectSeries = seriesOf(rows, objects);
+  if (objectSeries.length > 0) {
+    tables.push({
+      title: 'Small objects {id, ts, name, tags} (ratio to unix-socket, msgpack)',
+      columns: ['messages/s', 'MB/s', 'RTT p50 µs', 'RTT p99 µs'],
+      rows: objectSeries.map((s) => {
+        const throughput = s.rows.find((r) => r.pattern === 'throughput');
+        const latency = s.rows.find((r) => r.pattern === 'latency');
+        return {
+          label: seriesLabel(s.transport, s.codec),
+          cells: [
+            cellOf(rows, throughput, 'msgsPerSec', formatCount, fullRuns),
+            cellOf(rows, throughput, 'mbPerSec', formatFigure, fullRuns),
+            cellOf(rows, latency, 'p50us', formatFigure, fullRuns),
+            cellOf(rows, latency, 'p99us', formatFigure, fullRuns),
+          ],
+        };
+      }),
+    });
+  }
+  return tables;
+}
+
+/** "607.6k 1.00x†" */
+export function cellText(cell: Cell | null): string {
+  return cell === null ? '—' : `${cell.value} ${cell.ratio}${cell.flag}`;
+}
+
+/** Legend lines shared by the reports. */
+export const LEGEND = [
+  'ratio: figure / the same figure of unix-socket (one write per message) at the same size, in this run; for latency below 1 is faster.',
+  '†: the runs differ by more than 25% of their median; ‡: fewer runs succeeded than for the other rows.',
+  'MB = 10^6 payload bytes (encoded bytes for objects), framing not counted.',
+];
+
+/** How the figures were measured, for the Markdown and HTML reports. */
+export const METHOD_NOTES = [
+  'Two separate Node processes (the parent spawns a peer) unless the transport says otherwise; all transports run interleaved, one size at a time (A B C … A B C …), and each row is the median of its runs.',
+  'Raw payloads: a fixed byte pattern with the sequence number stamped in the first and last 4 bytes; the consumer counts messages and keeps a checksum of (length, both stamps, middle byte); objects are decoded and their fields hashed. Any mismatch fails the run.',
+  'Stream transports: `[u32 LE length][payload]` frames, incremental parser (a frame split across reads is assembled once). One write() per message, or frames coalesced into 64 KiB writes; write() === false waits for drain.',
+  'Throughput: one-way streaming, each run sized by time after a warm-up. Latency: ping-pong round trips (send, echo, receive) after warm-up round trips, percentiles of per-sample times.',
+  'Node\'s child stdio "pipe" is an AF_UNIX socketpair on Linux; the kernel pipe row is a FIFO (mkfifo), which has pipe(2) semantics and a 64 KiB buffer.',
+];
+
+/** One entry per transport name: its description, for legends. */
+export type Descriptions = ReadonlyMap<string, string>;

@@ -1,0 +1,507 @@
+/*
+ * shmring.h: the shmring segment format, and a C11 implementation of its SPSC and MPSC
+ * rings as static inline functions. Include it alone (plus libc); map the segment yourself
+ * (shm_open + mmap, a memfd, a file) and hand its base address to shmring_attach.
+ *
+ * Segment = 4096-byte metadata page, data area (capacity bytes, a power of two), 768-byte
+ * trailer; all little-endian. Data area + trailer are byte-compatible with Agrona's
+ * OneToOneRingBuffer / ManyToOneRingBuffer. docs/FORMAT.md describes every field; the
+ * TypeScript implementation is src/ring/. Keep the three in step (test/ring-constants.test.ts
+ * checks the numbers).
+ */
+#ifndef SHMRING_H
+#define SHMRING_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "shmring segments are little-endian; this target is not"
+#endif
+
+/* ---- metadata page ------------------------------------------------------------------ */
+#define SHMRING_MAGIC 0x474E5253u /* "SRNG" as little-endian bytes */
+#define SHMRING_FORMAT_VERSION 1
+#define SHMRING_KIND_SPSC 1
+#define SHMRING_KIND_MPSC 2
+#define SHMRING_METADATA_LENGTH 4096
+#define SHMRING_DATA_OFFSET SHMRING_METADATA_LENGTH
+
+/* line 0 (0..127): identity, written once by the creator, magic last (release) */
+#define SHMRING_MAGIC_OFFSET 0                /* u32 */
+#define SHMRING_VERSION_OFFSET 4              /* u16 */
+#define SHMRING_KIND_OFFSET 6                 /* u16 */
+#define SHMRING_METADATA_LENGTH_OFFSET 8      /* u32 */
+#define SHMRING_TRAILER_LENGTH_OFFSET 12      /* u32 */
+#define SHMRING_CAPACITY_OFFSET 16            /* u64 */
+#define SHMRING_MAX_MESSAGE_LENGTH_OFFSET 24  /* u32 */
+#define SHMRING_RESERVED_OFFSET 28            /* u32 */
+#define SHMRING_CREATOR_PID_OFFSET 32         /* i32 */
+#define SHMRING_CREATOR_UID_OFFSET 36         /* u32 */
+#define SHMRING_CREATOR_START_TIME_OFFSET 40  /* u64, clock ticks since boot (/proc/<pid>/stat field 22) */
+#define SHMRING_CREATED_AT_OFFSET 48          /* u64, epoch ms */
+
+/* line 1 (128..255): status */
+#define SHMRING_STATUS_OFFSET 128             /* i32 flags */
+#define SHMRING_PRODUCER_COUNT_OFFSET 132     /* i32 */
+#define SHMRING_STATUS_CONSUMER_CLOSED 1
+#define SHMRING_STATUS_PRODUCERS_CLOSED 2
+#define SHMRING_STATUS_BROKEN 4
+
+/* line 2 (256..383): data available */
+#define SHMRING_DATA_AVAILABLE_FUTEX_OFFSET 256  /* i32 sequence */
+#define SHMRING_SLEEPING_CONSUMERS_OFFSET 260    /* i32 */
+
+/* line 3 (384..511): space available */
+#define SHMRING_SPACE_AVAILABLE_FUTEX_OFFSET 384 /* i32 sequence */
+#define SHMRING_SLEEPING_PRODUCERS_OFFSET 388    /* i32 */
+
+/* line 4 (512..639): consumer liveness */
+#define SHMRING_CONSUMER_PID_OFFSET 512          /* i32 */
+#define SHMRING_CONSUMER_START_TIME_OFFSET 520   /* u64 */
+
+/* 1024..3071: producer registry */
+#define SHMRING_PRODUCER_REGISTRY_OFFSET 1024
+#define SHMRING_PRODUCER_SLOT_LENGTH 32
+#define SHMRING_PRODUCER_SLOTS 64
+#define SHMRING_PRODUCER_SLOT_PID_OFFSET 0         /* i32 */
+#define SHMRING_PRODUCER_SLOT_STATE_OFFSET 4       /* i32 */
+#define SHMRING_PRODUCER_SLOT_START_TIME_OFFSET 8  /* u64, 16 reserved bytes follow */
+
+/* ---- trailer (after the data area), Agrona's RingBufferDescriptor ---------------------- */
+#define SHMRING_TAIL_POSITION_OFFSET 128        /* i64 */
+#define SHMRING_HEAD_CACHE_POSITION_OFFSET 256  /* i64 */
+#define SHMRING_HEAD_POSITION_OFFSET 384        /* i64 */
+#define SHMRING_CORRELATION_COUNTER_OFFSET 512  /* i64 */
+#define SHMRING_CONSUMER_HEARTBEAT_OFFSET 640   /* i64, epoch ms */
+#define SHMRING_TRAILER_LENGTH 768
+#define SHMRING_MIN_CAPACITY 64
+#define SHMRING_MAX_CAPACITY (1 << 30)
+
+/* ---- records, Agrona's RecordDescriptor ------------------------------------------------ */
+#define SHMRING_HEADER_LENGTH 8
+#define SHMRING_ALIGNMENT 8
+#define SHMRING_LENGTH_OFFSET 0   /* i32: < 0 being written, 0 free, > 0 committed (header included) */
+#define SHMRING_TYPE_OFFSET 4     /* i32: > 0 message, -1 padding */
+#define SHMRING_PADDING_TYPE_ID (-1)
+#define SHMRING_MAX_TYPE_ID 0x7FFFFFFF
+
+/* ---- results ------------------------------------------------------------------------ */
+#define SHMRING_OK 0
+#define SHMRING_ERR_NOT_READY (-1)   /* magic still 0: the creator has not finished */
+#define SHMRING_ERR_BAD_FORMAT (-2)  /* not a valid segment for this version */
+#define SHMRING_ERR_ARGUMENT (-3)    /* bad typeId, length, index or buffer size */
+#define SHMRING_ERR_CORRUPT (-4)     /* shared memory holds an impossible record or position */
+#define SHMRING_ERR_NOT_CLAIMED (-5) /* commit/abort of a record that is not claimed */
+#define SHMRING_ERR_EXISTS (-6)      /* shmring_init on memory that already holds a ring */
+
+#define SHMRING_SEGMENT_SIZE(capacity) \
+    ((size_t)SHMRING_METADATA_LENGTH + (size_t)(capacity) + (size_t)SHMRING_TRAILER_LENGTH)
+
+typedef struct shmring {
+    uint8_t *base;    /* start of the segment */
+    uint8_t *data;    /* base + SHMRING_DATA_OFFSET */
+    uint8_t *trailer; /* data + capacity */
+    int32_t capacity;
+    int32_t mask;
+    int32_t max_message_length;
+    int32_t kind; /* SHMRING_KIND_SPSC or SHMRING_KIND_MPSC */
+    /* After SHMRING_ERR_CORRUPT: the position of the offending record or counter. */
+    int64_t error_position;
+} shmring_t;
+
+/* Called once per message; the payload is only valid during the call. */
+typedef void (*shmring_handler_t)(int32_t type_id, const uint8_t *payload, int32_t length, void *context);
+
+/* ---- atomic access to fields of the mapping --------------------------------------------- */
+#define SHMRING_I32(p) ((_Atomic int32_t *)(void *)(p))
+#define SHMRING_I64(p) ((_Atomic int64_t *)(void *)(p))
+
+static inline int32_t shmring_load_acquire_i32(const void *p) {
+    return atomic_load_explicit(SHMRING_I32(p), memory_order_acquire);
+}
+static inline void shmring_store_release_i32(void *p, int32_t v) {
+    atomic_store_explicit(SHMRING_I32(p), v, memory_order_release);
+}
+static inline int64_t shmring_load_acquire_i64(const void *p) {
+    return atomic_load_explicit(SHMRING_I64(p), memory_order_acquire);
+}
+static inline void shmring_store_release_i64(void *p, int64_t v) {
+    atomic_store_explicit(SHMRING_I64(p), v, memory_order_release);
+}
+static inline int64_t shmring_load_relaxed_i64(const void *p) {
+    return atomic_load_explicit(SHMRING_I64(p), memory_order_relaxed);
+}
+
+static inline int32_t shmring_align(int32_t length) {
+    return (length + (SHMRING_ALIGNMENT - 1)) & ~(SHMRING_ALIGNMENT - 1);
+}
+
+static inline int shmring_valid_capacity(uint64_t capacity) {
+    return capacity >= SHMRING_MIN_CAPACITY && capacity <= SHMRING_MAX_CAPACITY && (capacity & (capacity - 1)) == 0;
+}
+
+/* Start time of this process in clock ticks since boot (field 22 of /proc/self/stat), 0 when unknown. */
+static inline uint64_t shmring_self_start_time(void) {
+    char text[1024];
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (f == NULL) return 0;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    /* The command name (field 2) may hold spaces and ')': count fields after the last ')'. */
+    char *p = strrchr(text, ')');
+    if (p == NULL) return 0;
+    p++;
+    for (int field = 2; field < 22 && p != NULL; field++) {
+        p = strchr(p, ' ');
+        if (p != NULL) p++;
+    }
+    return p != NULL ? strtoull(p, NULL, 10) : 0;
+}
+
+/*
+ * Lays a new ring out at `base` (`size` bytes, at least SHMRING_SEGMENT_SIZE(capacity)):
+ * zeroes it, writes the identity fields, and stores the magic last with release semantics,
+ * so a peer that reads the magic with acquire sees a complete page.
+ */
+static inline int shmring_init(void *base, size_t size, int32_t kind, int32_t capacity) {
+    uint8_t *b = (uint8_t *)base;
+    if (kind != SHMRING_KIND_SPSC && kind != SHMRING_KIND_MPSC) return SHMRING_ERR_ARGUMENT;
+    if (capacity < 0 || !shmring_valid_capacity((uint64_t)capacity)) return SHMRING_ERR_ARGUMENT;
+    if (size < SHMRING_SEGMENT_SIZE(capacity)) return SHMRING_ERR_ARGUMENT;
+    if (shmring_load_acquire_i32(b + SHMRING_MAGIC_OFFSET) != 0) return SHMRING_ERR_EXISTS;
+    memset(b, 0, SHMRING_SEGMENT_SIZE(capacity));
+    uint16_t version = SHMRING_FORMAT_VERSION, kind16 = (uint16_t)kind;
+    uint32_t metadata_length = SHMRING_METADATA_LENGTH, trailer_length = SHMRING_TRAILER_LENGTH;
+    uint64_t capacity64 = (uint64_t)capacity;
+    uint32_t max_length = (uint32_t)capacity >> 3, uid = (uint32_t)getuid();
+    int32_t pid = (int32_t)getpid();
+    uint64_t start_time = shmring_self_start_time();
+    struct timespec now;
+    timespec_get(&now, TIME_UTC); /* C11; CLOCK_REALTIME */
+    uint64_t created_at = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+    memcpy(b + SHMRING_VERSION_OFFSET, &version, 2);
+    memcpy(b + SHMRING_KIND_OFFSET, &kind16, 2);
+    memcpy(b + SHMRING_METADATA_LENGTH_OFFSET, &metadata_length, 4);
+    memcpy(b + SHMRING_TRAILER_LENGTH_OFFSET, &trailer_length, 4);
+    memcpy(b + SHMRING_CAPACITY_OFFSET, &capacity64, 8);
+    memcpy(b + SHMRING_MAX_MESSAGE_LENGTH_OFFSET, &max_length, 4);
+    memcpy(b + SHMRING_CREATOR_PID_OFFSET, &pid, 4);
+    memcpy(b + SHMRING_CREATOR_UID_OFFSET, &uid, 4);
+    memcpy(b + SHMRING_CREATOR_START_TIME_OFFSET, &start_time, 8);
+    memcpy(b + SHMRING_CREATED_AT_OFFSET, &created_at, 8);
+    shmring_store_release_i32(b + SHMRING_MAGIC_OFFSET, (int32_t)SHMRING_MAGIC);
+    return SHMRING_OK;
+}
+
+/* Validates the metadata page at `base` (`size` mapped bytes) and fills `ring`. */
+static inline int shmring_attach(shmring_t *ring, void *base, size_t size) {
+    uint8_t *b = (uint8_t *)base;
+    uint16_t version, kind;
+    uint32_t metadata_length, trailer_length, max_length;
+    uint64_t capacity;
+    if (size < SHMRING_METADATA_LENGTH) return SHMRING_ERR_BAD_FORMAT;
+    uint32_t magic = (uint32_t)shmring_load_acquire_i32(b + SHMRING_MAGIC_OFFSET);
+    if (magic == 0) return SHMRING_ERR_NOT_READY;
+    if (magic != SHMRING_MAGIC) return SHMRING_ERR_BAD_FORMAT;
+    memcpy(&version, b + SHMRING_VERSION_OFFSET, 2);
+    memcpy(&kind, b + SHMRING_KIND_OFFSET, 2);
+    memcpy(&metadata_length, b + SHMRING_METADATA_LENGTH_OFFSET, 4);
+    memcpy(&trailer_length, b + SHMRING_TRAILER_LENGTH_OFFSET, 4);
+    memcpy(&capacity, b + SHMRING_CAPACITY_OFFSET, 8);
+    memcpy(&max_length, b + SHMRING_MAX_MESSAGE_LENGTH_OFFSET, 4);
+    if (version != SHMRING_FORMAT_VERSION) return SHMRING_ERR_BAD_FORMAT;
+    if (kind != SHMRING_KIND_SPSC && kind != SHMRING_KIND_MPSC) return SHMRING_ERR_BAD_FORMAT;
+    if (metadata_length != SHMRING_METADATA_LENGTH || trailer_length != SHMRING_TRAILER_LENGTH) return SHMRING_ERR_BAD_FORMAT;
+    if (!shmring_valid_capacity(capacity) || SHMRING_SEGMENT_SIZE(capacity) > size) return SHMRING_ERR_BAD_FORMAT;
+    if (max_length != (uint32_t)(capacity >> 3)) return SHMRING_ERR_BAD_FORMAT;
+    ring->base = b;
+    ring->data = b + SHMRING_DATA_OFFSET;
+    ring->trailer = ring->data + capacity;
+    ring->capacity = (int32_t)capacity;
+    ring->mask = (int32_t)capacity - 1;
+    ring->max_message_length = (int32_t)max_length;
+    ring->kind = kind;
+    ring->error_position = 0;
+    return SHMRING_OK;
+}
+
+/* ---- producers ------------------------------------------------------------------------ */
+
+/* Reads the consumer's head for a producer whose tail is `tail`; < 0 when head and tail disagree. */
+static inline int shmring_fresh_head(shmring_t *ring, int64_t tail, int64_t *head) {
+    *head = shmring_load_acquire_i64(ring->trailer + SHMRING_HEAD_POSITION_OFFSET);
+    int64_t used = tail - *head;
+    if (used < 0 || used > ring->capacity) {
+        ring->error_position = *head;
+        return SHMRING_ERR_CORRUPT;
+    }
+    /* A hint for producers; readers only use the int32 difference (as Agrona does). */
+    atomic_store_explicit(SHMRING_I64(ring->trailer + SHMRING_HEAD_CACHE_POSITION_OFFSET), *head, memory_order_relaxed);
+    return SHMRING_OK;
+}
+
+/*
+ * SPSC claim of `record_length` (aligned) bytes: the record's offset from base, 0 when full,
+ * < 0 on error. Reserves room for, and zeroes, the header after the record, so that the
+ * consumer never reads a stale header and never has to zero what it consumed.
+ */
+static inline int32_t shmring_spsc_claim(shmring_t *ring, int32_t record_length) {
+    uint8_t *trailer = ring->trailer;
+    const int32_t capacity = ring->capacity, mask = ring->mask;
+    const int32_t required = record_length + SHMRING_HEADER_LENGTH;
+    const int64_t tail = shmring_load_relaxed_i64(trailer + SHMRING_TAIL_POSITION_OFFSET); /* ours alone */
+    int64_t head = shmring_load_relaxed_i64(trailer + SHMRING_HEAD_CACHE_POSITION_OFFSET);
+    if ((uint64_t)(uint32_t)(int32_t)(tail - head) + (uint64_t)required > (uint64_t)capacity) {
+        if (shmring_fresh_head(ring, tail, &head) < 0) return SHMRING_ERR_CORRUPT;
+        if ((int32_t)(tail - head) + required > capacity) return 0;
+    }
+    int32_t index = (int32_t)tail & mask;
+    const int32_t to_end = capacity - index;
+    int32_t padding = 0;
+    if (required > to_end) {
+        if (required > ((int32_t)head & mask)) {
+            if (shmring_fresh_head(ring, tail, &head) < 0) return SHMRING_ERR_CORRUPT;
+            if (required > ((int32_t)head & mask)) return 0;
+        }
+        padding = to_end;
+        memset(ring->data, 0, SHMRING_HEADER_LENGTH);
+    }
+    const int32_t record = padding != 0 ? 0 : index;
+    /* The next header: may be the first (unused) trailer bytes when the record ends the data. */
+    memset(ring->data + record + record_length, 0, SHMRING_HEADER_LENGTH);
+    /* Release the tail before the padding, so that head <= tail always holds. */
+    shmring_store_release_i64(trailer + SHMRING_TAIL_POSITION_OFFSET, tail + record_length + padding);
+    if (padding != 0) {
+        atomic_store_explicit(SHMRING_I32(ring->data + index + SHMRING_TYPE_OFFSET), SHMRING_PADDING_TYPE_ID, memory_order_relaxed);
+        shmring_store_release_i32(ring->data + index, padding);
+    }
+    return SHMRING_DATA_OFFSET + record;
+}
+
+/* MPSC claim: CAS on the tail; a lost race or a full ring changes nothing but the head cache. */
+static inline int32_t shmring_mpsc_claim(shmring_t *ring, int32_t record_length) {
+    uint8_t *trailer = ring->trailer;
+    const int32_t capacity = ring->capacity, mask = ring->mask;
+    int64_t head = shmring_load_acquire_i64(trailer + SHMRING_HEAD_CACHE_POSITION_OFFSET);
+    int64_t tail;
+    int32_t padding;
+    for (;;) {
+        tail = shmring_load_acquire_i64(trailer + SHMRING_TAIL_POSITION_OFFSET);
+        if ((uint64_t)(uint32_t)(int32_t)(tail - head) + (uint64_t)record_length > (uint64_t)capacity) {
+            if (shmring_fresh_head(ring, tail, &head) < 0) {
+                /* Our tail may be older than the head: only a current tail proves corruption. */
+                if (shmring_load_acquire_i64(trailer + SHMRING_TAIL_POSITION_OFFSET) != tail) continue;
+                return SHMRING_ERR_CORRUPT;
+            }
+            if ((int32_t)(tail - head) + record_length > capacity) return 0;
+        }
+        padding = 0;
+        const int32_t to_end = capacity - ((int32_t)tail & mask);
+        if (record_length > to_end) {
+            if (record_length > ((int32_t)head & mask)) {
+                if (shmring_fresh_head(ring, tail, &head) < 0) {
+                    if (shmring_load_acquire_i64(trailer + SHMRING_TAIL_POSITION_OFFSET) != tail) continue;
+                    return SHMRING_ERR_CORRUPT;
+                }
+                if (record_length > ((int32_t)head & mask)) return 0;
+            }
+            padding = to_end;
+        }
+        int64_t expected = tail;
+        if (atomic_compare_exchange_weak_explicit(SHMRING_I64(trailer + SHMRING_TAIL_POSITION_OFFSET), &expected,
+                                                  tail + record_length + padding, memory_order_acq_rel,
+                                                  memory_order_relaxed))
+            break;
+    }
+    int32_t index = (int32_t)tail & mask;
+    if (padding != 0) {
+        /* Like a record: in progress, then type, then the release of the length. */
+        atomic_store_explicit(SHMRING_I32(ring->data + index), -padding, memory_order_relaxed);
+        atomic_thread_fence(memory_order_release);
+        atomic_store_explicit(SHMRING_I32(ring->data + index + SHMRING_TYPE_OFFSET), SHMRING_PADDING_TYPE_ID, memory_order_relaxed);
+        shmring_store_release_i32(ring->data + index, padding);
+        index = 0;
+    }
+    return SHMRING_DATA_OFFSET + index;
+}
+
+static inline int shmring_check_message(const shmring_t *ring, int32_t type_id, int32_t length) {
+    return type_id >= 1 && length >= 0 && length <= ring->max_message_length;
+}
+
+/*
+ * Reserves a record of `length` payload bytes: returns the payload's offset from the base
+ * (> 0; write it, then shmring_commit or shmring_abort), 0 when full, < 0 on error.
+ */
+static inline int32_t shmring_try_claim(shmring_t *ring, int32_t type_id, int32_t length) {
+    if (!shmring_check_message(ring, type_id, length)) return SHMRING_ERR_ARGUMENT;
+    const int32_t record_length = length + SHMRING_HEADER_LENGTH;
+    if (ring->kind == SHMRING_KIND_SPSC) {
+        int32_t record = shmring_spsc_claim(ring, shmring_align(record_length));
+        if (record <= 0) return record;
+        atomic_store_explicit(SHMRING_I32(ring->base + record + SHMRING_TYPE_OFFSET), type_id, memory_order_relaxed);
+        atomic_store_explicit(SHMRING_I32(ring->base + record), -record_length, memory_order_relaxed);
+        return record + SHMRING_HEADER_LENGTH;
+    }
+    int32_t record = shmring_mpsc_claim(ring, shmring_align(record_length));
+    if (record <= 0) return record;
+    atomic_store_explicit(SHMRING_I32(ring->base + record), -record_length, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    atomic_store_explicit(SHMRING_I32(ring->base + record + SHMRING_TYPE_OFFSET), type_id, memory_order_relaxed);
+    return record + SHMRING_HEADER_LENGTH;
+}
+
+/* The record of a payload offset from shmring_try_claim, or < 0. */
+static inline int32_t shmring_claimed_record(const shmring_t *ring, int32_t payload) {
+    int32_t record = payload - SHMRING_HEADER_LENGTH - SHMRING_DATA_OFFSET;
+    if (record < 0 || record > ring->capacity - SHMRING_HEADER_LENGTH || (record & (SHMRING_ALIGNMENT - 1)) != 0)
+        return SHMRING_ERR_ARGUMENT;
+    if (atomic_load_explicit(SHMRING_I32(ring->data + record), memory_order_relaxed) >= 0) return SHMRING_ERR_NOT_CLAIMED;
+    return record;
+}
+
+/* Publishes a claimed record. */
+static inline int shmring_commit(shmring_t *ring, int32_t payload) {
+    int32_t record = shmring_claimed_record(ring, payload);
+    if (record < 0) return record;
+    int32_t length = atomic_load_explicit(SHMRING_I32(ring->data + record), memory_order_relaxed);
+    shmring_store_release_i32(ring->data + record, -length);
+    return SHMRING_OK;
+}
+
+/* Gives a claimed record up: the consumer skips it as padding. */
+static inline int shmring_abort(shmring_t *ring, int32_t payload) {
+    int32_t record = shmring_claimed_record(ring, payload);
+    if (record < 0) return record;
+    int32_t length = atomic_load_explicit(SHMRING_I32(ring->data + record), memory_order_relaxed);
+    atomic_store_explicit(SHMRING_I32(ring->data + record + SHMRING_TYPE_OFFSET), SHMRING_PADDING_TYPE_ID, memory_order_relaxed);
+    shmring_store_release_i32(ring->data + record, -length);
+    return SHMRING_OK;
+}
+
+/* Copies one message into the ring: 1 written, 0 full, < 0 on error. */
+static inline int shmring_write(shmring_t *ring, int32_t type_id, const void *payload, int32_t length) {
+    int32_t at = shmring_try_claim(ring, type_id, length);
+    if (at <= 0) return at;
+    memcpy(ring->base + at, payload, (size_t)length);
+    /* Release: type and payload become visible with the positive length. */
+    shmring_store_release_i32(ring->base + at - SHMRING_HEADER_LENGTH, length + SHMRING_HEADER_LENGTH);
+    return 1;
+}
+
+/* ---- consumer ------------------------------------------------------------------------- */
+
+static inline int shmring_read_block(shmring_t *ring, shmring_handler_t handler, void *context, int limit, int *wrapped) {
+    uint8_t *trailer = ring->trailer;
+    const int64_t head = shmring_load_relaxed_i64(trailer + SHMRING_HEAD_POSITION_OFFSET); /* ours alone */
+    const int32_t head_index = (int32_t)head & ring->mask;
+    const int32_t block_length = ring->capacity - head_index;
+    uint8_t *block = ring->data + head_index;
+    int64_t tail = shmring_load_acquire_i64(trailer + SHMRING_TAIL_POSITION_OFFSET);
+    int32_t bytes_read = 0;
+    int count = 0, result = 0;
+    *wrapped = 0;
+    if ((head & (SHMRING_ALIGNMENT - 1)) != 0) {
+        ring->error_position = head;
+        return SHMRING_ERR_CORRUPT;
+    }
+    while (bytes_read < block_length && count < limit) {
+        uint8_t *record = block + bytes_read;
+        const int32_t length = shmring_load_acquire_i32(record);
+        const int32_t room = block_length - bytes_read;
+        if (length <= 0) {
+            if (length < 0 && (length > -SHMRING_HEADER_LENGTH || length < -room)) result = SHMRING_ERR_CORRUPT;
+            break;
+        }
+        if (length < SHMRING_HEADER_LENGTH || length > room) {
+            result = SHMRING_ERR_CORRUPT;
+            break;
+        }
+        const int32_t type_id = atomic_load_explicit(SHMRING_I32(record + SHMRING_TYPE_OFFSET), memory_order_relaxed);
+        const int32_t aligned = shmring_align(length);
+        if (type_id == SHMRING_PADDING_TYPE_ID) {
+            bytes_read += aligned;
+            continue;
+        }
+        if (type_id < 1 || length - SHMRING_HEADER_LENGTH > ring->max_message_length) {
+            result = SHMRING_ERR_CORRUPT;
+            break;
+        }
+        /* Producers move the tail before they commit; look again before calling it corrupt. */
+        if (head + bytes_read + aligned > tail) {
+            tail = shmring_load_acquire_i64(trailer + SHMRING_TAIL_POSITION_OFFSET);
+            if (head + bytes_read + aligned > tail) {
+                result = SHMRING_ERR_CORRUPT;
+                break;
+            }
+        }
+        bytes_read += aligned;
+        count++;
+        handler(type_id, record + SHMRING_HEADER_LENGTH, length - SHMRING_HEADER_LENGTH, context);
+    }
+    if (result < 0) ring->error_position = head + bytes_read;
+    if (bytes_read != 0) {
+        /* MPSC producers do not pre-zero: hand the space back zeroed. */
+        if (ring->kind == SHMRING_KIND_MPSC) memset(block, 0, (size_t)bytes_read);
+        shmring_store_release_i64(trailer + SHMRING_HEAD_POSITION_OFFSET, head + bytes_read);
+        *wrapped = bytes_read == block_length;
+    }
+    return result < 0 ? result : count;
+}
+
+/*
+ * Hands up to `limit` committed messages to `handler`; returns how many, or
+ * SHMRING_ERR_CORRUPT (ring->error_position says where; the records before it are consumed).
+ */
+static inline int shmring_read(shmring_t *ring, shmring_handler_t handler, void *context, int limit) {
+    int wrapped;
+    int count = shmring_read_block(ring, handler, context, limit, &wrapped);
+    if (count >= 0 && wrapped && count < limit) {
+        int more = shmring_read_block(ring, handler, context, limit - count, &wrapped);
+        return more < 0 ? more : count + more;
+    }
+    return count;
+}
+
+/* ---- counters ------------------------------------------------------------------------- */
+
+static inline int64_t shmring_producer_position(const shmring_t *ring) {
+    return shmring_load_acquire_i64(ring->trailer + SHMRING_TAIL_POSITION_OFFSET);
+}
+
+static inline int64_t shmring_consumer_position(const shmring_t *ring) {
+    return shmring_load_acquire_i64(ring->trailer + SHMRING_HEAD_POSITION_OFFSET);
+}
+
+static inline int32_t shmring_size(const shmring_t *ring) {
+    int64_t before, tail, after = shmring_consumer_position(ring);
+    do {
+        before = after;
+        tail = shmring_producer_position(ring);
+        after = shmring_consumer_position(ring);
+    } while (after != before);
+    int64_t size = tail - after;
+    return size < 0 ? 0 : size > ring->capacity ? ring->capacity : (int32_t)size;
+}
+
+static inline int64_t shmring_next_correlation_id(shmring_t *ring) {
+    return atomic_fetch_add_explicit(SHMRING_I64(ring->trailer + SHMRING_CORRELATION_COUNTER_OFFSET), 1, memory_order_acq_rel);
+}
+
+static inline int64_t shmring_consumer_heartbeat(const shmring_t *ring) {
+    return shmring_load_acquire_i64(ring->trailer + SHMRING_CONSUMER_HEARTBEAT_OFFSET);
+}
+
+static inline void shmring_set_consumer_heartbeat(shmring_t *ring, int64_t epoch_ms) {
+    shmring_store_release_i64(ring->trailer + SHMRING_CONSUMER_HEARTBEAT_OFFSET, epoch_ms);
+}
+
+#endif /* SHMRING_H */

@@ -1,0 +1,26 @@
+// Creating and opening the segment behind a channel, whatever its backing.
+import { invalidArgType } from '../errors.js';
+import { ringSegmentSize } from '../ring/index.js';
+import { Segment } from '../segment/index.js';
+import type { Backing } from './options.js';
+
+function sysvKey(name: string | number): number {
+  const key = typeof name === 'number' ? name : Number(name);
+  if (!Number.isInteger(key)) throw invalidArgType('name', "a numeric System V key with backing 'sysv'", name);
+  return key;
+}
+
+/** A new segment sized for a ring of `capacity` bytes. */
+export function createSegment(name: string, backing: Backing, capacity: number, mode: number): Segment {
+  const size = ringSegmentSize(capacity);
+  if (backing === 'file') return Segment.createFile(name, size, { mode });
+  if (backing === 'sysv') return Segment.createSysv(sysvKey(name), size, { mode });
+  return Segment.create(name, size, { mode });
+}
+
+/** An existing segment. */
+export function openSegment(name: string, backing: Backing): Segment {
+  if (backing === 'file') return Segment.openFile(name);
+  if (backing === 'sysv') return Segment.openSysv(sysvKey(name));
+  return Segment.open(name);
+}

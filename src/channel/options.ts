@@ -1,0 +1,67 @@
+// Channel options: what users pass to createChannel/openChannel, checked once, up front.
+import { invalidArgType, invalidArgValue } from '../errors.js';
+import type { CodecOption } from '../codec/index.js';
+import { checkCapacity } from '../ring/index.js';
+import { DEFAULT_MODE } from '../segment/index.js';
+import type { WaitOptions } from './endpoints.js';
+
+/**
+ * What happens to the segment's name:
+ * - 'on-close' (default): the creator removes it when it closes;
+ * - 'after-attach': removed as soon as the first producer has mapped it, so a crash leaves nothing behind;
+ * - 'never': it stays until removed (`shmring rm`), and messages wait in it for a later receiver.
+ */
+export type UnlinkPolicy = 'on-close' | 'after-attach' | 'never';
+
+/** Where the ring lives: a POSIX shm name ('/name'), a regular file path, or a System V key. */
+export type Backing = 'shm' | 'file' | 'sysv';
+
+export interface ChannelOptions<T = unknown> extends WaitOptions {
+  /** Ring data bytes, a power of two (default 1 MiB). Larger messages are sent in fragments. */
+  capacity?: number;
+  /** 'single' (SPSC, default) or 'multi' (MPSC: any number of senders, up to 64 at once). */
+  producers?: 'single' | 'multi';
+  /** 'msgpack' (default), 'raw' (Uint8Array in, Uint8Array out) or your own { encode, decode }. */
+  codec?: CodecOption<T>;
+  /** Permission bits of a new segment (default 0o600: owner only). */
+  mode?: number;
+  /** When the segment's name goes away (default 'on-close'). */
+  unlink?: UnlinkPolicy;
+  /** The segment's backing (default 'shm'). With 'sysv' the name is the numeric key. */
+  backing?: Backing;
+}
+
+export const DEFAULT_CAPACITY = 1 << 20;
+
+export interface ResolvedOptions<T> extends WaitOptions {
+  capacity: number;
+  kind: 'spsc' | 'mpsc';
+  codec: CodecOption<T> | undefined;
+  mode: number;
+  unlink: UnlinkPolicy;
+  backing: Backing;
+}
+
+function oneOf<V extends string>(name: string, value: unknown, allowed: readonly V[], fallback: V): V {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as V)) throw invalidArgValue(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+  return value as V;
+}
+
+/** Validates options; unknown values get ERR_INVALID_ARG_VALUE, wrong types ERR_INVALID_ARG_TYPE. */
+export function resolveOptions<T>(options: ChannelOptions<T> | undefined): ResolvedOptions<T> {
+  if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'an object', options);
+  const o = options ?? {};
+  return {
+    capacity: checkCapacity(o.capacity ?? DEFAULT_CAPACITY),
+    kind: oneOf('producers', o.producers, ['single', 'multi'], 'single') === 'single' ? 'spsc' : 'mpsc',
+    codec: o.codec,
+    mode: o.mode ?? DEFAULT_MODE,
+    unlink: oneOf('unlink', o.unlink, ['on-close', 'after-attach', 'never'], 'on-close'),
+    backing: oneOf('backing', o.backing, ['shm', 'file', 'sysv'], 'shm'),
+    wait: o.wait,
+    spinMicros: o.spinMicros,
+    yieldMicros: o.yieldMicros,
+    heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+  };
+}

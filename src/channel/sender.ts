@@ -1,0 +1,167 @@
+// The sending end of a channel: values in, encoded and framed into the ring.
+import { Writable } from 'node:stream';
+
+import { FrameWriter, recordTypeOf, type Codec, type CodecOption } from '../codec/index.js';
+import { ShmringError } from '../errors.js';
+import type { Segment } from '../segment/index.js';
+import type { Producer, WaitCallOptions } from './producer.js';
+
+export interface SendOptions {
+  /** Give up after this many ms: ETIMEDOUT. */
+  timeoutMs?: number;
+}
+
+export interface AsyncSendOptions extends SendOptions {
+  /** Abort a send that waits for space: ABORT_ERR. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends values to a channel's Receiver. A value goes into the ring as one record, or in
+ * fragments when it is larger than the ring's max message length (a 100 MiB value through a
+ * 1 MiB ring is fine). Sends from one Sender arrive in order.
+ */
+export class Sender<T = unknown> {
+  /** The channel's name (or label). */
+  readonly name: string;
+  readonly #producer: Producer;
+  readonly #writer: FrameWriter<T>;
+  readonly #recordType: number;
+  readonly #segment: Segment | undefined;
+  /** The last queued async send; later ones start after it. */
+  #tail: Promise<void> = Promise.resolve();
+  #queued = 0;
+
+  /** @internal Use openChannel(). */
+  constructor(name: string, producer: Producer, codec: CodecOption<T> | undefined, segment: Segment | undefined) {
+    this.name = name;
+    this.#producer = producer;
+    this.#writer = new FrameWriter<T>(producer.ring, { codec, producerSlot: producer.slot });
+    this.#recordType = recordTypeOf(this.#writer.codec as Codec<unknown>);
+    this.#segment = segment;
+  }
+
+  /** The shared memory of the channel: post it to a worker and openChannel(buffer) there. */
+  /** The descriptor of the channel's segment (to hand a memfd channel to a child), or -1. */
+  get fd(): number {
+    return this.#segment?.fd ?? -1;
+  }
+
+  get buffer(): SharedArrayBuffer {
+    return this.#producer.ring.buffer;
+  }
+
+  /** Whether close() was called. */
+  get closed(): boolean {
+    return this.#producer.closed;
+  }
+
+  /**
+   * Sends without waiting: false when the ring has no room for the value's first record
+   * (nothing is sent then). A value that needs fragments is finished once its first one is
+   * in, waiting for the receiver as needed. Throws EPIPE once the receiver closed.
+   */
+  trySend(value: T): boolean {
+    this.#producer.checkWritable();
+    if (this.#queued > 0) return false; // async sends wait ahead of this one
+    const writer = this.#writer;
+    if (writer.write(value)) {
+      this.#producer.published();
+      return true;
+    }
+    if (!writer.started) {
+      writer.abandon();
+      return false;
+    }
+    this.#producer.offerSync(() => writer.resume());
+    return true;
+  }
+
+  /**
+   * Sends, blocking the thread while the ring is full (for dedicated processes and workers).
+   * Throws ETIMEDOUT after `timeoutMs`, EPIPE if the receiver closes meanwhile.
+   */
+  sendSync(value: T, options: SendOptions = {}): void {
+    this.#producer.checkWritable();
+    if (this.#queued > 0) throw new ShmringError('ERR_SHMRING_BUSY', 'async sends are still pending on this sender');
+    const writer = this.#writer;
+    if (writer.write(value)) {
+      this.#producer.published();
+      return;
+    }
+    this.#finish(() => this.#producer.offerSync(() => writer.resume(), options));
+  }
+
+  /**
+   * Sends, waiting for space without blocking the event loop. Resolves once the whole value
+   * is in the ring. Rejects with ETIMEDOUT, ABORT_ERR (signal) or EPIPE (receiver closed).
+   */
+  send(value: T, options: AsyncSendOptions = {}): Promise<void> {
+    try {
+      if (this.#queued === 0) {
+        this.#producer.checkWritable();
+        if (this.#writer.write(value)) {
+          this.#producer.published();
+          return Promise.resolve();
+        }
+        return this.#enqueue(() => this.#producer.offerAsync(() => this.#writer.resume(), options));
+      }
+      // Behind other sends: encode now (the value may change meanwhile), write later.
+      const encoded = this.#writer.codec.encode(value).slice();
+      return this.#enqueue(async () => {
+        this.#producer.checkWritable();
+        if (!this.#writer.writeEncoded(this.#recordType, encoded)) {
+          await this.#producer.offerAsync(() => this.#writer.resume(), options);
+        }
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #enqueue(run: () => Promise<void>): Promise<void> {
+    this.#queued++;
+    const done = this.#tail.then(() => this.#finish(run)).finally(() => this.#queued--);
+    this.#tail = done.catch(() => {});
+    return done;
+  }
+
+  // A send that fails midway drops the rest of its value (the receiver reports it).
+  #finish<R>(run: () => R): R {
+    const abandon = (error: unknown): never => {
+      this.#writer.abandon();
+      throw error;
+    };
+    try {
+      const result = run();
+      return result instanceof Promise ? (result.catch(abandon) as R) : result;
+    } catch (error) {
+      return abandon(error);
+    }
+  }
+
+  /** An object-mode Writable over send(): back-pressure follows the ring. Ends by closing the sender. */
+  createWriteStream(): Writable {
+    return new Writable({
+      objectMode: true,
+      write: (chunk: T, _encoding, callback) => {
+        this.send(chunk).then(() => callback(), callback);
+      },
+      final: (callback) => {
+        this.#tail.then(() => {
+          this.close();
+          callback();
+        }, callback);
+      },
+    });
+  }
+
+  /** Closes this sender; the last sender of a channel to close ends its stream. Idempotent. */
+  close(): void {
+    if (this.#producer.closed) return;
+    this.#producer.close();
+    this.#segment?.close();
+  }
+}
+
+export type { WaitCallOptions };

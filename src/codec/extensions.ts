@@ -1,0 +1,165 @@
+// MessagePack extension types for the JavaScript values plain MessagePack loses: BigInt of any
+// size, `undefined`, invalid Dates, and typed arrays other than Uint8Array (MessagePack bin).
+// Valid Dates use the standard timestamp extension (type -1), as the library does by default.
+import {
+  DecodeError,
+  EXT_TIMESTAMP,
+  ExtData,
+  decodeTimestampExtension,
+  encodeTimestampExtension,
+  type ExtensionCodecType,
+} from '@msgpack/msgpack';
+
+/**
+ * What extension decoders need to know about the bytes being decoded. The codec keeps one
+ * and updates it before each decode, so decoding allocates no state per message.
+ */
+export interface DecodeState {
+  /**
+   * True when decoded values may keep views into the input (a reassembled message handed
+   * over whole); false when the input is borrowed (a view into the ring, reused once the read
+   * handler returns), so anything kept must be copied out.
+   */
+  owned: boolean;
+}
+
+/** Extension type of a BigInt: u8 sign (1 for negative), then the magnitude big-endian. */
+export const EXT_BIGINT = 0x01;
+/** Extension type of `undefined` (no data), which would otherwise arrive as null. */
+export const EXT_UNDEFINED = 0x02;
+/** Extension type of an invalid Date (no data), which the timestamp would turn into 1970. */
+export const EXT_INVALID_DATE = 0x03;
+/**
+ * First extension type of the typed arrays: EXT_TYPED_ARRAY + the class's index in
+ * TYPED_ARRAY_CLASSES. Data: u8 pad, `pad` zero bytes, then the elements little-endian; `pad`
+ * puts the elements on an 8-byte boundary of the encoded message, so a reassembled message
+ * can be viewed in place.
+ */
+export const EXT_TYPED_ARRAY = 0x10;
+
+type TypedArrayClass =
+  | Int8ArrayConstructor
+  | Uint8ClampedArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor
+  | DataViewConstructor;
+
+/**
+ * The classes with an extension type, in extension-type order (append only: the index is on
+ * the wire). Uint8Array is absent on purpose: it is MessagePack bin.
+ */
+export const TYPED_ARRAY_CLASSES: readonly TypedArrayClass[] = [
+  Int8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView,
+];
+
+const typedArrayIndex = new Map<unknown, number>(TYPED_ARRAY_CLASSES.map((cls, index) => [cls, index]));
+const NO_DATA = new Uint8Array(0);
+const UNDEFINED_EXT = new ExtData(EXT_UNDEFINED, NO_DATA);
+
+/** The extension record the encoder writes for `undefined` (shared: it holds no data). */
+export function undefinedExtension(): ExtData {
+  return UNDEFINED_EXT;
+}
+
+function encodeBigInt(value: bigint): Uint8Array {
+  const negative = value < 0n;
+  let hex = (negative ? -value : value).toString(16);
+  if ((hex.length & 1) !== 0) hex = '0' + hex;
+  const data = new Uint8Array(1 + (hex.length >>> 1));
+  data[0] = negative ? 1 : 0;
+  data.set(Buffer.from(hex, 'hex'), 1);
+  return data;
+}
+
+function decodeBigInt(data: Uint8Array): bigint {
+  if (data.length < 2 || data[0]! > 1) throw new DecodeError(`BigInt extension of ${data.length} bytes is malformed`);
+  // Buffer views shared memory without a copy, and 'hex' saves a per-byte loop.
+  const magnitude = BigInt('0x' + Buffer.from(data.buffer, data.byteOffset + 1, data.length - 1).toString('hex'));
+  return data[0] === 1 ? -magnitude : magnitude;
+}
+
+/** Extension data of a typed array, padded so the elements land 8-byte aligned at `dataPos`. */
+function typedArrayData(view: ArrayBufferView): (dataPos: number) => Uint8Array {
+  // The library calls this with the offset of the extension data in its output.
+  return (dataPos: number) => {
+    const pad = (8 - ((dataPos + 1) & 7)) & 7;
+    const data = new Uint8Array(1 + pad + view.byteLength);
+    data[0] = pad;
+    data.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), 1 + pad);
+    return data;
+  };
+}
+
+function decodeTypedArray(cls: TypedArrayClass, data: Uint8Array, owned: boolean): ArrayBufferView {
+  const size = cls === DataView ? 1 : (cls as Float64ArrayConstructor).BYTES_PER_ELEMENT;
+  const start = 1 + (data[0] ?? 0);
+  const byteLength = data.length - start;
+  if (data.length === 0 || data[0]! > 7 || byteLength < 0 || byteLength % size !== 0) {
+    throw new DecodeError(`${cls.name} extension of ${data.length} bytes is malformed`);
+  }
+  let buffer: ArrayBufferLike = data.buffer;
+  let offset = data.byteOffset + start;
+  // A borrowed input is reused after the read; an unaligned one cannot back the class.
+  if (!owned || offset % size !== 0) {
+    buffer = data.slice(start).buffer;
+    offset = 0;
+  }
+  if (cls === DataView) return new DataView(buffer, offset, byteLength);
+  return new (cls as Float64ArrayConstructor)(buffer, offset, byteLength / size);
+}
+
+/**
+ * The extension codec of shmring's MessagePack codec. One dispatch by type instead of the
+ * library's ExtensionCodec, which calls every registered encoder for every object and array.
+ */
+export class ShmringExtensions implements ExtensionCodecType<DecodeState> {
+  tryToEncode(object: unknown): ExtData | null {
+    if (typeof object === 'bigint') return new ExtData(EXT_BIGINT, encodeBigInt(object));
+    if (object instanceof Date) {
+      if (Number.isNaN(object.getTime())) return new ExtData(EXT_INVALID_DATE, NO_DATA);
+      return new ExtData(EXT_TIMESTAMP, encodeTimestampExtension(object)!);
+    }
+    if (ArrayBuffer.isView(object)) {
+      // Exact class: Uint8Array (and its subclass Buffer) stays MessagePack bin.
+      const index = typedArrayIndex.get(object.constructor);
+      if (index !== undefined) return new ExtData(EXT_TYPED_ARRAY + index, typedArrayData(object));
+      return null;
+    }
+    return object instanceof ExtData ? object : null;
+  }
+
+  decode(data: Uint8Array, extType: number, state: DecodeState): unknown {
+    switch (extType) {
+      case EXT_TIMESTAMP:
+        return decodeTimestampExtension(data);
+      case EXT_BIGINT:
+        return decodeBigInt(data);
+      case EXT_UNDEFINED:
+        return undefined;
+      case EXT_INVALID_DATE:
+        return new Date(NaN);
+      default: {
+        const cls = TYPED_ARRAY_CLASSES[extType - EXT_TYPED_ARRAY];
+        if (cls !== undefined && extType >= EXT_TYPED_ARRAY) return decodeTypedArray(cls, data, state.owned);
+        // Someone else's extension: hand it out as ExtData, as the library does.
+        return new ExtData(extType, state.owned ? data : data.slice());
+      }
+    }
+  }
+}

@@ -1,0 +1,325 @@
+// Reads messages out of a ring: whole-message records are decoded straight from the ring's
+// view, fragments are gathered per producer slot into one buffer per message, and anything
+// malformed is reported once and skipped so later messages still arrive.
+import { checkInteger, invalidArgType } from '../errors.js';
+import { recordTypeOf, resolveCodec, type Codec, type CodecOption } from './codec.js';
+import { FrameError, type FrameErrorDetails, type FrameErrorReason } from './frame-error.js';
+import {
+  FIRST_FRAGMENT_HEADER_LENGTH,
+  FRAGMENT_INDEX_OFFSET,
+  FRAGMENT_MESSAGE_TYPE_OFFSET,
+  FRAGMENT_SLOT_OFFSET,
+  FRAGMENT_TOTAL_LENGTH_OFFSET,
+  NEXT_FRAGMENT_HEADER_LENGTH,
+  RECORD_CUSTOM,
+  RECORD_FRAGMENT_FIRST,
+  RECORD_FRAGMENT_LAST,
+  RECORD_FRAGMENT_MIDDLE,
+  RECORD_MSGPACK,
+  RECORD_RAW,
+  isMessageRecordType,
+  recordTypeName,
+} from './record-types.js';
+import { RECORD_HEADER_LENGTH, type RecordHandler, type RingConsumer } from './ring-api.js';
+
+/** Where a FrameReader delivers: called synchronously from inside the ring's read. */
+export interface FrameSink<T> {
+  /** One decoded message. An exception thrown here propagates out of read(); the message counts as consumed. */
+  message(value: T): void;
+  /** One skipped message (or stray fragment run), reported once. */
+  error(error: FrameError): void;
+}
+
+/** Options of a FrameReader. */
+export interface FrameReaderOptions<T> {
+  /** How messages are decoded: 'msgpack' (default), 'raw', or a user codec. */
+  codec?: CodecOption<T>;
+  /** Largest fragmented message accepted (default 1 GiB); larger ones are reported 'too-large'. */
+  maxMessageBytes?: number;
+  /** Producer slots are below this (default 64, the ring's producer registry size; at most 65536). */
+  maxProducerSlots?: number;
+}
+
+/** Default of FrameReaderOptions.maxMessageBytes. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 2 ** 30;
+/** Default of FrameReaderOptions.maxProducerSlots. */
+export const DEFAULT_MAX_PRODUCER_SLOTS = 64;
+
+/** Largest maxProducerSlots: the reader keeps an array entry per slot. */
+export const MAX_PRODUCER_SLOTS = 1 << 16;
+
+/** One producer slot's message in progress; kept per slot and reused. */
+interface Reassembly {
+  readonly slot: number;
+  /** The whole message, allocated at its first fragment; null when none is in progress. */
+  buffer: Uint8Array | null;
+  /** Bytes of `buffer` filled so far. */
+  received: number;
+  /** Index the next fragment must carry. */
+  nextIndex: number;
+  /** Ring position and payload offset of the first fragment, for error reports. */
+  firstPosition: number | undefined;
+  firstOffset: number;
+  /** After an error mid-message: drop this slot's fragments silently until its last one. */
+  skipping: boolean;
+}
+
+/**
+ * Turns the records of one ring back into messages for a sink. Allocates nothing of its own
+ * per whole-record message (the codec allocates the value), one buffer per fragmented one.
+ */
+export class FrameReader<T = unknown> {
+  /** The codec messages are decoded with. */
+  readonly codec: Codec<T>;
+  /** The ring read handler; read() passes it, or hand it to ring.read yourself. */
+  readonly handler: RecordHandler;
+  readonly #ring: RingConsumer;
+  readonly #sink: FrameSink<T>;
+  readonly #recordType: number;
+  readonly #maxMessageBytes: number;
+  readonly #slots: (Reassembly | undefined)[];
+  /** The ring's whole-buffer view and a DataView over it, for fragment headers. */
+  #bytes: Uint8Array | null = null;
+  #view: DataView | null = null;
+
+  constructor(ring: RingConsumer, sink: FrameSink<T>, options: FrameReaderOptions<T> = {}) {
+    if (ring === null || typeof ring !== 'object') throw invalidArgType('ring', 'a ring', ring);
+    if (sink === null || typeof sink !== 'object' || typeof sink.message !== 'function' || typeof sink.error !== 'function') {
+      throw invalidArgType('sink', 'an object with message and error methods', sink);
+    }
+    this.#ring = ring;
+    this.#sink = sink;
+    this.codec = resolveCodec(options.codec);
+    this.#recordType = recordTypeOf(this.codec as Codec<unknown>);
+    this.#maxMessageBytes = checkInteger('maxMessageBytes', options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 0, Number.MAX_SAFE_INTEGER);
+    const slots = checkInteger('maxProducerSlots', options.maxProducerSlots ?? DEFAULT_MAX_PRODUCER_SLOTS, 1, MAX_PRODUCER_SLOTS);
+    this.#slots = new Array<Reassembly | undefined>(slots).fill(undefined);
+    this.handler = (typeId, bytes, offset, length) => this.#onRecord(typeId, bytes, offset, length);
+  }
+
+  /** Reads up to `limit` records (fragments count one each) from the ring; returns how many. */
+  read(limit = Infinity): number {
+    return this.#ring.read(this.handler, limit);
+  }
+
+  /** How many fragmented messages are part-way through reassembly. */
+  get reassembling(): number {
+    let count = 0;
+    for (const slot of this.#slots) if (slot?.buffer) count++;
+    return count;
+  }
+
+  /** Bytes held by messages part-way through reassembly. */
+  get reassemblyBytes(): number {
+    let bytes = 0;
+    for (const slot of this.#slots) if (slot?.buffer) bytes += slot.buffer.length;
+    return bytes;
+  }
+
+  /**
+   * Drops the message producer `slot` is part-way through (say the producer died), reporting
+   * it as 'missing-last-fragment'. Returns whether there was one.
+   */
+  discardProducer(slot: number): boolean {
+    const state = this.#slots[slot];
+    if (!state?.buffer) return false;
+    this.#dropUnfinished(state, 'its producer is gone');
+    return true;
+  }
+
+  /** The stream has ended: reports and drops every message part-way through reassembly. */
+  end(): void {
+    this.#slots.forEach((state) => {
+      if (state?.buffer) this.#dropUnfinished(state, 'the stream ended');
+      if (state) state.skipping = false;
+    });
+  }
+
+  #onRecord(typeId: number, bytes: Uint8Array, offset: number, length: number): void {
+    switch (typeId) {
+      case RECORD_MSGPACK:
+      case RECORD_RAW:
+      case RECORD_CUSTOM:
+        if (typeId !== this.#recordType) {
+          this.#fail('wrong-type', typeId, offset, undefined, `a ${recordTypeName(typeId)} message on a reader that decodes ${recordTypeName(this.#recordType)}`);
+        } else {
+          this.#deliver(bytes.subarray(offset, offset + length), false, typeId, offset, undefined, undefined);
+        }
+        return;
+      case RECORD_FRAGMENT_FIRST:
+        this.#onFirstFragment(bytes, offset, length);
+        return;
+      case RECORD_FRAGMENT_MIDDLE:
+      case RECORD_FRAGMENT_LAST:
+        this.#onNextFragment(typeId, bytes, offset, length);
+        return;
+      default:
+        this.#fail('unknown-type', typeId, offset, undefined, `unknown record type ${typeId} (${length} bytes)`);
+    }
+  }
+
+  #onFirstFragment(bytes: Uint8Array, offset: number, length: number): void {
+    const typeId = RECORD_FRAGMENT_FIRST;
+    const view = this.#viewOf(bytes);
+    const state = this.#fragmentState(view, typeId, offset, length, FIRST_FRAGMENT_HEADER_LENGTH);
+    if (state === null) return;
+    const slot = state.slot;
+    if (state.buffer !== null) this.#dropUnfinished(state, 'its producer started another message', offset);
+    const messageType = view.getUint32(offset + FRAGMENT_MESSAGE_TYPE_OFFSET, true);
+    const total =
+      view.getUint32(offset + FRAGMENT_TOTAL_LENGTH_OFFSET, true) + view.getUint32(offset + FRAGMENT_TOTAL_LENGTH_OFFSET + 4, true) * 2 ** 32;
+    const chunk = length - FIRST_FRAGMENT_HEADER_LENGTH;
+    // Until this message's last fragment, its other fragments are dropped without a report.
+    state.skipping = true;
+    let problem: [FrameErrorReason, string] | undefined;
+    if (!isMessageRecordType(messageType)) {
+      problem = ['bad-fragment-header', `the first fragment announces record type ${messageType}, not a message type`];
+    } else if (messageType !== this.#recordType) {
+      problem = ['wrong-type', `a fragmented ${recordTypeName(messageType)} message on a reader that decodes ${recordTypeName(this.#recordType)}`];
+    } else if (total > this.#maxMessageBytes) {
+      problem = ['too-large', `a ${total}-byte message exceeds maxMessageBytes (${this.#maxMessageBytes})`];
+    } else if (chunk > total) {
+      problem = ['length-mismatch', `the first fragment carries ${chunk} bytes of a ${total}-byte message`];
+    }
+    if (problem !== undefined) {
+      this.#fail(problem[0], typeId, offset, slot, problem[1]);
+      return;
+    }
+    let buffer: Uint8Array;
+    try {
+      buffer = new Uint8Array(total);
+    } catch (cause) {
+      this.#fail('too-large', typeId, offset, slot, `cannot allocate ${total} bytes for the message`, undefined, cause);
+      return;
+    }
+    buffer.set(bytes.subarray(offset + FIRST_FRAGMENT_HEADER_LENGTH, offset + length));
+    state.buffer = buffer;
+    state.received = chunk;
+    state.nextIndex = 1;
+    state.firstPosition = this.#positionOf(offset);
+    state.firstOffset = offset;
+    state.skipping = false;
+  }
+
+  #onNextFragment(typeId: number, bytes: Uint8Array, offset: number, length: number): void {
+    const last = typeId === RECORD_FRAGMENT_LAST;
+    const kind = last ? 'last' : 'middle';
+    const view = this.#viewOf(bytes);
+    const state = this.#fragmentState(view, typeId, offset, length, NEXT_FRAGMENT_HEADER_LENGTH);
+    if (state === null) return;
+    const slot = state.slot;
+    const index = view.getUint32(offset + FRAGMENT_INDEX_OFFSET, true);
+    const buffer = state.buffer;
+    if (buffer === null) {
+      // The rest of a message already reported is dropped quietly; anything else is reported.
+      if (!state.skipping) this.#fail('missing-first-fragment', typeId, offset, slot, `${kind} fragment ${index} with no message of its producer in progress`);
+      state.skipping = !last;
+      return;
+    }
+    const chunk = length - NEXT_FRAGMENT_HEADER_LENGTH;
+    const received = state.received + chunk;
+    let problem: [FrameErrorReason, string] | undefined;
+    if (index !== state.nextIndex) {
+      problem = ['fragment-out-of-order', `${kind} fragment ${index} where fragment ${state.nextIndex} was due`];
+    } else if (received > buffer.length || (last && received !== buffer.length)) {
+      problem = ['length-mismatch', `fragments carry ${received} bytes of a ${buffer.length}-byte message`];
+    }
+    if (problem !== undefined) {
+      state.buffer = null;
+      state.skipping = !last;
+      this.#fail(problem[0], typeId, offset, slot, problem[1], state.firstPosition);
+      return;
+    }
+    buffer.set(bytes.subarray(offset + NEXT_FRAGMENT_HEADER_LENGTH, offset + length), state.received);
+    state.received = received;
+    state.nextIndex++;
+    if (last) {
+      state.buffer = null;
+      this.#deliver(buffer, true, typeId, offset, slot, state.firstPosition);
+    }
+  }
+
+  /** The reassembly of a fragment's producer slot, or null (reported) when its header is unusable. */
+  #fragmentState(view: DataView, typeId: number, offset: number, length: number, headerLength: number): Reassembly | null {
+    if (length < headerLength) {
+      this.#fail('bad-fragment-header', typeId, offset, undefined, `a ${length}-byte ${recordTypeName(typeId)} is shorter than its ${headerLength}-byte header`);
+      return null;
+    }
+    const slot = view.getUint32(offset + FRAGMENT_SLOT_OFFSET, true);
+    if (slot >= this.#slots.length) {
+      this.#fail('bad-fragment-header', typeId, offset, undefined, `producer slot ${slot} is not below ${this.#slots.length}`);
+      return null;
+    }
+    return this.#slotState(slot);
+  }
+
+  /** Decodes one message and hands it (or its decode error) to the sink. */
+  #deliver(message: Uint8Array, owned: boolean, typeId: number, offset: number, slot: number | undefined, messagePosition: number | undefined): void {
+    let value: T;
+    try {
+      value = this.codec.decode(message, owned);
+    } catch (cause) {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      this.#fail('decode-failed', typeId, offset, slot, `cannot decode the ${message.length}-byte ${recordTypeName(this.#recordType)} message: ${why}`, messagePosition, cause);
+      return;
+    }
+    this.#sink.message(value);
+  }
+
+  /** Reports a message whose last fragment will not come and frees its buffer. */
+  #dropUnfinished(state: Reassembly, why: string, offset?: number): void {
+    const missing = state.buffer!.length - state.received;
+    state.buffer = null;
+    const details: FrameErrorDetails = {
+      reason: 'missing-last-fragment',
+      typeId: RECORD_FRAGMENT_FIRST,
+      offset: state.firstOffset,
+      position: state.firstPosition,
+      producerSlot: state.slot,
+      messagePosition: state.firstPosition,
+    };
+    const where = offset === undefined ? '' : ` (seen at offset ${offset})`;
+    this.#sink.error(new FrameError(details, `the message lacks its last ${missing} bytes: ${why}${where}`));
+  }
+
+  #fail(
+    reason: FrameErrorReason,
+    typeId: number,
+    offset: number,
+    producerSlot: number | undefined,
+    problem: string,
+    messagePosition?: number,
+    cause?: unknown,
+  ): void {
+    const details: FrameErrorDetails = { reason, typeId, offset, position: this.#positionOf(offset), producerSlot, messagePosition };
+    this.#sink.error(new FrameError(details, problem, cause));
+  }
+
+  /** Ring position of the record whose payload is at `offset`; only valid inside the read handler. */
+  #positionOf(offset: number): number | undefined {
+    const ring = this.#ring;
+    const dataOffset = ring.metadata?.dataOffset;
+    if (dataOffset === undefined) return undefined;
+    // The head is the start of the block being read, and the block does not wrap.
+    const head = ring.consumerPosition();
+    const mask = ring.capacity - 1;
+    return head + ((offset - RECORD_HEADER_LENGTH - dataOffset - (head & mask)) & mask);
+  }
+
+  #viewOf(bytes: Uint8Array): DataView {
+    if (bytes !== this.#bytes) {
+      this.#bytes = bytes;
+      this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    return this.#view!;
+  }
+
+  #slotState(slot: number): Reassembly {
+    let state = this.#slots[slot];
+    if (state === undefined) {
+      state = { slot, buffer: null, received: 0, nextIndex: 0, firstPosition: undefined, firstOffset: 0, skipping: false };
+      this.#slots[slot] = state;
+    }
+    return state;
+  }
+}

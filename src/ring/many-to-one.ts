@@ -1,0 +1,167 @@
+// Many producers, one consumer (Agrona's ManyToOneRingBuffer layout and protocol).
+//
+// Producers race for space with a compare-and-swap on the tail; a claim that loses the race
+// or finds the ring full has changed nothing but the head cache (a hint). A producer marks
+// its record in progress (negative length) before anything else, so unblock() can tell a
+// record being written from never-claimed space. The consumer zeroes what it consumed.
+import { ShmringError } from '../errors.js';
+import { corruptRecord, RingBufferBase } from './ring-buffer.js';
+import { joinHalves, loadPosition, storePosition } from './position.js';
+import { ALIGNMENT, HEADER_LENGTH, PADDING_TYPE_ID } from './record.js';
+
+const TWO_32 = 4294967296;
+
+export class ManyToOneRingBuffer extends RingBufferBase {
+  /** Attaches to the MPSC ring in `buffer` (validated; cheap enough to do per thread). */
+  constructor(buffer: SharedArrayBuffer) {
+    super(buffer, 'mpsc');
+  }
+
+  /**
+   * In progress first, sequentially consistent so that it is ordered before the payload:
+   * unblock() must never mistake our payload bytes for the start of another record.
+   */
+  protected begin(record: number, typeId: number, recordLength: number): void {
+    Atomics.store(this.words, record >>> 2, -recordLength);
+    this.words[(record >>> 2) + 1] = typeId;
+  }
+
+  /**
+   * Reserves `recordLength` (aligned) bytes for this producer, wrapping with a padding record
+   * when they do not fit before the end of the data area. Returns the record's byte index in
+   * the buffer, or -1 when the ring is full.
+   *
+   * The CAS is 32-bit on the tail's low half unless the claim carries into the high half.
+   * A 32-bit CAS could succeed on a tail that moved by a multiple of 4 GiB since we read it
+   * (ABA); that needs the ring to carry 4 GiB, landing on the very same low half, between
+   * two instructions of this loop, and is accepted as impossible in practice (Agrona's
+   * 64-bit CAS would need 2^64 bytes). A claim that carries uses a 64-bit CAS.
+   */
+  protected claim(recordLength: number): number {
+    const words = this.words;
+    const capacity = this.capacity;
+    const mask = this.mask;
+    const tailK = this.tailK;
+    // Plain reads: the head cache is a hint and the tail is checked by the CAS. A failed CAS
+    // returns the tail it found, which the next round starts from.
+    let head = words[this.headCacheK];
+    let tail = words[tailK];
+    let padding: number;
+    for (;;) {
+      // Unsigned: a cache ahead of the tail (our tail read is older than it) takes the slow path.
+      if (((tail - head) >>> 0) + recordLength > capacity) {
+        head = this.refreshHeadCache(tail);
+        if (head === tail + 1) {
+          tail = Atomics.load(words, tailK); // the tail moved on; look again
+          continue;
+        }
+        if (((tail - head) | 0) + recordLength > capacity) return -1;
+      }
+      padding = 0;
+      const toEnd = capacity - (tail & mask);
+      if (recordLength > toEnd) {
+        // Wrap: the record goes to index 0, which must be clear of the consumer.
+        if (recordLength > (head & mask)) {
+          head = this.refreshHeadCache(tail);
+          if (head === tail + 1) {
+            tail = Atomics.load(words, tailK);
+            continue;
+          }
+          if (recordLength > (head & mask)) return -1;
+        }
+        padding = toEnd;
+      }
+      const delta = recordLength + padding;
+      if ((tail >>> 0) + delta < TWO_32) {
+        const found = Atomics.compareExchange(words, tailK, tail, (tail + delta) | 0);
+        if (found === tail) break;
+        tail = found;
+      } else {
+        const hi = Atomics.load(words, tailK + 1);
+        const expected = joinHalves(hi, tail);
+        if (Atomics.compareExchange(this.wide, tailK >>> 1, expected, joinHalves(hi + 1, (tail + delta) | 0)) === expected) break;
+        tail = Atomics.load(words, tailK);
+      }
+    }
+    const index = this.dataOffset + (tail & mask);
+    if (padding !== 0) {
+      // Same order as a record: in progress, then type, then the release of the length.
+      Atomics.store(words, index >>> 2, -padding);
+      words[(index >>> 2) + 1] = PADDING_TYPE_ID;
+      Atomics.store(words, index >>> 2, padding);
+      return this.dataOffset;
+    }
+    return index;
+  }
+
+  /**
+   * Reads the consumer's head and caches it. Returns its low half, or `tail + 1` (never a
+   * valid head, heads being 8-aligned) when our tail read is older than the head: retry then.
+   */
+  private refreshHeadCache(tail: number): number {
+    const words = this.words;
+    const head = Atomics.load(words, this.headK);
+    const headHi = Atomics.load(words, this.headK + 1);
+    const used = (tail - head) | 0;
+    if (used < 0 || used > this.capacity) {
+      // The tail we read may be older than the head; only a current tail proves corruption.
+      if (Atomics.load(words, this.tailK) !== tail) return tail + 1;
+      const position = loadPosition(words, this.wide, this.headK);
+      throw corruptRecord(position, position % this.capacity, `the head is ${-used} bytes ahead of the tail or more than the capacity behind it`);
+    }
+    // Several producers store the cache; it is a hint read through its low half only (here,
+    // in C and in Agrona, which cast the difference to int32), so a mixed-up high half from
+    // two racing stores is harmless.
+    storePosition(words, this.wide, this.headCacheK, headHi, head);
+    return head;
+  }
+
+  /**
+   * Frees the consumer from a record claimed by a producer that died before committing it,
+   * by turning it into padding. Call it only once that producer is known to be gone (a live
+   * producer would then write into space the consumer already skipped). Returns whether
+   * anything was unblocked.
+   */
+  unblock(): boolean {
+    const words = this.words;
+    const head = Atomics.load(words, this.headK);
+    const tail = Atomics.load(words, this.tailK);
+    if (head === tail) return false;
+    const used = (tail - head) | 0;
+    if (used < 0 || used > this.capacity || (head & (ALIGNMENT - 1)) !== 0) {
+      throw new ShmringError('ERR_SHMRING_CORRUPT', `cannot unblock: head ${this.consumerPosition()} and tail ${this.producerPosition()} are inconsistent`);
+    }
+    const mask = this.mask;
+    const consumerIndex = head & mask;
+    const producerIndex = tail & mask;
+    const data = this.dataOffset;
+    const at = data + consumerIndex;
+    const length = Atomics.load(words, at >>> 2);
+    if (length < 0) {
+      // Claimed and marked in progress: skip exactly what was claimed.
+      if (-length < HEADER_LENGTH || -length > this.capacity - consumerIndex) {
+        throw corruptRecord(this.consumerPosition(), consumerIndex, `in-progress length ${length} cannot fit the data area`);
+      }
+      words[(at >>> 2) + 1] = PADDING_TYPE_ID;
+      Atomics.store(words, at >>> 2, -length);
+      return true;
+    }
+    if (length > 0) return false;
+    // Claimed but not even marked: the claim ends where the next non-zero header starts.
+    // Consumed space is all zeros, so scan the 8-byte slots up to the tail (or the end).
+    const limit = producerIndex > consumerIndex ? producerIndex : this.capacity;
+    let end = consumerIndex + ALIGNMENT;
+    while (end < limit && Atomics.load(words, (data + end) >>> 2) === 0) end += ALIGNMENT;
+    // Nothing non-zero before the tail: the claim may still be on its way; wait for a
+    // record behind it. But when the tail has wrapped, everything up to the end of the data
+    // area is claimed and no later record can show up there: that space is the stuck claim.
+    if (end >= limit && limit !== this.capacity) return false;
+    // Make sure no producer wrote into the gap meanwhile (then it is alive, not dead).
+    for (let i = end - ALIGNMENT; i >= consumerIndex; i -= ALIGNMENT) {
+      if (Atomics.load(words, (data + i) >>> 2) !== 0) return false;
+    }
+    words[(at >>> 2) + 1] = PADDING_TYPE_ID;
+    Atomics.store(words, at >>> 2, end - consumerIndex);
+    return true;
+  }
+}

@@ -1,0 +1,367 @@
+// What both ring kinds share: the attached views, the consumer side (read), commit/abort of
+// claimed records, and the trailer counters. The kinds differ only in how producers claim
+// space and in who zeroes consumed bytes.
+import { ShmringError, checkInteger, invalidArgType, outOfRange } from '../errors.js';
+import {
+  CONSUMER_HEARTBEAT_OFFSET,
+  CORRELATION_COUNTER_OFFSET,
+  HEAD_CACHE_POSITION_OFFSET,
+  HEAD_POSITION_OFFSET,
+  TAIL_POSITION_OFFSET,
+} from './descriptor.js';
+import { readMetadata, type RingKind, type RingMetadata } from './metadata.js';
+import { advancePosition, loadPosition } from './position.js';
+import { ALIGNMENT, HEADER_LENGTH, MAX_TYPE_ID, PADDING_TYPE_ID, alignRecord } from './record.js';
+
+/**
+ * Receives one message. `bytes` is a view over the whole SharedArrayBuffer (the same object
+ * every call) and the payload is bytes[offset, offset + length). The view is only valid
+ * during the call: the space is reused once read() returns.
+ */
+export type MessageHandler = (typeId: number, bytes: Uint8Array, offset: number, length: number) => void;
+
+/** The operations the channel layer uses, implemented by both ring kinds. */
+export interface RingBuffer {
+  readonly kind: RingKind;
+  readonly buffer: SharedArrayBuffer;
+  /** A Uint8Array over the whole buffer: where tryClaim's payload indexes point. */
+  readonly bytes: Uint8Array;
+  /** Bytes of the data area (a power of two). */
+  readonly capacity: number;
+  /** Largest payload accepted: capacity / 8. */
+  readonly maxMessageLength: number;
+  /** Copies bytes[offset, offset + length) into the ring as one message; false when full. */
+  write(typeId: number, bytes: Uint8Array, offset?: number, length?: number): boolean;
+  /** Reserves a record: the byte index in `buffer` where `length` payload bytes go, or -1 when full. */
+  tryClaim(typeId: number, length: number): number;
+  /** Publishes a record reserved by tryClaim (pass the index it returned). */
+  commit(index: number): void;
+  /** Gives up a record reserved by tryClaim: the consumer skips it. */
+  abort(index: number): void;
+  /** Hands up to `limit` messages to `handler`; returns how many. Throws ERR_SHMRING_CORRUPT on a bad record. */
+  read(handler: MessageHandler, limit?: number): number;
+  /** Bytes claimed and not yet consumed, in [0, capacity]. */
+  size(): number;
+  producerPosition(): number;
+  consumerPosition(): number;
+  /** A ring-wide unique, increasing id (the trailer's correlation counter). */
+  nextCorrelationId(): number;
+  /** Epoch ms the consumer last said it was alive. */
+  consumerHeartbeatTime: number;
+  /** MPSC: turns a record a dead producer claimed and never committed into padding. */
+  unblock(): boolean;
+}
+
+/** ERR_SHMRING_CORRUPT for the record at `position`; the error carries `position`. */
+export function corruptRecord(position: number, index: number, reason: string): ShmringError {
+  const error = new ShmringError('ERR_SHMRING_CORRUPT', `ring record at position ${position} (data index ${index}): ${reason}`);
+  return Object.assign(error, { position });
+}
+
+/** Up to this many bytes, an unaligned or new source is copied byte by byte. */
+const SMALL_COPY = 32;
+/** Up to this many bytes, an aligned, known source is copied word by word. */
+const WORD_COPY_MAX = 256;
+
+export abstract class RingBufferBase implements RingBuffer {
+  readonly kind: RingKind;
+  readonly buffer: SharedArrayBuffer;
+  readonly bytes: Uint8Array;
+  readonly capacity: number;
+  readonly maxMessageLength: number;
+  readonly metadata: RingMetadata;
+  /** Int32 view over the whole buffer: record headers and the halves of the trailer counters. */
+  protected readonly words: Int32Array;
+  /** Int64 view over the whole buffer, for the rare 64-bit stores and the non-hot counters. */
+  protected readonly wide: BigInt64Array;
+  protected readonly mask: number;
+  /** Byte offset of the data area in `buffer`. */
+  protected readonly dataOffset: number;
+  // Int32 indexes of the low halves of the trailer counters.
+  protected readonly tailK: number;
+  protected readonly headCacheK: number;
+  protected readonly headK: number;
+  private readonly correlationK: number;
+  private readonly heartbeatK: number;
+  /** MPSC: the consumer zeroes what it consumed, since producers do not pre-zero headers. */
+  private readonly zeroConsumed: boolean;
+  /** Whether the last block read ran to the end of the data area. */
+  private wrapped = false;
+  private reading = false;
+  // The source copyIn last adopted (kept alive until another one is): its words from the
+  // start of its buffer, and the word index where it starts (-1: not 4-aligned).
+  private source: Uint8Array | undefined = undefined;
+  private sourceWords: Int32Array = new Int32Array(0);
+  private sourceWordBase = -1;
+  private candidate: Uint8Array | undefined = undefined;
+
+  protected constructor(buffer: SharedArrayBuffer, kind: RingKind) {
+    const metadata = readMetadata(buffer);
+    if (metadata.kind !== kind) {
+      throw new ShmringError('ERR_SHMRING_BAD_FORMAT', `the segment holds an ${metadata.kind} ring, not an ${kind} one`);
+    }
+    this.kind = kind;
+    this.metadata = metadata;
+    this.buffer = buffer;
+    this.bytes = new Uint8Array(buffer);
+    this.words = new Int32Array(buffer, 0, metadata.segmentLength >>> 2);
+    this.wide = new BigInt64Array(buffer, 0, metadata.segmentLength >>> 3);
+    this.capacity = metadata.capacity;
+    this.maxMessageLength = metadata.maxMessageLength;
+    this.mask = metadata.capacity - 1;
+    this.dataOffset = metadata.dataOffset;
+    const trailer = metadata.trailerOffset;
+    this.tailK = (trailer + TAIL_POSITION_OFFSET) >>> 2;
+    this.headCacheK = (trailer + HEAD_CACHE_POSITION_OFFSET) >>> 2;
+    this.headK = (trailer + HEAD_POSITION_OFFSET) >>> 2;
+    this.correlationK = (trailer + CORRELATION_COUNTER_OFFSET) >>> 2;
+    this.heartbeatK = (trailer + CONSUMER_HEARTBEAT_OFFSET) >>> 2;
+    this.zeroConsumed = kind === 'mpsc';
+  }
+
+  abstract unblock(): boolean;
+  /** Reserves `recordLength` (aligned) bytes: the record's byte index in the buffer, or -1 when full. */
+  protected abstract claim(recordLength: number): number;
+  /** Marks a claimed record in progress (negative length) with its type. */
+  protected abstract begin(record: number, typeId: number, recordLength: number): void;
+
+  // ---- producers ---------------------------------------------------------------------
+
+  write(typeId: number, bytes: Uint8Array, offset = 0, length?: number): boolean {
+    if (!(bytes instanceof Uint8Array)) throw invalidArgType('bytes', 'an instance of Uint8Array', bytes);
+    if (length === undefined) length = bytes.length - offset;
+    this.checkMessage(typeId, length);
+    this.checkSource(bytes, offset, length);
+    const recordLength = length + HEADER_LENGTH;
+    const record = this.claim(alignRecord(recordLength));
+    if (record < 0) return false;
+    this.begin(record, typeId, recordLength);
+    this.copyIn(record + HEADER_LENGTH, bytes, offset, length);
+    // Release: payload and type are visible to whoever sees the positive length.
+    Atomics.store(this.words, record >>> 2, recordLength);
+    return true;
+  }
+
+  tryClaim(typeId: number, length: number): number {
+    this.checkMessage(typeId, length);
+    const recordLength = length + HEADER_LENGTH;
+    const record = this.claim(alignRecord(recordLength));
+    if (record < 0) return -1;
+    this.begin(record, typeId, recordLength);
+    return record + HEADER_LENGTH;
+  }
+
+  /** Validates typeId and payload length on the hot path; the slow path names the problem. */
+  private checkMessage(typeId: number, length: number): void {
+    if (!(typeId >= 1 && typeId <= MAX_TYPE_ID && (typeId | 0) === typeId)) checkInteger('typeId', typeId, 1, MAX_TYPE_ID);
+    if (!(length >= 0 && length <= this.maxMessageLength && (length | 0) === length)) {
+      checkInteger('length', length, 0, this.maxMessageLength);
+    }
+  }
+
+  /** Validates write()'s source range. */
+  private checkSource(bytes: Uint8Array, offset: number, length: number): void {
+    if (!(offset >= 0 && (offset | 0) === offset)) checkInteger('offset', offset, 0, bytes.length);
+    if (!(offset + length <= bytes.length)) {
+      throw outOfRange('length', `<= bytes.length - offset (${bytes.length - offset})`, length);
+    }
+  }
+
+  /**
+   * Copies a payload into the ring at byte index `at` (8-aligned). TypedArray.set costs
+   * ~20 ns even for 16 bytes, and so do a typed array's `buffer` and `byteOffset` getters
+   * (not inlined in Node 20), so small copies from a source used again and again (an
+   * encoder's scratch buffer) go word by word through an Int32Array kept for that source
+   * object. A source seen once is copied byte by byte, or with set() when large.
+   */
+  private copyIn(at: number, bytes: Uint8Array, offset: number, length: number): void {
+    if (length <= WORD_COPY_MAX) {
+      if (bytes !== this.source) {
+        this.noteSource(bytes);
+      } else if (this.sourceWordBase >= 0 && (offset & 3) === 0) {
+        const from = this.sourceWords;
+        const to = this.words;
+        const words = length >>> 2;
+        const s = this.sourceWordBase + (offset >>> 2);
+        const d = at >>> 2;
+        for (let i = 0; i < words; i++) to[d + i] = from[s + i];
+        for (let i = words << 2; i < length; i++) this.bytes[at + i] = bytes[offset + i];
+        return;
+      }
+      if (length <= SMALL_COPY) {
+        const target = this.bytes;
+        for (let i = 0; i < length; i++) target[at + i] = bytes[offset + i];
+        return;
+      }
+    }
+    this.bytes.set(length === bytes.length ? bytes : bytes.subarray(offset, offset + length), at);
+  }
+
+  /** Adopts a source on its second use in a row, with a word view when it is 4-aligned. */
+  private noteSource(bytes: Uint8Array): void {
+    if (bytes !== this.candidate) {
+      this.candidate = bytes;
+      return;
+    }
+    const buffer = bytes.buffer as ArrayBufferLike & { resizable?: boolean; growable?: boolean };
+    // A view over a resizable buffer could change length under us: leave those to set().
+    if (buffer.resizable === true || buffer.growable === true) return;
+    const byteOffset = bytes.byteOffset;
+    this.source = bytes;
+    this.sourceWordBase = (byteOffset & 3) === 0 ? byteOffset >>> 2 : -1;
+    this.sourceWords = new Int32Array(buffer, 0, (byteOffset + bytes.length) >>> 2);
+  }
+
+  /** The byte index of the record whose payload index tryClaim returned; throws if it cannot be one. */
+  private claimedRecord(index: number): number {
+    const relative = index - HEADER_LENGTH - this.dataOffset;
+    if (!(relative >= 0 && relative <= this.capacity - HEADER_LENGTH && (relative & (ALIGNMENT - 1)) === 0 && Number.isInteger(index))) {
+      throw outOfRange('index', 'a payload index returned by tryClaim', index);
+    }
+    const record = index - HEADER_LENGTH;
+    if (this.words[record >>> 2] >= 0) {
+      const what = this.words[(record >>> 2) + 1] === PADDING_TYPE_ID ? 'aborted' : 'committed';
+      throw new ShmringError('ERR_SHMRING_NOT_CLAIMED', `the record at index ${index} is not claimed (already ${what})`);
+    }
+    return record;
+  }
+
+  commit(index: number): void {
+    const record = this.claimedRecord(index);
+    // Release: the payload written through `bytes` becomes visible with the positive length.
+    Atomics.store(this.words, record >>> 2, -this.words[record >>> 2]);
+  }
+
+  abort(index: number): void {
+    const record = this.claimedRecord(index);
+    this.words[(record >>> 2) + 1] = PADDING_TYPE_ID;
+    Atomics.store(this.words, record >>> 2, -this.words[record >>> 2]);
+  }
+
+  // ---- consumer ----------------------------------------------------------------------
+
+  read(handler: MessageHandler, limit = Infinity): number {
+    if (typeof handler !== 'function') throw invalidArgType('handler', 'of type function', handler);
+    if (!(limit >= 0)) throw outOfRange('limit', 'a number >= 0', limit);
+    // The head moves when a block is done: a read from inside a handler would see the same
+    // messages again.
+    if (this.reading) throw new ShmringError('ERR_SHMRING_REENTRANT', 'read() called from inside a read() handler');
+    this.reading = true;
+    try {
+      let count = this.readBlock(handler, limit);
+      // A block ends at the end of the data area; go on from index 0 so that a read that only
+      // skipped the wrap's padding does not report an empty ring while messages wait.
+      if (this.wrapped && count < limit) count += this.readBlock(handler, limit - count);
+      return count;
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  /** Reads the committed records from the head to the first uncommitted one or the end of the data area. */
+  private readBlock(handler: MessageHandler, limit: number): number {
+    const words = this.words;
+    const head = words[this.headK]; // only the consumer writes the head
+    const headIndex = head & this.mask;
+    const blockLength = this.capacity - headIndex;
+    const base = this.dataOffset + headIndex;
+    const maxMessageLength = this.maxMessageLength;
+    let tail = Atomics.load(words, this.tailK);
+    let bytesRead = 0;
+    let count = 0;
+    this.wrapped = false;
+    if ((head & (ALIGNMENT - 1)) !== 0) throw corruptRecord(this.consumerPosition(), headIndex, 'the head position is not 8-byte aligned');
+    try {
+      while (bytesRead < blockLength && count < limit) {
+        const at = base + bytesRead;
+        // Acquire: a positive length makes the producer's type and payload writes visible.
+        const length = Atomics.load(words, at >>> 2);
+        const room = blockLength - bytesRead;
+        if (length <= 0) {
+          // Zero: nothing claimed yet. Negative: claimed, still being written.
+          if (length < 0 && (-length < HEADER_LENGTH || -length > room)) {
+            throw this.corrupt(bytesRead, `in-progress length ${length} cannot fit the ${room} bytes to the end of the data area`);
+          }
+          break;
+        }
+        if (length < HEADER_LENGTH || length > room) {
+          throw this.corrupt(bytesRead, `length ${length} is outside [${HEADER_LENGTH}, ${room}] (header to end of data area)`);
+        }
+        const typeId = words[(at >>> 2) + 1];
+        const recordLength = alignRecord(length);
+        if (typeId === PADDING_TYPE_ID) {
+          bytesRead += recordLength;
+          continue;
+        }
+        if (typeId < 1) throw this.corrupt(bytesRead, `typeId ${typeId} is neither padding nor positive`);
+        if (length - HEADER_LENGTH > maxMessageLength) {
+          throw this.corrupt(bytesRead, `payload length ${length - HEADER_LENGTH} exceeds the maximum ${maxMessageLength}`);
+        }
+        // A committed record lies below the tail: producers move the tail before they commit.
+        // The tail read above may predate this record, so look again before calling it corrupt.
+        const end = (head + bytesRead + recordLength) | 0;
+        if (((tail - end) | 0) < 0) {
+          tail = Atomics.load(words, this.tailK);
+          if (((tail - end) | 0) < 0) throw this.corrupt(bytesRead, `the record ends past the tail (${this.producerPosition()})`);
+        }
+        bytesRead += recordLength;
+        count++;
+        handler(typeId, this.bytes, at + HEADER_LENGTH, length - HEADER_LENGTH);
+      }
+    } finally {
+      if (bytesRead !== 0) {
+        // MPSC: producers claim space without pre-zeroing it, and unblock() scans for zeros,
+        // so every consumed byte returns to zero before the head releases it.
+        // (BigInt64Array.fill: over shared memory, V8 fills element by element, widest fastest.)
+        if (this.zeroConsumed) this.wide.fill(0n, base >>> 3, (base + bytesRead) >>> 3);
+        // Release: the space (zeroed or read) is handed back with the new head.
+        advancePosition(words, this.wide, this.headK, head, bytesRead);
+        this.wrapped = bytesRead === blockLength;
+      }
+    }
+    return count;
+  }
+
+  private corrupt(bytesRead: number, reason: string): ShmringError {
+    const head = this.consumerPosition();
+    return corruptRecord(head + bytesRead, (head + bytesRead) % this.capacity, reason);
+  }
+
+  // ---- trailer counters --------------------------------------------------------------
+
+  size(): number {
+    const words = this.words;
+    const wide = this.wide;
+    let headAfter = loadPosition(words, wide, this.headK);
+    let headBefore: number;
+    let tail: number;
+    do {
+      headBefore = headAfter;
+      tail = loadPosition(words, wide, this.tailK);
+      headAfter = loadPosition(words, wide, this.headK);
+    } while (headAfter !== headBefore);
+    const size = tail - headAfter;
+    return size < 0 ? 0 : size > this.capacity ? this.capacity : size;
+  }
+
+  producerPosition(): number {
+    return loadPosition(this.words, this.wide, this.tailK);
+  }
+
+  consumerPosition(): number {
+    return loadPosition(this.words, this.wide, this.headK);
+  }
+
+  nextCorrelationId(): number {
+    return Number(Atomics.add(this.wide, this.correlationK >>> 1, 1n));
+  }
+
+  get consumerHeartbeatTime(): number {
+    return Number(Atomics.load(this.wide, this.heartbeatK >>> 1));
+  }
+
+  set consumerHeartbeatTime(time: number) {
+    if (!Number.isSafeInteger(time)) checkInteger('time', time, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    Atomics.store(this.wide, this.heartbeatK >>> 1, BigInt(time));
+  }
+}
