@@ -73,7 +73,7 @@ export function openChannel<T = unknown>(name: string | SharedChannel, options?:
   if (where instanceof SharedArrayBuffer) {
     return new Sender<T>('shared', new Producer(attachRing(where), new ChannelControl(where), waitPolicy(o)), o.codec, undefined);
   }
-  return senderOn<T>(openSegment(where, o.backing), o);
+  return senderOn<T>(openSegment(where, o.backing, o.allowUids), o);
 }
 
 /**
@@ -89,7 +89,7 @@ export function openReceiver<T = unknown>(name: string | SharedChannel, options?
     const consumer = new Consumer(attachRing(where), new ChannelControl(where), waitPolicy(o));
     return new Receiver<T>('shared', consumer, o.codec, undefined, 'never', false);
   }
-  return receiverOn<T>(openSegment(where, o.backing), o, false);
+  return receiverOn<T>(openSegment(where, o.backing, o.allowUids), o, false);
 }
 
 /**

@@ -29,6 +29,8 @@ export interface ChannelOptions<T = unknown> extends WaitOptions {
   unlink?: UnlinkPolicy;
   /** The segment's backing (default 'shm'). With 'sysv' the name is the numeric key. */
   backing?: Backing;
+  /** Other users whose segments this process may attach to (default: only its own). */
+  allowUids?: readonly number[];
 }
 
 export const DEFAULT_CAPACITY = 1 << 20;
@@ -40,12 +42,21 @@ export interface ResolvedOptions<T> extends WaitOptions {
   mode: number;
   unlink: UnlinkPolicy;
   backing: Backing;
+  allowUids: readonly number[];
 }
 
 function oneOf<V extends string>(name: string, value: unknown, allowed: readonly V[], fallback: V): V {
   if (value === undefined) return fallback;
   if (!allowed.includes(value as V)) throw invalidArgValue(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
   return value as V;
+}
+
+function uidList(value: unknown): readonly number[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((uid) => Number.isInteger(uid) && uid >= 0)) {
+    throw invalidArgValue('allowUids', 'must be an array of user ids', value);
+  }
+  return value as number[];
 }
 
 /** Validates options; unknown values get ERR_INVALID_ARG_VALUE, wrong types ERR_INVALID_ARG_TYPE. */
@@ -59,6 +70,7 @@ export function resolveOptions<T>(options: ChannelOptions<T> | undefined): Resol
     mode: o.mode ?? DEFAULT_MODE,
     unlink: oneOf('unlink', o.unlink, ['on-close', 'after-attach', 'never'], 'on-close'),
     backing: oneOf('backing', o.backing, ['shm', 'file', 'sysv'], 'shm'),
+    allowUids: uidList(o.allowUids),
     wait: o.wait,
     spinMicros: o.spinMicros,
     yieldMicros: o.yieldMicros,
