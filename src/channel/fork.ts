@@ -93,7 +93,12 @@ export function fork<T = unknown>(modulePath: string, args: readonly string[] = 
     child.emit('disconnect');
   };
   forwardMessages(receiver as Receiver, child as unknown as EventEmitter);
+  // If this process exits first, the child sees the end of its stream at once (a killed
+  // parent is noticed by the child's liveness check instead).
+  const closeOnExit = (): void => sender.close();
+  process.once('exit', closeOnExit);
   child.once('exit', () => {
+    process.off('exit', closeOnExit);
     // Whatever the child sent before it exited is delivered first.
     for (let value = receiver.tryReceive(); value !== undefined; value = receiver.tryReceive()) child.emit('message', value);
     sender.close();
