@@ -13,6 +13,8 @@ case "$(uname -m)" in
 esac
 
 work=$(mktemp -d)
+# Readable by all: the permission tests run a child as another user from this tree.
+chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 
 for major in "$@"; do
@@ -27,7 +29,11 @@ for major in "$@"; do
   tar -c --exclude=./node_modules --exclude=./build --exclude=./dist --exclude=./.git . | tar -x -C "$tree"
   ln -s "$PWD/node_modules" "$tree/node_modules"
   echo "=== Node ${major}: $(PATH="$export_path" node --version), rebuilding the addon"
-  (cd "$tree" && PATH="$export_path" npx node-gyp rebuild --nodedir="$dir" >/dev/null)
+  # npm passes its own `nodedir` setting down as npm_config_nodedir, which would win over
+  # --nodedir; set both so the addon really builds against this Node's headers.
+  (cd "$tree" && PATH="$export_path" npm_config_nodedir="$dir" node node_modules/node-gyp/bin/node-gyp.js rebuild --nodedir="$dir" >/dev/null)
+  grep -q "$dir/include/node" "$tree"/build/Release/.deps/Release/obj.target/shmring/native/src/addon.o.d \
+    || { echo "the addon was not built against Node ${major}'s headers" >&2; exit 1; }
   echo "=== Node ${major}: running the suite"
   (cd "$tree" && PATH="$export_path" npx vitest run)
 done
