@@ -7,7 +7,7 @@ import { createChannel, createSender, openChannel, openReceiver, type Receiver }
 import { attachRing, RECORD_MSGPACK } from '../src/index.js';
 import { Segment } from '../src/segment/index.js';
 import { finished, spawnChild } from './helpers/child.js';
-import { uniqueShmName } from './helpers/names.js';
+import { uniqueFilePath, uniqueShmName } from './helpers/names.js';
 import { isPattern, trickyValues } from './helpers/values.js';
 import { tsWorker } from './helpers/worker.js';
 
@@ -241,5 +241,31 @@ describe('streams, workers, persistence', () => {
       later.close({ unlink: true });
     }
     expect(existsSync(`/dev/shm${name}`)).toBe(false);
+  });
+
+  it('a receiver that takes one value and closes leaves the rest for the next one (file-backed)', () => {
+    const path = uniqueFilePath('queue');
+    const writer = createSender<number>(path, { backing: 'file', keepOpen: true });
+    for (let i = 1; i <= 10; i++) writer.sendSync(i);
+    writer.close();
+    for (let expected = 1; expected <= 10; expected++) {
+      const reader = openReceiver<number>(path, { backing: 'file' });
+      expect(reader.tryReceive()).toBe(expected);
+      reader.close({ unlink: expected === 10 });
+    }
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('keepOpen: senders come and go, and the stream does not end with them', () => {
+    const receiver = channel<string>({ keepOpen: true, producers: 'multi' });
+    for (const who of ['first', 'second', 'third']) {
+      const sender = openChannel<string>(receiver.name, { producers: 'multi' });
+      sender.sendSync(who);
+      sender.close();
+    }
+    expect([receiver.tryReceive(), receiver.tryReceive(), receiver.tryReceive()]).toEqual(['first', 'second', 'third']);
+    expect(receiver.tryReceive()).toBeUndefined();
+    expect(receiver.ended).toBe(false);
+    expect(() => receiver.receiveSync({ timeoutMs: 10 })).toThrow(expect.objectContaining({ code: 'ETIMEDOUT' }));
   });
 });

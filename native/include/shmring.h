@@ -53,6 +53,7 @@
 #define SHMRING_STATUS_CONSUMER_CLOSED 1
 #define SHMRING_STATUS_PRODUCERS_CLOSED 2
 #define SHMRING_STATUS_BROKEN 4
+#define SHMRING_STATUS_KEEP_OPEN 8
 
 /* line 2 (256..383): data available */
 #define SHMRING_DATA_AVAILABLE_FUTEX_OFFSET 256  /* i32 sequence */
@@ -435,10 +436,12 @@ static inline int shmring_read_block(shmring_t *ring, shmring_handler_t handler,
             result = SHMRING_ERR_CORRUPT;
             break;
         }
-        /* Producers move the tail before they commit; look again before calling it corrupt. */
-        if (head + bytes_read + aligned > tail) {
+        /* A record ends at most the capacity below the tail, and not past it: producers move
+           the tail before they commit, so look again before calling it corrupt. */
+        const int64_t end = head + bytes_read + aligned;
+        if (end > tail || tail - end > ring->capacity) {
             tail = shmring_load_acquire_i64(trailer + SHMRING_TAIL_POSITION_OFFSET);
-            if (head + bytes_read + aligned > tail) {
+            if (end > tail || tail - end > ring->capacity) {
                 result = SHMRING_ERR_CORRUPT;
                 break;
             }

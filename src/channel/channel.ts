@@ -45,6 +45,12 @@ export function receiverOn<T>(segment: Segment, o: Resolved<T>, owned: boolean):
   });
 }
 
+// Lays the ring out in a new segment, with the options that live in shared memory.
+function layRing<T>(segment: Segment, o: Resolved<T>): void {
+  createRing(segment.buffer, { kind: o.kind, capacity: o.capacity });
+  if (o.keepOpen) new ChannelControl(segment.buffer).keepOpen();
+}
+
 /**
  * Creates a channel (a new segment holding one ring) and returns its Receiver.
  * Senders attach with openChannel(name). By default the name is removed when the
@@ -56,7 +62,7 @@ export function createChannel<T = unknown>(name: string, options?: ChannelOption
   return onSegment(
     segment,
     (s) => {
-      createRing(s.buffer, { kind: o.kind, capacity: o.capacity });
+      layRing(s, o);
       return receiverOn<T>(s, o, o.unlink !== 'never');
     },
     () => segment.unlink(),
@@ -103,7 +109,7 @@ export function createSender<T = unknown>(name: string, options?: ChannelOptions
   return onSegment(
     segment,
     (s) => {
-      createRing(s.buffer, { kind: o.kind, capacity: o.capacity });
+      layRing(s, o);
       return senderOn<T>(s, o);
     },
     () => segment.unlink(),

@@ -18,6 +18,7 @@ import {
   SPACE_AVAILABLE_FUTEX_OFFSET,
   STATUS_BROKEN,
   STATUS_CONSUMER_CLOSED,
+  STATUS_KEEP_OPEN,
   STATUS_OFFSET,
   STATUS_PRODUCERS_CLOSED,
 } from '../ring/metadata.js';
@@ -65,6 +66,11 @@ export class ChannelControl {
   /** Someone found the shared memory corrupt: nobody may trust the ring any more. */
   get broken(): boolean {
     return this.#hasStatus(STATUS_BROKEN);
+  }
+
+  /** Makes the stream outlive its producers (a server's inbox); set by the creator. */
+  keepOpen(): void {
+    this.#setStatus(STATUS_KEEP_OPEN);
   }
 
   /** Records that the consumer closed and wakes producers blocked on a full ring. */
@@ -124,7 +130,9 @@ export class ChannelControl {
     Atomics.store(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2, SLOT_FREE);
     // Everything this producer published precedes the flag (sequentially consistent
     // atomics), so a consumer that sees the flag and then drains misses nothing.
-    if (Atomics.sub(this.words, PRODUCER_COUNT_OFFSET >>> 2, 1) === 1) this.#setStatus(STATUS_PRODUCERS_CLOSED);
+    if (Atomics.sub(this.words, PRODUCER_COUNT_OFFSET >>> 2, 1) === 1 && !this.#hasStatus(STATUS_KEEP_OPEN)) {
+      this.#setStatus(STATUS_PRODUCERS_CLOSED);
+    }
     this.dataAvailable.notifyAll();
   }
 

@@ -31,6 +31,11 @@ export interface ChannelOptions<T = unknown> extends WaitOptions {
   backing?: Backing;
   /** Other users whose segments this process may attach to (default: only its own). */
   allowUids?: readonly number[];
+  /**
+   * At creation: the stream does not end when the last sender closes, and new senders may
+   * attach at any time (a server's inbox, a persistent queue). Default false.
+   */
+  keepOpen?: boolean;
 }
 
 export const DEFAULT_CAPACITY = 1 << 20;
@@ -43,6 +48,7 @@ export interface ResolvedOptions<T> extends WaitOptions {
   unlink: UnlinkPolicy;
   backing: Backing;
   allowUids: readonly number[];
+  keepOpen: boolean;
 }
 
 function oneOf<V extends string>(name: string, value: unknown, allowed: readonly V[], fallback: V): V {
@@ -71,6 +77,7 @@ export function resolveOptions<T>(options: ChannelOptions<T> | undefined): Resol
     unlink: oneOf('unlink', o.unlink, ['on-close', 'after-attach', 'never'], 'on-close'),
     backing: oneOf('backing', o.backing, ['shm', 'file', 'sysv'], 'shm'),
     allowUids: uidList(o.allowUids),
+    keepOpen: o.keepOpen ?? false,
     wait: o.wait,
     spinMicros: o.spinMicros,
     yieldMicros: o.yieldMicros,

@@ -9,8 +9,12 @@ import { deadlineAfter, timeoutError } from '../wait/index.js';
 import { END_OF_STREAM, type Consumer } from './consumer.js';
 import type { UnlinkPolicy } from './options.js';
 
-/** Records read per poll: enough to amortise the call, few enough to keep the queue short. */
-const BATCH = 64;
+/**
+ * Records taken from the ring per poll. One: a value is taken out of the ring only when it
+ * is handed to the caller, so a receiver that closes (or a process that exits) after
+ * receiving leaves every later value in the ring for the next receiver.
+ */
+const BATCH = 1;
 const EMPTY: unique symbol = Symbol('empty');
 const END: unique symbol = Symbol('end');
 
@@ -70,12 +74,12 @@ export class Receiver<T = unknown> extends EventEmitter {
     });
   }
 
-  /** The shared memory of the channel (see Sender.buffer). */
   /** The descriptor of the channel's segment (to hand a memfd channel to a child), or -1. */
   get fd(): number {
     return this.#segment?.fd ?? -1;
   }
 
+  /** The shared memory of the channel (see Sender.buffer). */
   get buffer(): SharedArrayBuffer {
     return this.#consumer.ring.buffer;
   }

@@ -41,12 +41,12 @@ export class Sender<T = unknown> {
     this.#segment = segment;
   }
 
-  /** The shared memory of the channel: post it to a worker and openChannel(buffer) there. */
   /** The descriptor of the channel's segment (to hand a memfd channel to a child), or -1. */
   get fd(): number {
     return this.#segment?.fd ?? -1;
   }
 
+  /** The shared memory of the channel: post it to a worker and openChannel(buffer) there. */
   get buffer(): SharedArrayBuffer {
     return this.#producer.ring.buffer;
   }

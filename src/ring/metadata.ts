@@ -41,6 +41,7 @@ export const PRODUCER_COUNT_OFFSET = 132; // i32 open producers
 export const STATUS_CONSUMER_CLOSED = 1 << 0;
 export const STATUS_PRODUCERS_CLOSED = 1 << 1; // end of stream
 export const STATUS_BROKEN = 1 << 2;
+export const STATUS_KEEP_OPEN = 1 << 3; // set at creation: the last producer closing does not end the stream
 
 // Line 2 (256..383): "data available", where consumers sleep.
 export const DATA_AVAILABLE_FUTEX_OFFSET = 256; // i32 sequence
