@@ -7,7 +7,7 @@ import { appendFileSync, closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { createChannel, openChannel, type Receiver, type ShmringError } from '../../src/index.js';
+import { createChannel, type Receiver, type ShmringError } from '../../src/index.js';
 import { addressArgs, addressFrom, addressOptions, describe, type Address } from './address.js';
 
 const CLIENT = fileURLToPath(new URL('./client.ts', import.meta.url));
@@ -68,15 +68,13 @@ export async function runLogger(options: LoggerOptions): Promise<number> {
   const { address } = options;
   let receiver: Receiver<string>;
   try {
-    receiver = createChannel<string>(address.name, { backing: address.backing, producers: 'multi', capacity: options.capacity });
+    // keepOpen: clients come and go; the last one closing must not end the logger's stream.
+    receiver = createChannel<string>(address.name, { backing: address.backing, producers: 'multi', capacity: options.capacity, keepOpen: true });
   } catch (error) {
     if ((error as ShmringError).code !== 'EEXIST') throw error;
     console.error(`logger: ${describe(address)} exists: another logger runs there, or one was killed (see shmring ls; shmring rm ${describe(address)})`);
     return 1;
   }
-  // A channel ends for good when its last sender closes. The logger holds one sender of its
-  // own (as a FIFO server keeps its FIFO open for writing) so that clients may come and go.
-  const keepOpen = openChannel<string>(receiver.buffer);
   const stop = new AbortController();
   const clients: ChildProcess[] = [];
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -93,16 +91,15 @@ export async function runLogger(options: LoggerOptions): Promise<number> {
     console.log(`logger: pid ${process.pid} listening on ${describe(address)}, appending to ${options.log}`);
     if (options.clients > 0) {
       for (let i = 0; i < options.clients; i++) clients.push(startClient(address, options.count));
-      // Once every client has exited, let go of the channel: the stream ends when drained.
+      // Once every client has exited (so all they sent is in the ring), drain and stop.
       void Promise.all(clients.map((client) => exitCode(client, stop.signal))).then((codes) => {
         failedClients = codes.filter((code) => code !== 0).length;
-        keepOpen.close();
+        stop.abort();
       });
     }
     const lines = await appendAll(receiver, log, stop.signal);
     console.log(`logger: ${lines} lines appended to ${options.log}`);
   } finally {
-    keepOpen.close();
     receiver.close(); // removes the segment's name (shm_unlink, or IPC_RMID for System V)
     if (log !== undefined) closeSync(log);
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
@@ -111,7 +108,8 @@ export async function runLogger(options: LoggerOptions): Promise<number> {
   return failedClients > 0 ? 1 : 0;
 }
 
-// Appends lines as they arrive until the stream ends or `signal` aborts; returns how many.
+// Appends lines as they arrive until `signal` aborts (a signal, or the last client done);
+// returns how many.
 // Each wake-up writes everything already waiting in one append.
 async function appendAll(receiver: Receiver<string>, log: number, signal: AbortSignal): Promise<number> {
   let lines = 0;
@@ -125,10 +123,8 @@ async function appendAll(receiver: Receiver<string>, log: number, signal: AbortS
     try {
       first = await receiver.receive({ signal });
     } catch (error) {
-      const code = (error as ShmringError).code;
-      if (code === 'ERR_SHMRING_END_OF_STREAM') return lines;
-      if (code !== 'ABORT_ERR') throw error;
-      append([]); // stopped by a signal: what clients already sent still reaches the log
+      if ((error as ShmringError).code !== 'ABORT_ERR') throw error;
+      append([]); // stopped: what clients already sent still reaches the log
       return lines;
     }
     append([first]);
