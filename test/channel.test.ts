@@ -3,7 +3,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createChannel, createSender, openChannel, openReceiver, type Receiver } from '../src/channel/index.js';
+import { createChannel, createSender, openChannel, openReceiver, type ChannelOptions, type Receiver } from '../src/channel/index.js';
 import { attachRing, RECORD_MSGPACK } from '../src/index.js';
 import { Segment } from '../src/segment/index.js';
 import { finished, spawnChild } from './helpers/child.js';
@@ -16,7 +16,7 @@ afterEach(() => {
   for (const receiver of receivers.splice(0)) receiver.close({ unlink: true });
 });
 
-function channel<T = unknown>(options: Parameters<typeof createChannel>[1] = {}): Receiver<T> {
+function channel<T = unknown>(options: ChannelOptions<T> = {}): Receiver<T> {
   const receiver = createChannel<T>(uniqueShmName('chan'), options);
   receivers.push(receiver as Receiver);
   return receiver;

@@ -1,36 +1,28 @@
 import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { attachProducer } from '../src/channel/endpoints.js';
 import { createRing, ringSegmentSize, VERSION_OFFSET } from '../src/ring/index.js';
 import { Segment } from '../src/segment/index.js';
 import { runChild, ROOT } from './helpers/child.js';
 import { uniqueShmName, uniqueSysvKey } from './helpers/names.js';
+import { useCleanups } from './helpers/cleanup.js';
 
 const CLI = `${ROOT}/src/cli/main.ts`;
 const cli = (...args: string[]) => runChild(CLI, args);
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      cleanup();
-    } catch {
-      // already removed by the test
-    }
-  }
-});
+const defer = useCleanups();
 
 function liveRing(kind: 'spsc' | 'mpsc' = 'mpsc'): Segment {
   const segment = Segment.create(uniqueShmName('cli-live'), ringSegmentSize(4096));
-  cleanups.push(() => segment.unlink(), () => segment.close());
+  defer(() => segment.unlink(), () => segment.close());
   createRing(segment.buffer, { kind, capacity: 4096 });
   return segment;
 }
 
 async function staleRing(): Promise<string> {
   const name = uniqueShmName('cli-stale');
-  cleanups.push(() => Segment.unlink(name));
+  defer(() => Segment.unlink(name));
   const made = await runChild('make-ring.ts', [name, 'spsc', '4096']);
   expect(made.code).toBe(0);
   return name;
@@ -50,7 +42,7 @@ describe('shmring ls / stat', () => {
     const stale = await staleRing();
     const corrupt = corruptRing();
     const foreign = Segment.create(uniqueShmName('cli-foreign'), 4096);
-    cleanups.push(() => foreign.unlink(), () => foreign.close());
+    defer(() => foreign.unlink(), () => foreign.close());
 
     const result = await cli('ls', '--json');
     expect(result.code).toBe(0);
@@ -82,7 +74,7 @@ describe('shmring ls / stat', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('ENOENT');
     const foreign = Segment.create(uniqueShmName('cli-foreign'), 4096);
-    cleanups.push(() => foreign.unlink(), () => foreign.close());
+    defer(() => foreign.unlink(), () => foreign.close());
     const notOurs = await cli('stat', foreign.name);
     expect(notOurs.code).toBe(1);
     expect(notOurs.stderr).toContain('ERR_SHMRING_NOT_SHMRING');
@@ -91,7 +83,7 @@ describe('shmring ls / stat', () => {
   it('sees System V segments too, and removes them', async () => {
     const key = uniqueSysvKey();
     const segment = Segment.createSysv(key, ringSegmentSize(4096));
-    cleanups.push(() => Segment.removeSysv(key), () => segment.close());
+    defer(() => Segment.removeSysv(key), () => segment.close());
     createRing(segment.buffer, { kind: 'spsc', capacity: 4096 });
     const reports = JSON.parse((await cli('ls', '--json')).stdout) as Array<{ name: string; backing: string; state: string }>;
     expect(reports.find((r) => r.name === segment.name)).toMatchObject({ backing: 'sysv', state: 'live' });

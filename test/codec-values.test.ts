@@ -85,7 +85,7 @@ describe('msgpack strings', () => {
   it('decodes long strings from shared memory even where TextDecoder refuses shared views', () => {
     // Newer Node versions throw on SharedArrayBuffer views; make this one do so as well.
     const original = TextDecoder.prototype.decode;
-    vi.spyOn(TextDecoder.prototype, 'decode').mockImplementation(function (this: TextDecoder, input?: AllowSharedBufferSource) {
+    vi.spyOn(TextDecoder.prototype, 'decode').mockImplementation(function (this: InstanceType<typeof TextDecoder>, input?: Parameters<InstanceType<typeof TextDecoder>['decode']>[0]) {
       const buffer = input && 'buffer' in input ? input.buffer : input;
       if (buffer instanceof SharedArrayBuffer) throw new TypeError('The "input" argument must not be shared');
       return original.call(this, input);

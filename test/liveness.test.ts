@@ -1,21 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { createChannel, openChannel, type Receiver } from '../src/channel/index.js';
 import { Segment } from '../src/segment/index.js';
 import { ROOT, finished, lineFrom, runChild, spawnChild } from './helpers/child.js';
 import { uniqueShmName } from './helpers/names.js';
+import { useCleanups } from './helpers/cleanup.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      cleanup();
-    } catch {
-      // already gone
-    }
-  }
-});
+const defer = useCleanups();
 
 const peerArgs = (plan: Record<string, unknown>): string[] => [JSON.stringify(plan)];
 
@@ -26,7 +18,7 @@ describe('dead producers', () => {
       capacity: 1 << 16,
       heartbeatTimeoutMs: 200,
     });
-    cleanups.push(() => receiver.close());
+    defer(() => receiver.close());
     // Holds the stream open until the other producers are done (see channel.test.ts).
     const guard = openChannel(receiver.name, { producers: 'multi' });
     const victim = spawnChild('liveness-peer.ts', peerArgs({ role: 'produce', name: receiver.name, hangAfter: 700 }));
@@ -56,13 +48,13 @@ describe('dead producers', () => {
 describe('dead consumer', () => {
   it('a sender blocked on a full ring fails with ECONNRESET within twice the heartbeat timeout', async () => {
     const name = uniqueShmName('dead-consumer');
-    cleanups.push(() => Segment.unlink(name));
+    defer(() => Segment.unlink(name));
     const consumer = spawnChild('liveness-peer.ts', peerArgs({ role: 'consume', name, capacity: 4096 }));
     const consumerDone = finished(consumer);
     await lineFrom(consumer, /^ready$/);
     const heartbeatTimeoutMs = 500;
     const sender = openChannel(name, { heartbeatTimeoutMs });
-    cleanups.push(() => sender.close());
+    defer(() => sender.close());
     const message = 'x'.repeat(100);
     while (sender.trySend(message));
     const pending = sender.send(message);
@@ -89,7 +81,7 @@ describe('permissions', () => {
 
   it.runIf(canRunAsNobody)('another user cannot open a 0600 channel', async () => {
     const receiver = createChannel(uniqueShmName('private'));
-    cleanups.push(() => receiver.close());
+    defer(() => receiver.close());
     const result = await finished(asNobody({ role: 'open', name: receiver.name }));
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({ opened: false, code: 'EACCES' });
@@ -97,9 +89,9 @@ describe('permissions', () => {
 
   it.runIf(canRunAsNobody)("a channel another user created is refused unless its uid is allowed", async () => {
     const name = uniqueShmName('foreign');
-    cleanups.push(() => Segment.unlink(name));
+    defer(() => Segment.unlink(name));
     const owner = asNobody({ role: 'consume', name, capacity: 4096 });
-    cleanups.push(() => owner.kill('SIGKILL'));
+    defer(() => owner.kill('SIGKILL'));
     await lineFrom(owner, /^ready$/);
     expect(() => openChannel(name)).toThrow(expect.objectContaining({ code: 'EACCES' }));
     const trusted = openChannel(name, { allowUids: [65534] });

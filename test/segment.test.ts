@@ -1,27 +1,18 @@
 import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { wake as futexWake } from '../src/futex/index.js';
 import { Segment } from '../src/segment/index.js';
 import { finished, spawnChild, runChild } from './helpers/child.js';
 import { tsWorker } from './helpers/worker.js';
 import { uniqueFilePath, uniqueShmName, uniqueSysvKey as uniqueKey } from './helpers/names.js';
+import { useCleanups } from './helpers/cleanup.js';
 
-// Everything a test creates is registered here and removed after it, pass or fail.
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      cleanup();
-    } catch {
-      // already gone
-    }
-  }
-});
+const defer = useCleanups();
 
 function created(name: string, size = 4096, mode?: number): Segment {
   const segment = Segment.create(name, size, mode === undefined ? undefined : { mode });
-  cleanups.push(() => Segment.unlink(name), () => segment.close());
+  defer(() => Segment.unlink(name), () => segment.close());
   return segment;
 }
 
@@ -33,7 +24,7 @@ describe('POSIX segments', () => {
     expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(a.buffer.byteLength).toBe(8192);
     const b = Segment.open(name);
-    cleanups.push(() => b.close());
+    defer(() => b.close());
     expect(b.size).toBe(8192);
     new Uint32Array(a.buffer)[100] = 0xdeadbeef;
     expect(new Uint32Array(b.buffer)[100]).toBe(0xdeadbeef);
@@ -131,7 +122,7 @@ describe('across processes', () => {
   it('hands a memfd to a child through stdio; no name appears in /dev/shm', async () => {
     const before = new Set(readdirSync('/dev/shm'));
     const segment = Segment.createMemfd('shmring-test-memfd', 16384);
-    cleanups.push(() => segment.close());
+    defer(() => segment.close());
     expect(segment.kind).toBe('memfd');
     expect(readdirSync('/dev/shm').filter((entry) => !before.has(entry))).toEqual([]);
     new Uint8Array(segment.buffer).set(Buffer.from('memfd bytes'));
@@ -167,7 +158,7 @@ describe('across processes', () => {
 
   it('maps an inherited fd without taking ownership of it', () => {
     const segment = Segment.createMemfd('shmring-test-fd', 4096);
-    cleanups.push(() => segment.close());
+    defer(() => segment.close());
     const again = Segment.fromFd(segment.fd);
     new Uint8Array(again.buffer)[5] = 9;
     again.close();
@@ -180,7 +171,7 @@ describe('across processes', () => {
 describe('file-backed segments', () => {
   it('keep their data across close and reopen, also from another process', async () => {
     const path = uniqueFilePath('persist');
-    cleanups.push(() => unlinkSync(path));
+    defer(() => unlinkSync(path));
     const first = Segment.createFile(path, 8192);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     new Uint8Array(first.buffer).set(Buffer.from('survives'));
@@ -189,7 +180,7 @@ describe('file-backed segments', () => {
     const result = await runChild('segment-peer.ts', ['file', path, 'survives', 'and more']);
     expect(result.code).toBe(0);
     const second = Segment.openFile(path);
-    cleanups.push(() => second.close());
+    defer(() => second.close());
     expect(Buffer.from(second.buffer, 1024, 8).toString()).toBe('and more');
     expect(() => Segment.createFile(path, 8192)).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'open' }));
   });
@@ -200,7 +191,7 @@ describe('file-backed segments', () => {
     const segment = Segment.createFile(target, 4096);
     segment.close();
     symlinkSync(target, link);
-    cleanups.push(() => unlinkSync(target), () => unlinkSync(link));
+    defer(() => unlinkSync(target), () => unlinkSync(link));
     expect(() => Segment.openFile(link)).toThrow(expect.objectContaining({ code: 'ELOOP' }));
   });
 });
@@ -209,7 +200,7 @@ describe('System V segments', () => {
   it('create, attach from a child, see each other, remove', async () => {
     const key = uniqueKey();
     const segment = Segment.createSysv(key, 8192, { mode: 0o600 });
-    cleanups.push(() => Segment.removeSysv(key), () => segment.close());
+    defer(() => Segment.removeSysv(key), () => segment.close());
     expect(segment.kind).toBe('sysv');
     expect(segment.name).toBe(`sysv:0x${key.toString(16).padStart(8, '0')}`);
     expect(segment.stat()).toMatchObject({ size: 8192, mode: 0o600, uid: process.getuid?.(), creatorPid: process.pid, attached: 1 });

@@ -305,12 +305,23 @@ Napi::Value SysvCreate(const Napi::CallbackInfo& info) {
   }
 }
 
+namespace {
+
+// The id of the existing segment under the key argument; `label` names it in errors.
+int ExistingSysvId(const Napi::CallbackInfo& info, std::string* label) {
+  key_t key = KeyArg(info);
+  *label = KeyLabel(key);
+  int shmid = shmget(key, 0, 0);
+  if (shmid < 0) throw ErrnoError(info.Env(), errno, "shmget", *label);
+  return shmid;
+}
+
+}  // namespace
+
 Napi::Value SysvOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  key_t key = KeyArg(info);
-  std::string label = KeyLabel(key);
-  int shmid = shmget(key, 0, 0);
-  if (shmid < 0) throw ErrnoError(env, errno, "shmget", label);
+  std::string label;
+  int shmid = ExistingSysvId(info, &label);
   struct shmid_ds ds;
   if (shmctl(shmid, IPC_STAT, &ds) != 0) throw ErrnoError(env, errno, "shmctl", label);
   if (ds.shm_segsz == 0 || ds.shm_segsz > kMaxMappingBytes) throw ErrnoError(env, EFBIG, "shmctl", label);
@@ -319,10 +330,8 @@ Napi::Value SysvOpen(const Napi::CallbackInfo& info) {
 
 Napi::Value SysvRemove(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  key_t key = KeyArg(info);
-  std::string label = KeyLabel(key);
-  int shmid = shmget(key, 0, 0);
-  if (shmid < 0) throw ErrnoError(env, errno, "shmget", label);
+  std::string label;
+  int shmid = ExistingSysvId(info, &label);
   if (shmctl(shmid, IPC_RMID, nullptr) != 0) throw ErrnoError(env, errno, "shmctl", label);
   return env.Undefined();
 }

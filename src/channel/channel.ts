@@ -45,10 +45,19 @@ export function receiverOn<T>(segment: Segment, o: Resolved<T>, owned: boolean):
   });
 }
 
-// Lays the ring out in a new segment, with the options that live in shared memory.
-function layRing<T>(segment: Segment, o: Resolved<T>): void {
-  createRing(segment.buffer, { kind: o.kind, capacity: o.capacity });
-  if (o.keepOpen) new ChannelControl(segment.buffer).keepOpen();
+// A new segment holding a fresh ring (with the options that live in shared memory),
+// handed to `endpoint`; removed again if anything fails.
+function withNewChannel<T, R>(name: string, o: Resolved<T>, endpoint: (segment: Segment) => R): R {
+  const segment = createSegment(target(name) as string, o.backing, o.capacity, o.mode);
+  return onSegment(
+    segment,
+    (s) => {
+      createRing(s.buffer, { kind: o.kind, capacity: o.capacity });
+      if (o.keepOpen) new ChannelControl(s.buffer).keepOpen();
+      return endpoint(s);
+    },
+    () => segment.unlink(),
+  );
 }
 
 /**
@@ -58,15 +67,7 @@ function layRing<T>(segment: Segment, o: Resolved<T>): void {
  */
 export function createChannel<T = unknown>(name: string, options?: ChannelOptions<T>): Receiver<T> {
   const o = resolveOptions(options);
-  const segment = createSegment(target(name) as string, o.backing, o.capacity, o.mode);
-  return onSegment(
-    segment,
-    (s) => {
-      layRing(s, o);
-      return receiverOn<T>(s, o, o.unlink !== 'never');
-    },
-    () => segment.unlink(),
-  );
+  return withNewChannel(name, o, (s) => receiverOn<T>(s, o, o.unlink !== 'never'));
 }
 
 /**
@@ -105,13 +106,5 @@ export function openReceiver<T = unknown>(name: string | SharedChannel, options?
  */
 export function createSender<T = unknown>(name: string, options?: ChannelOptions<T>): Sender<T> {
   const o = resolveOptions(options);
-  const segment = createSegment(target(name) as string, o.backing, o.capacity, o.mode);
-  return onSegment(
-    segment,
-    (s) => {
-      layRing(s, o);
-      return senderOn<T>(s, o);
-    },
-    () => segment.unlink(),
-  );
+  return withNewChannel(name, o, (s) => senderOn<T>(s, o));
 }

@@ -1,10 +1,10 @@
 // The consuming side of a channel: reads records, sleeps when the ring is empty, wakes
 // producers that wait for space, and reports end-of-stream once everything is drained.
 import { ShmringError } from '../errors.js';
-import { FutexWaiter } from '../futex/index.js';
 import type { MessageHandler, RingBuffer } from '../ring/index.js';
 import { deadlineAfter, waitAsyncWatched, waitSyncWatched, type WaitPolicy } from '../wait/index.js';
 import type { ChannelControl } from './control.js';
+import { Endpoint } from './endpoint.js';
 import type { WaitCallOptions } from './producer.js';
 
 /** What read calls return once every producer closed and the ring is drained. */
@@ -13,21 +13,13 @@ export const END_OF_STREAM = -1;
 /** Polls between heartbeats: often enough for any timeout, rare enough to cost nothing. */
 const POLLS_PER_HEARTBEAT = 128;
 
-export class Consumer {
-  readonly ring: RingBuffer;
-  readonly control: ChannelControl;
-  readonly policy: WaitPolicy;
-  #waiter: FutexWaiter | undefined;
-  #closed = false;
-  #keepsAlive = true;
+export class Consumer extends Endpoint {
   #pollsToHeartbeat = 0;
   /** Called with the registry slots of producers found dead (their half-sent messages are void). */
   onProducersGone: (slots: number[]) => void = () => {};
 
   constructor(ring: RingBuffer, control: ChannelControl, policy: WaitPolicy) {
-    this.ring = ring;
-    this.control = control;
-    this.policy = policy;
+    super(ring, control, policy);
     control.openConsumer();
     ring.consumerHeartbeatTime = Date.now();
   }
@@ -37,7 +29,7 @@ export class Consumer {
    * the ring is empty, or END_OF_STREAM once all producers closed and nothing is left.
    */
   poll(handler: MessageHandler, limit = Infinity): number {
-    if (this.#closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the receiver is closed');
+    if (this.closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the receiver is closed');
     if (this.control.broken) throw new ShmringError('ERR_SHMRING_BROKEN', 'the channel is broken: its shared memory was found corrupt');
     if (--this.#pollsToHeartbeat < 0) {
       this.#pollsToHeartbeat = POLLS_PER_HEARTBEAT;
@@ -76,10 +68,9 @@ export class Consumer {
   /** readSync() without blocking the event loop; `signal` aborts the wait. */
   async readAsync(handler: MessageHandler, limit = Infinity, options: WaitCallOptions = {}): Promise<number> {
     let count = 0;
-    this.#waiter ??= this.#keepsAlive ? new FutexWaiter() : new FutexWaiter().unref();
     const ready = (): boolean => (count = this.poll(handler, limit)) !== 0;
     const deadline = deadlineAfter(options.timeoutMs);
-    await waitAsyncWatched(ready, this.control.dataAvailable, this.#waiter, this.policy, deadline, this.#reapDeadProducers, options.signal);
+    await waitAsyncWatched(ready, this.control.dataAvailable, this.waiter, this.policy, deadline, this.#reapDeadProducers, options.signal);
     return count;
   }
 
@@ -94,21 +85,8 @@ export class Consumer {
     this.onProducersGone(slots);
   };
 
-  /** Lets the process exit while an async read waits. */
-  unref(): void {
-    this.#keepsAlive = false;
-    this.#waiter?.unref();
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /** Closes the receiving side: producers' sends fail with EPIPE from now on. Idempotent. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#waiter?.close();
+  /** Producers' sends fail with EPIPE from now on. */
+  protected release(): void {
     this.control.closeConsumer();
   }
 }

@@ -1,10 +1,10 @@
 // The producing side of a channel: writes records, and waits for space (back-pressure)
 // with the channel's wait policy when the ring is full.
 import { ShmringError } from '../errors.js';
-import { FutexWaiter } from '../futex/index.js';
 import type { RingBuffer } from '../ring/index.js';
 import { deadlineAfter, timeoutError, waitAsyncWatched, waitSyncWatched, type WaitPolicy } from '../wait/index.js';
 import type { ChannelControl } from './control.js';
+import { Endpoint } from './endpoint.js';
 
 export interface WaitCallOptions {
   /** Give up after this many ms (default: wait as long as it takes). */
@@ -16,25 +16,18 @@ export interface WaitCallOptions {
 /** An attempt to make progress; true once the whole operation is done. */
 export type Attempt = () => boolean;
 
-export class Producer {
-  readonly ring: RingBuffer;
-  readonly control: ChannelControl;
+export class Producer extends Endpoint {
   /** This producer's registry slot: its id in fragment headers and liveness checks. */
   readonly slot: number;
-  readonly policy: WaitPolicy;
-  #waiter: FutexWaiter | undefined;
-  #closed = false;
 
   constructor(ring: RingBuffer, control: ChannelControl, policy: WaitPolicy) {
-    this.ring = ring;
-    this.control = control;
-    this.policy = policy;
+    super(ring, control, policy);
     this.slot = control.openProducer(ring.kind === 'spsc');
   }
 
   /** Throws unless records may be written now: EPIPE once the consumer closed. */
   checkWritable(): void {
-    if (this.#closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the sender is closed');
+    if (this.closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the sender is closed');
     if (this.control.consumerClosed) throw new ShmringError('EPIPE', 'the channel is closed by its consumer');
     if (this.control.broken) throw new ShmringError('ERR_SHMRING_BROKEN', 'the channel is broken: its shared memory was found corrupt');
   }
@@ -73,9 +66,8 @@ export class Producer {
   /** offerSync() without blocking the event loop. */
   async offerAsync(attempt: Attempt, options: WaitCallOptions = {}): Promise<void> {
     const deadline = deadlineAfter(options.timeoutMs);
-    this.#waiter ??= new FutexWaiter();
     const space = this.control.spaceAvailable;
-    const done = await waitAsyncWatched(this.#attempt(attempt), space, this.#waiter, this.policy, deadline, this.#checkConsumer, options.signal);
+    const done = await waitAsyncWatched(this.#attempt(attempt), space, this.waiter, this.policy, deadline, this.#checkConsumer, options.signal);
     if (!done) throw timeoutError('space in the ring');
   }
 
@@ -86,15 +78,8 @@ export class Producer {
     }
   };
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /** Unregisters; the last producer to close ends the stream. Idempotent. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#waiter?.close();
+  /** Unregisters; the last producer to close ends the stream (unless it is kept open). */
+  protected release(): void {
     this.control.closeProducer(this.slot);
   }
 }
