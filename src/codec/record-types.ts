@@ -1,5 +1,5 @@
 // The record type ids shmring writes into a ring and the fragment headers of messages too large
-// for one record. The wire format is described in docs/RECORDS.md; keep the two in step.
+// for one record. The wire format is described in docs/FORMAT.md ("Messages"); keep the two in step.
 
 /** A whole message encoded with MessagePack (the `msgpack` codec). */
 export const RECORD_MSGPACK = 1;
