@@ -16,6 +16,11 @@ export interface RingThroughputOptions {
   durationMs?: number;
   /** Ring data capacity (default: 1 MiB, or 16 messages for large ones). */
   capacity?: number;
+  /**
+   * Rounds of local work the consumer spins after a read of fewer than 16 messages (default
+   * 200, a few hundred ns); 0 polls flat out. See bench/children/ring-consumer.ts.
+   */
+  consumerPause?: number;
 }
 
 export interface RingThroughputResult {
@@ -73,7 +78,7 @@ export async function runRingThroughput(options: RingThroughputOptions): Promise
   const procs: ChildProcess[] = [];
   try {
     createRing(segment.buffer, { kind, capacity });
-    const consumerProc = child('ring-consumer.ts', [name]);
+    const consumerProc = child('ring-consumer.ts', [name, String(options.consumerPause ?? 200)]);
     procs.push(consumerProc);
     const consumer = lines(consumerProc);
     if ((await consumer.next()) !== 'ready') throw new Error('ring bench consumer did not start');
@@ -99,12 +104,19 @@ function formatRate(value: number): string {
 async function main(): Promise<void> {
   const durationMs = Number(process.argv[2] ?? 2000);
   const rows: Array<Record<string, string>> = [];
-  const cases: Array<[RingKind, number]> = [16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576].map((size) => ['spsc', size]);
-  cases.push(['mpsc', 16], ['mpsc', 256], ['mpsc', 4096], ['mpsc', 65536]);
-  for (const [kind, size] of cases) {
-    const { msgs, bytes, seconds } = await runRingThroughput({ kind, size, durationMs });
-    rows.push({ kind, size: String(size), 'msgs/s': formatRate(msgs / seconds), 'GB/s': (bytes / seconds / 1e9).toFixed(2), msgs: String(msgs) });
-    console.log(`${kind} ${size} B: ${formatRate(msgs / seconds)}msgs/s ${(bytes / seconds / 1e9).toFixed(2)} GB/s`);
+  const cases: Array<[RingKind, number, number?]> = [16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576].map((size) => ['spsc', size]);
+  cases.push(['spsc', 16, 0], ['mpsc', 16], ['mpsc', 256], ['mpsc', 4096], ['mpsc', 65536]);
+  for (const [kind, size, consumerPause] of cases) {
+    const { msgs, bytes, seconds } = await runRingThroughput({ kind, size, durationMs, consumerPause });
+    const row = {
+      kind,
+      size: String(size),
+      consumer: consumerPause === 0 ? 'spin' : 'backoff',
+      'msgs/s': formatRate(msgs / seconds),
+      'GB/s': (bytes / seconds / 1e9).toFixed(2),
+    };
+    rows.push(row);
+    console.log(Object.values(row).join(' '));
   }
   console.table(rows);
 }

@@ -1,6 +1,6 @@
 // The ring API in one process: metadata, zero-copy claims, argument checks, counters,
 // the read across the wrap, 64-bit positions, and MPSC unblock.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import {
   DATA_OFFSET,
@@ -235,5 +235,38 @@ describe('unblock', () => {
     expect(drain(ring)).toEqual([]);
     expect(ring.unblock()).toBe(true);
     expect(drain(ring)).toEqual([[3, [9]]]);
+  });
+});
+
+describe('MPSC claim across a 4 GiB ABA of the tail', () => {
+  it('waits for the consumer before using space claimed with a stale view', () => {
+    const ring = ringOf('mpsc', 64);
+    const start = 2 ** 32 - 64;
+    for (const offset of [TAIL_POSITION_OFFSET, HEAD_CACHE_POSITION_OFFSET, HEAD_POSITION_OFFSET]) setCounter(ring, offset, start);
+    // While this producer is "descheduled" before its CAS, others move the tail on by
+    // exactly 2^32 and leave the ring full; the consumer frees space only later.
+    const lapped = start + 2 ** 32;
+    const cas = Atomics.compareExchange;
+    const wait = Atomics.wait;
+    let waits = 0;
+    const casSpy = vi.spyOn(Atomics, 'compareExchange').mockImplementation(((...args: Parameters<typeof cas>) => {
+      casSpy.mockRestore();
+      setCounter(ring, TAIL_POSITION_OFFSET, lapped);
+      setCounter(ring, HEAD_POSITION_OFFSET, lapped - 64);
+      return cas(...args);
+    }) as typeof cas);
+    const waitSpy = vi.spyOn(Atomics, 'wait').mockImplementation(((...args: Parameters<typeof wait>) => {
+      waits++;
+      setCounter(ring, HEAD_POSITION_OFFSET, lapped - 48);
+      return wait(...args);
+    }) as typeof wait);
+    try {
+      expect(ring.write(1, new Uint8Array(8))).toBe(true);
+    } finally {
+      casSpy.mockRestore();
+      waitSpy.mockRestore();
+    }
+    expect(waits).toBeGreaterThan(0);
+    expect(ring.producerPosition()).toBe(lapped + 16);
   });
 });

@@ -168,6 +168,13 @@ describe.each(['spsc', 'mpsc'] as const)('%s consumer facing corrupt records', (
     expect(ring.read(() => {})).toBe(0);
   });
 
+  it('reports records a lap or more behind the tail', () => {
+    const { ring, buffer } = fresh(kind);
+    ring.write(1, new Uint8Array(8));
+    setCounter(buffer, TAIL_POSITION_OFFSET, 16 + 2 * CAPACITY);
+    expect(readError(ring)).toMatchObject({ code: 'ERR_SHMRING_CORRUPT', position: 0 });
+  });
+
   it('reports a misaligned head', () => {
     const { ring, buffer } = fresh(kind);
     ring.write(1, new Uint8Array(8));

@@ -10,6 +10,8 @@ import { joinHalves, loadPosition, storePosition } from './position.js';
 import { ALIGNMENT, HEADER_LENGTH, PADDING_TYPE_ID } from './record.js';
 
 const TWO_32 = 4294967296;
+/** Only ever waited on, with a timeout: a sleep that leaves the CPU to the consumer. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 export class ManyToOneRingBuffer extends RingBufferBase {
   /** Attaches to the MPSC ring in `buffer` (validated; cheap enough to do per thread). */
@@ -31,17 +33,21 @@ export class ManyToOneRingBuffer extends RingBufferBase {
    * when they do not fit before the end of the data area. Returns the record's byte index in
    * the buffer, or -1 when the ring is full.
    *
-   * The CAS is 32-bit on the tail's low half unless the claim carries into the high half.
-   * A 32-bit CAS could succeed on a tail that moved by a multiple of 4 GiB since we read it
-   * (ABA); that needs the ring to carry 4 GiB, landing on the very same low half, between
-   * two instructions of this loop, and is accepted as impossible in practice (Agrona's
-   * 64-bit CAS would need 2^64 bytes). A claim that carries uses a 64-bit CAS.
+   * The CAS is 32-bit on the tail's low half unless the claim carries into the high half
+   * (then it is a 64-bit CAS). A 32-bit CAS can succeed on a tail that moved on by exactly
+   * 2^32 while this producer was descheduled (ABA): the claim is then at the real tail, but
+   * its room was checked against a head from 4 GiB ago. The high half tells: it changed
+   * between our first look and the CAS. Then we wait, before writing anything, until the
+   * consumer has freed the claimed space (in the common case, a carry by another producer
+   * right after our claim, it already has).
    */
   protected claim(recordLength: number): number {
     const words = this.words;
     const capacity = this.capacity;
     const mask = this.mask;
     const tailK = this.tailK;
+    // Acquire, so that the low half read next is not older than this high half.
+    const epoch = Atomics.load(words, tailK + 1);
     // Plain reads: the head cache is a hint and the tail is checked by the CAS. A failed CAS
     // returns the tail it found, which the next round starts from.
     let head = words[this.headCacheK];
@@ -74,7 +80,10 @@ export class ManyToOneRingBuffer extends RingBufferBase {
       const delta = recordLength + padding;
       if ((tail >>> 0) + delta < TWO_32) {
         const found = Atomics.compareExchange(words, tailK, tail, (tail + delta) | 0);
-        if (found === tail) break;
+        if (found === tail) {
+          if (words[tailK + 1] !== epoch) this.awaitRoom((tail + delta) | 0);
+          break;
+        }
         tail = found;
       } else {
         const hi = Atomics.load(words, tailK + 1);
@@ -92,6 +101,14 @@ export class ManyToOneRingBuffer extends RingBufferBase {
       return this.dataOffset;
     }
     return index;
+  }
+
+  /** Waits until the consumer's head leaves room for a claim ending at `end` (see claim). */
+  private awaitRoom(end: number): void {
+    const words = this.words;
+    for (let spins = 0; ((end - Atomics.load(words, this.headK)) | 0) > this.capacity; spins++) {
+      if (spins > 1000) Atomics.wait(pause, 0, 0, 1);
+    }
   }
 
   /**

@@ -1,9 +1,9 @@
 // Single producer, single consumer (Agrona's OneToOneRingBuffer layout and protocol).
 //
-// The one producer owns the tail, so it publishes with plain stores plus a release of the
-// tail, and keeps the consumer from ever reading a stale header by zeroing the header that
-// follows each record it claims (it reserves room for that header in the claim). The
-// consumer therefore never has to zero what it read.
+// The one producer owns the tail, so it needs no CAS: plain stores, then a release of the
+// record's length. It keeps the consumer from ever reading a stale header by zeroing the
+// header that follows each record it claims (it reserves room for that header in the
+// claim), so the consumer never has to zero what it read.
 import { corruptRecord, RingBufferBase } from './ring-buffer.js';
 import { loadPosition, stepPosition } from './position.js';
 import { HEADER_LENGTH, PADDING_TYPE_ID } from './record.js';
