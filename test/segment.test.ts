@@ -94,6 +94,12 @@ describe('POSIX segments', () => {
     expect(existsSync(`/dev/shm${name}`)).toBe(false);
   });
 
+  it('a Segment collected without close() leaves its buffer intact for whoever still holds it', async () => {
+    const result = await runChild('segment-gc.ts', [uniqueShmName('gc')], { nodeOptions: ['--expose-gc'] });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ collected: true, byte: 42 });
+  });
+
   it('close is idempotent, leaves the buffer readable as zeros and refuses stat', () => {
     const segment = created(uniqueShmName('closed'));
     const view = new Uint8Array(segment.buffer);

@@ -115,7 +115,10 @@ Mapping::Mapping(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Mapping>(inf
   }
 }
 
-Mapping::~Mapping() { Release(); }
+// Collected without close(): the SharedArrayBuffer may well outlive this object (JS code
+// that kept only `segment.buffer`, or a worker), so the pages stay; the buffer's own
+// finalizer unmaps them. Only the descriptor goes now.
+Mapping::~Mapping() { CloseHandles(); }
 
 Napi::Value Mapping::Buffer(const Napi::CallbackInfo& info) {
   if (buffer_.IsEmpty()) return info.Env().Undefined();
@@ -170,16 +173,21 @@ Napi::Value Mapping::Close(const Napi::CallbackInfo& info) {
 
 void Mapping::Release() {
   if (closed_) return;
-  closed_ = true;
-  // JS may still hold the SharedArrayBuffer (or a worker may), so the address range must
-  // stay valid until V8 frees it. Swap the shared pages for private zero pages in place:
-  // the segment is released now (a System V one is detached too: its mapping is gone),
-  // and a stray access reads zeros instead of faulting.
+  // An explicit close: JS may still hold the SharedArrayBuffer (or a worker may), so the
+  // address range must stay valid until V8 frees it. Swap the shared pages for private
+  // zero pages in place: the segment is released now (a System V one is detached too:
+  // its mapping is gone), and a stray access reads zeros instead of faulting.
   mmap(addr_, length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  CloseHandles();
+  buffer_.Reset();
+}
+
+void Mapping::CloseHandles() {
+  if (closed_) return;
+  closed_ = true;
   if (fd_ >= 0) close(fd_);
   fd_ = -1;
   shmid_ = -1;
-  buffer_.Reset();
 }
 
 // ---- factories ----

@@ -26,6 +26,7 @@ class Mapping : public Napi::ObjectWrap<Mapping> {
   Napi::Value Stat(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   void Release();
+  void CloseHandles();
 
   bool closed_ = true;
   int fd_ = -1;

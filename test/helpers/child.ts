@@ -12,10 +12,10 @@ export interface ChildResult {
   stderr: string;
 }
 
-/** Starts `test/children/<script>` (or an absolute path) in a new Node process. */
-export function spawnChild(script: string, args: string[] = [], options: SpawnOptions = {}): ChildProcess {
+/** Starts `test/children/<script>` (or an absolute path) in a new Node process; `nodeOptions` go before it. */
+export function spawnChild(script: string, args: string[] = [], options: SpawnOptions & { nodeOptions?: string[] } = {}): ChildProcess {
   const path = script.startsWith('/') ? script : resolve(ROOT, 'test', 'children', script);
-  return spawn(process.execPath, ['--import', 'tsx', path, ...args], {
+  return spawn(process.execPath, [...(options.nodeOptions ?? []), '--import', 'tsx', path, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options,
@@ -42,7 +42,7 @@ export function finished(child: ChildProcess, timeoutMs = 30_000): Promise<Child
 }
 
 /** Runs a child to completion. */
-export function runChild(script: string, args: string[] = [], options: SpawnOptions = {}, timeoutMs?: number): Promise<ChildResult> {
+export function runChild(script: string, args: string[] = [], options: SpawnOptions & { nodeOptions?: string[] } = {}, timeoutMs?: number): Promise<ChildResult> {
   return finished(spawnChild(script, args, options), timeoutMs);
 }
 
