@@ -166,6 +166,21 @@ describe('cancellation, timeouts, close', () => {
     sender.close();
   });
 
+  it('sends queued behind one waiting for space arrive intact and in order', async () => {
+    const receiver = channel<{ n: number; text: string }>({ capacity: 1024 });
+    const sender = openChannel<{ n: number; text: string }>(receiver.name);
+    const value = (n: number) => ({ n, text: String(n).repeat(20 + n) });
+    let n = 0;
+    while (sender.trySend(value(n))) n++;
+    // The ring is full: this one waits, and the next ones queue behind it.
+    const sends = [n, n + 1, n + 2, n + 3].map((i) => sender.send(value(i)));
+    const got: Array<{ n: number; text: string }> = [];
+    while (got.length < n + 4) got.push(await receiver.receive({ timeoutMs: 5000 }));
+    await Promise.all(sends);
+    expect(got).toEqual(Array.from({ length: n + 4 }, (_, i) => value(i)));
+    sender.close();
+  });
+
   it('a receive pending while the receiver closes rejects; senders then get EPIPE', async () => {
     const receiver = createChannel(uniqueShmName('close'));
     const sender = openChannel(receiver.name);

@@ -14,6 +14,8 @@ import { RECORD_CUSTOM, RECORD_MSGPACK, RECORD_RAW } from './record-types.js';
  *
  * `decode` gets a view that is valid only during the call unless `owned` is true: then the bytes
  * are a reassembled message handed over whole, and the value may keep views into them.
+ * `encode` may return a buffer it reuses on the next call, but only for outputs of at most
+ * ENCODER_RETAIN_LIMIT bytes (the writer copies those when it has to keep them).
  */
 export interface Codec<T> {
   encode(value: T): Uint8Array;
@@ -28,7 +30,7 @@ export type CodecOption<T> = 'msgpack' | 'raw' | Codec<T>;
  * this gets the encoder replaced, so a one-off big message neither pins its buffer forever nor
  * is overwritten by the next encode while the writer is still fragmenting it.
  */
-const ENCODER_RETAIN_LIMIT = 1 << 20;
+export const ENCODER_RETAIN_LIMIT = 1 << 20;
 
 /**
  * MessagePack with one reusable Encoder and Decoder. Round-trips what MessagePack does plus

@@ -1,7 +1,7 @@
 // Writes messages into a ring: one record when the message fits, else a run of fragments that
 // the writer hands out as far as the ring has room and resumes once the consumer frees space.
 import { ShmringError, checkInteger, invalidArgType, invalidArgValue } from '../errors.js';
-import { recordTypeOf, resolveCodec, type Codec, type CodecOption } from './codec.js';
+import { ENCODER_RETAIN_LIMIT, recordTypeOf, resolveCodec, type Codec, type CodecOption } from './codec.js';
 import {
   FIRST_FRAGMENT_HEADER_LENGTH,
   FRAGMENT_INDEX_OFFSET,
@@ -139,7 +139,11 @@ export class FrameWriter<T = unknown> {
     this.#pendingType = recordType;
     this.#written = 0;
     this.#fragmentIndex = 0;
-    return bytes.length <= ring.maxMessageLength ? false : this.#writeFragments();
+    const done = bytes.length <= ring.maxMessageLength ? false : this.#writeFragments();
+    // Kept for resume(): a small output may be the codec's reused buffer, which the next
+    // encode (a send queued behind this one) would overwrite. Larger ones are never reused.
+    if (!done && bytes.length <= ENCODER_RETAIN_LIMIT) this.#pending = bytes.slice();
+    return done;
   }
 
   /** Writes fragments of the pending message until it is done (true) or the ring is full (false). */
