@@ -1,7 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { createChannel, openChannel, type Receiver } from '../src/channel/index.js';
+import { isProcessAlive } from '../src/lifecycle/liveness.js';
+import { processStartTime } from '../src/ring/index.js';
 import { Segment } from '../src/segment/index.js';
 import { ROOT, finished, lineFrom, runChild, spawnChild } from './helpers/child.js';
 import { uniqueShmName } from './helpers/names.js';
@@ -99,4 +102,33 @@ describe('permissions', () => {
   });
 
   if (!canRunAsNobody) console.warn('permission tests skipped: cannot start a child as another user here (needs root and a world-readable tree)');
+});
+
+describe('process liveness', () => {
+  it('a process is alive until it exits, and a zombie (exited, not reaped) is not', async () => {
+    // A shell that lets its child die and does not reap it while it sleeps.
+    const shell = spawn('/bin/sh', ['-c', 'sleep 0.01 & exec sleep 3'], { stdio: 'ignore' });
+    const self = processStartTime();
+    expect(isProcessAlive(process.pid, self)).toBe(true);
+    expect(isProcessAlive(process.pid, self + 1)).toBe(false); // the pid, reused by another process
+    expect(isProcessAlive(0)).toBe(false);
+    // Find the shell's exited child: a zombie once `sleep 0.01` ends.
+    let zombie = 0;
+    for (let i = 0; i < 100 && zombie === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+        try {
+          const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          if (Number(fields[1]) === shell.pid && fields[0] === 'Z') zombie = Number(entry);
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+    expect(zombie).toBeGreaterThan(0);
+    expect(isProcessAlive(zombie)).toBe(false);
+    expect(isProcessAlive(shell.pid!)).toBe(true);
+    shell.kill('SIGKILL');
+  });
 });
