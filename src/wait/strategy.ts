@@ -154,6 +154,7 @@ export async function waitAsync(
  * (a liveness check, which may throw or make `ready` true), until the deadline.
  */
 export function waitSyncWatched(ready: () => boolean, event: EventCount, policy: WaitPolicy, deadline: number, check: () => void): boolean {
+  if (ready()) return true; // the common case, before any clock read
   for (;;) {
     if (waitSync(ready, event, policy, Math.min(deadline, performance.now() + policy.heartbeatTimeoutMs / 2))) return true;
     if (performance.now() >= deadline) return false;
@@ -171,6 +172,7 @@ export async function waitAsyncWatched(
   check: () => void,
   signal?: AbortSignal,
 ): Promise<boolean> {
+  if (ready()) return true; // the common case, before any clock read
   for (;;) {
     if (await waitAsync(ready, event, waiter, policy, Math.min(deadline, performance.now() + policy.heartbeatTimeoutMs / 2), signal)) return true;
     if (performance.now() >= deadline) return false;
