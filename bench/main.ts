@@ -24,7 +24,9 @@ const HELP = `Usage: npm run bench -- [options]
 Compares IPC transports between two Node processes: throughput (messages/s, MB/s) for raw
 payloads of 16 B to 1 MiB and small msgpack objects, and round-trip latency (p50, p99).
 Every figure is the median of several interleaved runs, shown with its ratio to the Unix
-socket with one write per message (unix-socket), measured in the same run.
+socket with one write per message (unix-socket), measured in the same run. At the end, the
+figures shmring's issues ask for, each with its target, reached or missed (informative: only a
+failed measurement or verification fails the run).
 
 Options:
   --quick          the whole comparison in well under a minute (CI smoke test)
@@ -142,7 +144,11 @@ async function measureAndReport(options: Options, transports: Transport[], runne
     .map(({ cell, runs }) => summarize(cell.transport.name, cell.transport.codec, cell.pattern, cell.size, runs));
   const report = buildReport(machine, rows);
   const descriptions = new Map<string, string>();
-  for (const t of transports) if (!descriptions.has(t.name)) descriptions.set(t.name, t.description);
+  for (const t of transports) {
+    // One entry per name: a name with raw and msgpack rows gets both descriptions.
+    const known = descriptions.get(t.name);
+    descriptions.set(t.name, known === undefined ? t.description : known === t.description ? known : `${known} — (${t.codec}) ${t.description}`);
+  }
 
   process.stdout.write(renderTerminalReport(rows));
   if (options.json !== undefined) writeOutput(options.json, renderJsonReport(report));

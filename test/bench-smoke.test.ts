@@ -1,6 +1,7 @@
 // Smoke test of `npm run bench -- --quick`: it runs, exits 0, and writes valid reports covering
-// the baseline at every size and pattern. No assertion on any speed.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// the baseline and shmring's rows at every size and pattern, prints the targets, and leaves no
+// segment in /dev/shm. No assertion on any speed.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,9 +12,15 @@ import { TRANSPORTS, LATENCY_SIZES, OBJECT_SIZE, RAW_SIZES } from '../bench/tran
 const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The bench's own segment names in /dev/shm (`/shmring-bench-<runId>-...`, bench/lib/shmring-segments.ts). */
+function benchSegments(): string[] {
+  return readdirSync('/dev/shm').filter((name) => /^shmring-bench-[0-9a-f]{8}-/.test(name));
+}
+
 describe('bench --quick', () => {
   it('runs every transport and writes valid JSON, Markdown and HTML reports', async () => {
     const files = { json: join(dir, 'b.json'), md: join(dir, 'b.md'), html: join(dir, 'b.html') };
+    const segmentsBefore = new Set(benchSegments());
     const started = Date.now();
     const result = await runChild(resolve(ROOT, 'bench', 'main.ts'), ['--quick', '--json', files.json, '--md', files.md, '--html', files.html], {}, 110_000);
     const seconds = (Date.now() - started) / 1000;
@@ -31,6 +38,19 @@ describe('bench --quick', () => {
     expect(has('unix-socket', 'msgpack', 'throughput', OBJECT_SIZE)).toBe(true);
     expect(has('unix-socket', 'msgpack', 'latency', OBJECT_SIZE)).toBe(true);
     for (const t of TRANSPORTS) expect(report.results.some((r) => r.transport === t.name && r.codec === t.codec), t.name).toBe(true);
+    for (const t of TRANSPORTS.filter((t) => t.name.startsWith('shmring-') || t.name === 'futex-pingpong')) {
+      for (const pattern of ['throughput', 'latency'] as const) {
+        for (const size of t.sizes[pattern]) expect(has(t.name, t.codec, pattern, size), `${t.name} (${t.codec}) ${pattern} ${size}`).toBe(true);
+      }
+    }
+    expect(TRANSPORTS.filter((t) => t.name.startsWith('shmring-')).length).toBeGreaterThan(0);
+    expect(benchSegments().filter((name) => !segmentsBefore.has(name))).toEqual([]);
+
+    // The targets: every one checked against this run's rows (their outcome is not asserted).
+    const targets = result.stdout.slice(result.stdout.indexOf('Targets'));
+    expect(targets).toMatch(/^Targets/);
+    expect(targets).toMatch(/\d+ of \d+ targets reached/);
+    expect(targets).not.toContain('not measured');
 
     const md = readFileSync(files.md, 'utf8');
     const html = readFileSync(files.html, 'utf8');
@@ -39,5 +59,7 @@ describe('bench --quick', () => {
       expect(html).toContain(t.name);
     }
     expect(html).toContain('<svg');
+    expect(md).toContain('## Targets');
+    expect(html).toContain('Targets');
   }, 120_000);
 });

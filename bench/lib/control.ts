@@ -38,6 +38,17 @@ export function childEndpoint(child: ChildProcess): Endpoint {
   };
 }
 
+/** Anything with send() and 'message' events, e.g. the child of shmring's fork() or its parentChannel(). */
+export function emitterEndpoint(target: { send(message: unknown): unknown; on(event: 'message', listener: (message: unknown) => void): unknown }): Endpoint {
+  return {
+    send: (message) => {
+      const sent = target.send(message);
+      if (sent instanceof Promise) sent.catch(() => undefined); // the peer is gone: its calls fail on their own
+    },
+    onMessage: (listener) => void target.on('message', listener),
+  };
+}
+
 /** A child process's end of its IPC channel. */
 export function processEndpoint(): Endpoint {
   if (process.send === undefined) throw new Error('this script must run as a peer with an IPC channel');

@@ -4,7 +4,8 @@ import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { ControlClient, childEndpoint } from './control.js';
+import { fork as shmringFork } from '../../src/channel/fork.js';
+import { ControlClient, childEndpoint, emitterEndpoint } from './control.js';
 
 /** True when the bench runs from its TypeScript sources (through tsx), false when compiled. */
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
@@ -47,16 +48,30 @@ export interface PeerOptions {
   serialization?: 'json' | 'advanced';
   /** Receives the messages on the IPC channel that are not control messages. */
   onOther?: (message: unknown) => void;
+  /**
+   * Start the peer with shmring's fork() instead of child_process.fork(): its message channel
+   * (control messages included) is a pair of shmring rings, msgpack-encoded; `stdio` must not
+   * include 'ipc' then, and `serialization` does not apply.
+   */
+  shmring?: boolean;
 }
 
 /** Forks the peer script `bench/children/<script>`. */
 export function forkPeer(script: string, options: PeerOptions = {}): PeerProcess {
-  const child = fork(childScript(script), [], {
-    execArgv: peerExecArgv(),
-    stdio: options.stdio ?? ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: options.serialization ?? 'json',
-  });
-  const control = new ControlClient(childEndpoint(child), options.onOther);
+  let child: ChildProcess;
+  let control: ControlClient;
+  if (options.shmring === true) {
+    const shmringChild = shmringFork(childScript(script), [], { execArgv: peerExecArgv(), stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'] });
+    child = shmringChild as unknown as ChildProcess;
+    control = new ControlClient(emitterEndpoint(shmringChild), options.onOther);
+  } else {
+    child = fork(childScript(script), [], {
+      execArgv: peerExecArgv(),
+      stdio: options.stdio ?? ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: options.serialization ?? 'json',
+    });
+    control = new ControlClient(childEndpoint(child), options.onOther);
+  }
   const exitListeners: ((error: Error) => void)[] = [];
   let stopping = false;
   const failed = (error: Error): void => {

@@ -4,6 +4,7 @@ import { buildTables, cellText, LEGEND, METHOD_NOTES, seriesLabel, type Descript
 import { formatCount, formatFigure, formatSize } from './format.js';
 import { BASELINE_TRANSPORT, seriesOf, sizesOf } from './results.js';
 import type { Report, ResultRow } from './schema.js';
+import { checkTargets, renderTargetsHtml } from './targets.js';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#393b79', '#ad494a', '#637939', '#7b4173', '#3182bd', '#e6550d'];
 
@@ -158,7 +159,7 @@ svg{display:block;margin:12px 0;background:#fff;border:1px solid #ddd}
 .legend{font-size:12px}.value{font-size:11px;fill:#333}.grid{stroke:#e5e5e5}
 table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:3px 8px}
 td{text-align:right;font-variant-numeric:tabular-nums}th{text-align:left;background:#f6f6f6}
-.meta{color:#555}`;
+.meta{color:#555}.ok{color:#176b1e}.miss{color:#a4161a;font-weight:600}`;
 
 /** The whole report as one HTML page. */
 export function renderHtmlReport(report: Report, descriptions: Descriptions): string {
@@ -182,6 +183,7 @@ ${charts.join('\n')}
 <h2>Tables</h2>
 ${LEGEND.map((line) => `<p class="meta">${esc(line)}</p>`).join('\n')}
 ${buildTables(results).map(htmlTable).join('\n')}
+${renderTargetsHtml(checkTargets(results), esc)}
 <h2>Transports</h2>
 <ul>${names.map((n) => `<li><code>${esc(n)}</code>: ${esc(descriptions.get(n) ?? '')}</li>`).join('')}</ul>
 <h2>Method</h2>

@@ -3,6 +3,7 @@ import { buildTables, cellText, LEGEND, METHOD_NOTES, type Descriptions, type Ta
 import { formatCount, formatFigure, formatSize } from './format.js';
 import { isNoisy, mainFigure } from './results.js';
 import type { Report } from './schema.js';
+import { checkTargets, renderTargetsMarkdown } from './targets.js';
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|');
@@ -37,6 +38,8 @@ export function renderMarkdownReport(report: Report, descriptions: Descriptions)
     ...LEGEND.map((line) => `${line}  `),
     '',
     ...buildTables(results).flatMap((table) => [renderMarkdownTable(table), '']),
+    renderTargetsMarkdown(checkTargets(results)),
+    '',
     '## Transports',
     '',
     ...names.map((name) => `- \`${name}\`: ${descriptions.get(name) ?? ''}`),

@@ -109,6 +109,9 @@ export const METHOD_NOTES = [
   'Stream transports: `[u32 LE length][payload]` frames, incremental parser (a frame split across reads is assembled once). One write() per message, or frames coalesced into 64 KiB writes; write() === false waits for drain.',
   'Throughput: one-way streaming, each run sized by time after a warm-up. Latency: ping-pong round trips (send, echo, receive) after warm-up round trips, percentiles of per-sample times.',
   'Node\'s child stdio "pipe" is an AF_UNIX socketpair on Linux; the kernel pipe row is a FIFO (mkfifo), which has pipe(2) semantics and a 64 KiB buffer.',
+  'shmring rows: POSIX shm segments named with the run id, unlinked as soon as both processes have mapped them. Raw rows work at the record level under the channel API (the producer claims a record and writes the payload into it, the consumer hashes it in place, no copy out); object rows use Sender/Receiver with the msgpack codec. Both sides move the messages in synchronous loops, as a process dedicated to the channel would.',
+  'shmring MPSC rows: each producer process sends its own contiguous run of sequence numbers under a record type of its own; the consumer keeps one order-sensitive checksum per producer (the order between producers is not defined).',
+  'futex-pingpong is the floor of the \'park\' wait: a FUTEX_WAKE and a FUTEX_WAIT per hop, one word each way. On a VM, waking an idle vCPU costs microseconds to tens of microseconds and comes in modes that change from run to run, so the blocking rows are noisy.',
 ];
 
 /** One entry per transport name: its description, for legends. */

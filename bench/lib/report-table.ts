@@ -1,6 +1,7 @@
 // The final tables in the terminal: plain text, columns aligned.
 import { buildTables, cellText, LEGEND, type Table } from './report-model.js';
 import type { ResultRow } from './schema.js';
+import { checkTargets, renderTargetsText } from './targets.js';
 
 /** One table as aligned text lines. */
 export function renderTextTable(table: Table): string {
@@ -12,7 +13,7 @@ export function renderTextTable(table: Table): string {
   return [table.title, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
-/** All result tables and the legend, for stdout. */
+/** All result tables, the legend and the targets, for stdout. */
 export function renderTerminalReport(rows: readonly ResultRow[]): string {
-  return [...buildTables(rows).map(renderTextTable), LEGEND.join('\n')].join('\n\n') + '\n';
+  return [...buildTables(rows).map(renderTextTable), LEGEND.join('\n'), renderTargetsText(checkTargets(rows))].join('\n\n') + '\n';
 }

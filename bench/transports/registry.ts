@@ -10,6 +10,10 @@
 import { codecTransport } from './codec.js';
 import { forkIpcTransport } from './fork-ipc.js';
 import { messagePortTransport } from './message-port.js';
+import { futexPingPongTransport } from './futex-pingpong.js';
+import { nodeForkObjectsTransport, shmringForkTransport } from './shmring-fork.js';
+import { shmringMpscTransport } from './shmring-mpsc.js';
+import { shmringSpscTransport } from './shmring-spsc.js';
 import { streamTransport } from './stream.js';
 import { LATENCY_SIZES, OBJECT_SIZE, RAW_SIZES, type Transport } from './transport.js';
 import type { StreamKind } from '../lib/stream-channels.js';
@@ -41,12 +45,31 @@ const OBJECT_TRANSPORTS: Transport[] = [
   streamTransport({ name: 'unix-socket-coalesced', kind: 'unix', coalesce: true, codec: 'msgpack', description: 'Unix domain stream socket, frames coalesced into 64 KiB writes', sizes: { throughput: [OBJECT_SIZE], latency: [] } }),
 ];
 
-/** All transports, shmring's first once they exist. */
+/** MPSC rows: up to 64 KiB (1 MiB ring). */
+const MPSC_SIZES = RAW_SIZES.filter((size) => size <= 65536);
+
+/** shmring's rows: SPSC raw (zero-copy records) and objects (channel API) per wait strategy, MPSC, fork(). */
+const SHMRING_TRANSPORTS: Transport[] = [
+  shmringSpscTransport({ wait: 'spin', codec: 'raw', sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES } }),
+  shmringSpscTransport({ wait: 'adaptive', codec: 'raw', sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES } }),
+  shmringSpscTransport({ wait: 'park', codec: 'raw', sizes: { throughput: [], latency: LATENCY_SIZES } }),
+  // Not shmring: the floor of 'park', measured right after it (wake-up costs on a VM drift over time).
+  futexPingPongTransport(),
+  shmringSpscTransport({ wait: 'spin', codec: 'msgpack', sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] } }),
+  shmringSpscTransport({ wait: 'adaptive', codec: 'msgpack', sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] } }),
+  shmringMpscTransport(1, 'spin', MPSC_SIZES),
+  shmringMpscTransport(4, 'adaptive', MPSC_SIZES),
+  shmringForkTransport('msgpack', { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] }),
+  shmringForkTransport('raw', { throughput: COALESCED_SIZES, latency: LATENCY_SIZES }),
+];
+
+/** All transports, shmring's first. */
 export const TRANSPORTS: readonly Transport[] = [
-  // shmring rows go here (names starting with `shmring-`).
+  ...SHMRING_TRANSPORTS,
   ...STREAMS.flatMap(rawStreamTransports),
   forkIpcTransport('json'),
   forkIpcTransport('advanced'),
+  nodeForkObjectsTransport(),
   messagePortTransport(),
   ...OBJECT_TRANSPORTS,
   codecTransport('msgpack-encode'),
