@@ -11,20 +11,13 @@ import { sampleObjectBytes } from '../lib/shmring-records.js';
 import { PeerSession } from './peer-session.js';
 import { OBJECT_SIZE, type Codec, type LatencyMeasurement, type LatencyRequest, type Pattern, type Session, type Transport } from './transport.js';
 
-/**
- * shmring's child.send() always returns true. And it must not be called again while a value it
- * kept pending (ring full) is waiting: Sender.send() then encodes the next value into the
- * codec's shared buffer, which still holds the pending one (src/channel/sender.ts:110 and
- * src/codec/frame-writer.ts:138), and the pending message arrives corrupt. So: one send in flight.
- */
-const SHMRING_WINDOW = 1;
 
 export function shmringForkTransport(codec: Codec, sizes: Record<Pattern, readonly number[]>): Transport {
   const what = codec === 'raw' ? 'Uint8Array payloads (msgpack bin)' : 'the sample objects';
   return {
     name: 'shmring-fork',
     codec,
-    description: `shmring's fork(): child.send() / 'message' over two shmring SPSC rings (msgpack codec, wait 'adaptive', the defaults), ${what}; control messages share the rings; one send in flight (see SHMRING_WINDOW)`,
+    description: `shmring's fork(): child.send() / 'message' over two shmring SPSC rings (msgpack codec, wait 'adaptive', the defaults), ${what}; control messages share the rings; child.send() returning false (ring full) is waited on, as for Node's fork`,
     sizes,
     open: () => openForkSession(codec === 'raw', true),
   };
@@ -58,7 +51,7 @@ async function openForkSession(raw: boolean, shmring: boolean): Promise<Session>
     control: peer.control,
     codec: raw ? 'raw' : 'msgpack', // what the peer counts and checks: payloads or objects
     async send({ size, count, firstSeq }) {
-      await sendWindowed(send, (seq) => message(size, seq), firstSeq, count, shmring ? SHMRING_WINDOW : Infinity);
+      await sendWindowed(send, (seq) => message(size, seq), firstSeq, count, Infinity);
       return raw ? size * count : sampleObjectBytes(firstSeq, count);
     },
     sendPing: (seq, size) => void send(message(size, seq), noop),

@@ -25,7 +25,7 @@ export interface ForkOptions<T = unknown> extends Omit<SpawnOptions, 'stdio'>, P
 
 /** The child process, with send() and 'message' events carried by shmring. */
 export interface ShmringChildProcess extends Omit<ChildProcess, 'send'> {
-  /** Sends a value to the child; `callback` runs once it is in the ring. Returns true. */
+  /** Sends a value to the child; `callback` runs once it is in the ring. False: it waits for room (back-pressure). */
   send(message: unknown, callback?: (error: Error | null) => void): boolean;
 }
 
@@ -80,12 +80,21 @@ export function fork<T = unknown>(modulePath: string, args: readonly string[] = 
     throw error;
   }
 
+  // As Node's child.send(): true when the value went straight through, false when it had to
+  // wait for room (it is still sent, in order; `callback` says when).
   child.send = (message: unknown, callback?: (error: Error | null) => void): boolean => {
-    sender.send(message as T).then(
-      () => callback?.(null),
-      (error: Error) => (callback ? callback(error) : child.emit('error', error)),
-    );
-    return true;
+    const failed = (error: Error): void => void (callback ? callback(error) : child.emit('error', error));
+    try {
+      if (sender.trySend(message as T)) {
+        if (callback) queueMicrotask(() => callback(null));
+        return true;
+      }
+    } catch (error) {
+      queueMicrotask(() => failed(error as Error));
+      return false;
+    }
+    sender.send(message as T).then(() => callback?.(null), failed);
+    return false;
   };
   child.disconnect = () => {
     sender.close();
