@@ -4,11 +4,11 @@
 // returning to its event loop, and the peer consumes or echoes in a loop of its own, started
 // right after it has answered `arm` / `echo`. Blocking waits go in slices, between which a side
 // checks that its peer still runs; it gives up after STALL_MS without progress.
-import { readFileSync } from 'node:fs';
 import { emptyTally, type Tally } from './checksum.js';
 import { serveControl, type ControlClient, type Endpoint, type Handler } from './control.js';
 import { expectedTally } from './payload.js';
 import type { Codec, LatencyMeasurement, LatencyRequest, Session, ThroughputMeasurement, ThroughputRequest } from '../transports/transport.js';
+import { isProcessAlive } from '../../src/lifecycle/liveness.js';
 
 /** What a synchronous transport provides to its session. */
 export interface SyncLink {
@@ -102,19 +102,9 @@ export const STALL_MS = 10_000;
 /** Blocking waits last at most this long before the peer is checked. */
 const WAIT_SLICE_MS = 200;
 
-/**
- * True once process `pid` has exited, including as a zombie not reaped yet: a parent blocked in
- * a loop reaps nothing, and shmring's liveness checks (src/lifecycle/liveness.ts) count a
- * zombie as alive.
- */
+/** True once process `pid` has exited, including as a zombie not reaped yet (a parent blocked in a loop reaps nothing). */
 export function processExited(pid: number | undefined): boolean {
-  if (pid === undefined) return true;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat[stat.lastIndexOf(')') + 2] === 'Z';
-  } catch {
-    return true;
-  }
+  return pid === undefined || !isProcessAlive(pid);
 }
 
 /** Says whether the other side of a blocking wait is gone. */
