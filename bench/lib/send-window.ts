@@ -1,15 +1,12 @@
-// Sending messages one after the other over a channel with a callback per message (child.send,
-// shmring's fork child.send), with back-pressure: when send() returns false, or when `window`
-// sends are still in flight, wait until all of them are written.
+// Sending messages one after the other over a channel with a callback per message (child.send
+// of Node's fork and of shmring's), with back-pressure: when send() returns false, wait until
+// everything sent so far is written.
 
 /** Sends `message`, calling `written` once it is handed over; false asks the caller to wait. */
-export type WindowedSend = (message: unknown, written: (error: Error | null) => void) => boolean;
+export type CallbackSend = (message: unknown, written: (error: Error | null) => void) => boolean;
 
-/**
- * Sends `message(seq)` for `firstSeq .. firstSeq+count-1`. With `window` 1, a send whose
- * callback comes in the next microtask (it went straight through) needs no further waiting.
- */
-export async function sendWindowed(send: WindowedSend, message: (seq: number) => unknown, firstSeq: number, count: number, window: number): Promise<void> {
+/** Sends `message(seq)` for `firstSeq .. firstSeq+count-1`, honouring send()'s back-pressure. */
+export async function sendAll(send: CallbackSend, message: (seq: number) => unknown, firstSeq: number, count: number): Promise<void> {
   let sent = 0;
   let written = 0;
   let failure: Error | null = null;
@@ -21,9 +18,8 @@ export async function sendWindowed(send: WindowedSend, message: (seq: number) =>
   };
   for (let seq = firstSeq; seq < firstSeq + count; seq++) {
     sent++;
-    if (!send(message(seq), onWritten) || sent - written >= window) {
-      if (window === 1) await null; // lets a callback already queued run
-      if (written !== sent) await new Promise<void>((resolve) => (wake = resolve));
+    if (!send(message(seq), onWritten) && written !== sent) {
+      await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
     }
     if (failure !== null) throw failure;

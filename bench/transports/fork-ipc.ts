@@ -5,6 +5,7 @@ import { forkPeer } from '../lib/peer-process.js';
 import { rawTemplate, stampSeq } from '../lib/payload.js';
 import { PeerSession } from './peer-session.js';
 import { LATENCY_SIZES, RAW_SIZES, type Session, type Transport } from './transport.js';
+import { sendAll } from '../lib/send-window.js';
 
 type Serialization = 'json' | 'advanced';
 
@@ -49,23 +50,7 @@ async function openForkSession(serialization: Serialization): Promise<Session> {
     codec: 'raw',
     async send({ size, count, firstSeq }) {
       // send() returns false once the channel's write queue is long: then wait until it is written.
-      let sent = 0;
-      let written = 0;
-      let failure: Error | null = null;
-      let wake: (() => void) | null = null;
-      const onWritten = (error: Error | null): void => {
-        written++;
-        if (error !== null) failure ??= error;
-        if (wake !== null && written === sent) wake();
-      };
-      for (let seq = firstSeq; seq < firstSeq + count; seq++) {
-        sent++;
-        if (!child.send(payload(size, seq), onWritten)) {
-          await new Promise<void>((resolve) => (written === sent ? resolve() : (wake = resolve)));
-          wake = null;
-        }
-        if (failure !== null) throw failure;
-      }
+      await sendAll((message, written) => child.send(message as Buffer, written), (seq) => payload(size, seq), firstSeq, count);
       return size * count;
     },
     sendPing(seq, size) {

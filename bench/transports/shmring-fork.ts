@@ -6,7 +6,7 @@
 import { CHECKSUM_SEED } from '../lib/checksum.js';
 import { forkPeer, type PeerProcess } from '../lib/peer-process.js';
 import { expectedObjects, hashObject, rawTemplate, sampleObject, stampSeq } from '../lib/payload.js';
-import { sendWindowed, type WindowedSend } from '../lib/send-window.js';
+import { sendAll, type CallbackSend } from '../lib/send-window.js';
 import { sampleObjectBytes } from '../lib/shmring-records.js';
 import { PeerSession } from './peer-session.js';
 import { OBJECT_SIZE, type Codec, type LatencyMeasurement, type LatencyRequest, type Pattern, type Session, type Transport } from './transport.js';
@@ -37,7 +37,7 @@ export function nodeForkObjectsTransport(): Transport {
 async function openForkSession(raw: boolean, shmring: boolean): Promise<Session> {
   let received: (message: unknown) => void = () => undefined;
   const peer = forkPeer('shmring-fork-peer', { shmring, serialization: 'advanced', onOther: (message) => received(message) });
-  const send = (peer.child.send as WindowedSend).bind(peer.child);
+  const send = (peer.child.send as CallbackSend).bind(peer.child);
   const payloads = new Map<number, Buffer>();
   /** Message `seq`: the size's one Buffer stamped anew (both forks serialize or copy it at once), or a sample object. */
   const message = (size: number, seq: number): unknown => {
@@ -51,7 +51,7 @@ async function openForkSession(raw: boolean, shmring: boolean): Promise<Session>
     control: peer.control,
     codec: raw ? 'raw' : 'msgpack', // what the peer counts and checks: payloads or objects
     async send({ size, count, firstSeq }) {
-      await sendWindowed(send, (seq) => message(size, seq), firstSeq, count, Infinity);
+      await sendAll(send, (seq) => message(size, seq), firstSeq, count);
       return raw ? size * count : sampleObjectBytes(firstSeq, count);
     },
     sendPing: (seq, size) => void send(message(size, seq), noop),
