@@ -27,8 +27,8 @@ export function finished(child: ChildProcess, timeoutMs = 30_000): Promise<Child
   return new Promise((resolvePromise, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk)).resume();
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk)).resume();
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`child ${child.pid} still running after ${timeoutMs} ms; stderr: ${stderr}`));
@@ -46,18 +46,25 @@ export function runChild(script: string, args: string[] = [], options: SpawnOpti
   return finished(spawnChild(script, args, options), timeoutMs);
 }
 
-/** Resolves with the first line a child prints that matches `pattern`. */
+/**
+ * Resolves with the first line a child prints that matches `pattern`. What it read after that
+ * line is put back and the stream paused, so a later finished() still sees all of it.
+ */
 export function lineFrom(child: ChildProcess, pattern: RegExp): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     let buffered = '';
     const onData = (chunk: Buffer | string): void => {
       buffered += chunk.toString();
-      for (const line of buffered.split('\n')) {
-        if (pattern.test(line)) {
-          child.stdout?.off('data', onData);
-          resolvePromise(line);
-          return;
-        }
+      let start = 0;
+      for (let end = buffered.indexOf('\n'); end >= 0; start = end + 1, end = buffered.indexOf('\n', start)) {
+        const line = buffered.slice(start, end);
+        if (!pattern.test(line)) continue;
+        child.stdout?.off('data', onData);
+        child.stdout?.pause();
+        const rest = buffered.slice(end + 1);
+        if (rest.length > 0) child.stdout?.unshift(rest);
+        resolvePromise(line);
+        return;
       }
     };
     child.stdout?.on('data', onData);
