@@ -130,6 +130,19 @@ describe('FutexWaiter (async)', () => {
     }
   });
 
+  it('can still be cancelled and closed when the segment under a pending wait is closed', async () => {
+    const segment = Segment.create(uniqueShmName('closed-under'), 4096);
+    const waiter = new FutexWaiter();
+    const pending = waiter.wait(segment.buffer, 0, 0);
+    await new Promise((r) => setTimeout(r, 20));
+    segment.close();
+    segment.unlink();
+    const started = performance.now();
+    waiter.close(); // must not hang: the cancel's wake cannot reach the old pages
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_SHMRING_CLOSED' });
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it('refuses a second concurrent wait and rejects a pending one on close', async () => {
     const { buffer } = shared();
     const waiter = new FutexWaiter();

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <system_error>
 
 #include "errors.h"
 
@@ -69,17 +70,24 @@ Napi::Value AsyncWaiter::Wait(const Napi::CallbackInfo& info) {
   job.expected = static_cast<int32_t>(IntegerArg(info, 2, "expected", INT32_MIN, INT32_MAX));
   job.deadline = Deadline::After(TimeoutArg(info, 3));
 
+  if (!thread_.joinable()) {
+    // Before any state changes: a thread that cannot start (EAGAIN) fails only this call.
+    try {
+      thread_ = std::thread(&AsyncWaiter::Run, this);
+    } catch (const std::system_error& error) {
+      throw ErrnoError(env, error.code().value(), "pthread_create", "");
+    }
+  }
   deferred_ = Napi::Promise::Deferred::New(env);
   array_ = Napi::Persistent(info[0].As<Napi::Object>());
   pending_ = true;
-  Ref();  // this object must outlive the wait: the thread and the delivery use it
+  Ref();  // this object must outlive the job: the thread and its delivery use it
   if (keepAlive_) deliver_.Ref(env);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     job_ = job;
     hasJob_ = true;
     cancelled_ = false;
-    if (!thread_.joinable()) thread_ = std::thread(&AsyncWaiter::Run, this);
   }
   changed_.notify_one();
   return deferred_.Promise();
@@ -95,7 +103,7 @@ void AsyncWaiter::Run() {
     int err = 0;
     if (!cancelled_) {
       lock.unlock();
-      result = FutexWait(job.word, job.expected, job.deadline, &err);
+      result = WaitInSlices(job, &err);
       lock.lock();
       if (cancelled_) result = WaitResult::kCancelled;
     }
@@ -105,11 +113,26 @@ void AsyncWaiter::Run() {
       WaitResult r = o->result;
       int e = o->err;
       delete o;
-      if (env != nullptr) Deliver(env, r, e);
+      if (env == nullptr) return;
+      Deliver(env, r, e);
+      Unref();  // the job's reference, taken in Wait(): only now is `this` no longer needed
     });
     if (status != napi_ok) delete outcome;  // the environment is going away
     hasJob_ = false;
     changed_.notify_all();  // StopWaiting() waits for this acknowledgement
+  }
+}
+
+WaitResult AsyncWaiter::WaitInSlices(const Job& job, int* err) {
+  // A cancel wakes the word, but a wake cannot reach this thread once the memory under it
+  // was remapped (a segment closed meanwhile): sleep in slices and look at the flag too.
+  for (;;) {
+    Deadline slice = Deadline::After(kCancelCheckMs);
+    bool last = !job.deadline.infinite && !Deadline::Before(slice, job.deadline);
+    WaitResult result = FutexWait(job.word, job.expected, last ? job.deadline : slice, err);
+    if (result != WaitResult::kTimedOut || last) return result;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (cancelled_) return WaitResult::kCancelled;
   }
 }
 
@@ -119,7 +142,6 @@ void AsyncWaiter::Deliver(Napi::Env env, WaitResult result, int err) {
   Napi::Promise::Deferred deferred = deferred_;
   array_.Reset();
   if (keepAlive_) deliver_.Unref(env);
-  Unref();
   try {
     if (err != 0) {
       deferred.Reject(ErrnoError(env, err, "futex", "").Value());

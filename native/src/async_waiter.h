@@ -19,6 +19,9 @@ namespace shmring {
 // never does.
 class AsyncWaiter : public Napi::ObjectWrap<AsyncWaiter> {
  public:
+  // How often a waiting thread looks at its cancel flag by itself.
+  static constexpr double kCancelCheckMs = 100;
+
   static Napi::Function Define(Napi::Env env);
   explicit AsyncWaiter(const Napi::CallbackInfo& info);
   ~AsyncWaiter() override;
@@ -37,6 +40,7 @@ class AsyncWaiter : public Napi::ObjectWrap<AsyncWaiter> {
   Napi::Value UnrefLoop(const Napi::CallbackInfo& info);
 
   void Run();                                  // the waiter thread
+  WaitResult WaitInSlices(const Job& job, int* err);  // on the waiter thread
   void Deliver(Napi::Env env, WaitResult result, int err);  // on the JS thread
   bool StopWaiting();                          // cancels the pending wait, if any
   void Shutdown();                             // stops and joins the thread

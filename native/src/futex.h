@@ -18,6 +18,10 @@ struct Deadline {
   bool infinite = true;
   timespec at{};
   static Deadline After(double timeoutMs);
+  // Whether `a` comes strictly before `b` (both finite).
+  static bool Before(const Deadline& a, const Deadline& b) {
+    return a.at.tv_sec < b.at.tv_sec || (a.at.tv_sec == b.at.tv_sec && a.at.tv_nsec < b.at.tv_nsec);
+  }
 };
 
 // FUTEX_WAIT (shared, not the private variant) until woken, the word differs from
