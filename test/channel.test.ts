@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createChannel, createSender, openChannel, openReceiver, type ChannelOptions, type Receiver } from '../src/channel/index.js';
+import { ChannelControl } from '../src/channel/control.js';
 import { attachRing, RECORD_MSGPACK } from '../src/index.js';
 import { Segment } from '../src/segment/index.js';
 import { finished, spawnChild } from './helpers/child.js';
@@ -209,6 +210,28 @@ describe('cancellation, timeouts, close', () => {
     expect(() => createChannel(uniqueShmName('bad'), { wait: 'sleep' as never })).toThrow(RangeError);
     expect(() => createChannel(42 as never)).toThrow(TypeError);
     expect(() => openChannel(uniqueShmName('missing'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    // A bad codec leaves no sender behind: the stream still ends when the real one closes.
+    const receiver = channel<number>();
+    expect(() => openChannel(receiver.name, { codec: 'json' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    const sender = openChannel<number>(receiver.name);
+    sender.trySend(1);
+    sender.close();
+    expect(receiver.tryReceive()).toBe(1);
+    expect(receiver.tryReceive()).toBeUndefined();
+    expect(receiver.ended).toBe(true);
+  });
+
+  it('closing with an async wait pending leaves no sleeper counted in shared memory', async () => {
+    const receiver = channel<Uint8Array>({ capacity: 1024, codec: 'raw', wait: 'park' });
+    const sender = openChannel<Uint8Array>(receiver.name, { codec: 'raw', wait: 'park' });
+    while (sender.trySend(new Uint8Array(64)));
+    const pending = sender.send(new Uint8Array(64));
+    await new Promise((r) => setTimeout(r, 20));
+    const control = new ChannelControl(receiver.buffer);
+    expect(control.spaceAvailable.sleepers).toBe(1);
+    sender.close();
+    expect(control.spaceAvailable.sleepers).toBe(0);
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_SHMRING_CLOSED' });
   });
 });
 

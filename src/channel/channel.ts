@@ -5,6 +5,7 @@ import { invalidArgType } from '../errors.js';
 import { waitPolicy } from '../wait/index.js';
 import { createSegment, openSegment } from './backing.js';
 import { Consumer } from './consumer.js';
+import type { Endpoint } from './endpoint.js';
 import { ChannelControl } from './control.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
 import { Producer } from './producer.js';
@@ -25,6 +26,17 @@ function onSegment<R>(segment: Segment, build: (segment: Segment) => R, cleanup?
   }
 }
 
+// The public wrapper of a fresh endpoint; the endpoint is closed again if building it fails
+// (a bad codec, say), or it would hold the stream open or the receiver's place for good.
+function wrap<E extends Endpoint, R>(endpoint: E, build: (endpoint: E) => R): R {
+  try {
+    return build(endpoint);
+  } catch (error) {
+    endpoint.close();
+    throw error;
+  }
+}
+
 function target(name: unknown): string | SharedArrayBuffer {
   if (typeof name === 'string' || typeof name === 'number' || name instanceof SharedArrayBuffer) return name as string | SharedArrayBuffer;
   throw invalidArgType('name', 'a string (or a SharedArrayBuffer from sender/receiver.buffer)', name);
@@ -34,14 +46,14 @@ type Resolved<T> = ReturnType<typeof resolveOptions<T>>;
 
 /** @internal A Sender on the ring in `segment` (which it closes on close). */
 export function senderOn<T>(segment: Segment, o: Resolved<T>): Sender<T> {
-  return onSegment(segment, (s) => new Sender<T>(s.name, new Producer(attachRing(s.buffer), new ChannelControl(s.buffer), waitPolicy(o)), o.codec, s));
+  return onSegment(segment, (s) => wrap(new Producer(attachRing(s.buffer), new ChannelControl(s.buffer), waitPolicy(o)), (p) => new Sender<T>(s.name, p, o.codec, s)));
 }
 
 /** @internal The Receiver on the ring in `segment` (which it closes on close). */
 export function receiverOn<T>(segment: Segment, o: Resolved<T>, owned: boolean): Receiver<T> {
   return onSegment(segment, (s) => {
     const consumer = new Consumer(attachRing(s.buffer), new ChannelControl(s.buffer), waitPolicy(o));
-    return new Receiver<T>(s.name, consumer, o.codec, s, o.unlink, owned);
+    return wrap(consumer, (c) => new Receiver<T>(s.name, c, o.codec, s, o.unlink, owned));
   });
 }
 
@@ -78,7 +90,7 @@ export function openChannel<T = unknown>(name: string | SharedChannel, options?:
   const o = resolveOptions(options);
   const where = target(name);
   if (where instanceof SharedArrayBuffer) {
-    return new Sender<T>('shared', new Producer(attachRing(where), new ChannelControl(where), waitPolicy(o)), o.codec, undefined);
+    return wrap(new Producer(attachRing(where), new ChannelControl(where), waitPolicy(o)), (p) => new Sender<T>('shared', p, o.codec, undefined));
   }
   return senderOn<T>(openSegment(where, o.backing, o.allowUids), o);
 }
@@ -94,7 +106,7 @@ export function openReceiver<T = unknown>(name: string | SharedChannel, options?
   const where = target(name);
   if (where instanceof SharedArrayBuffer) {
     const consumer = new Consumer(attachRing(where), new ChannelControl(where), waitPolicy(o));
-    return new Receiver<T>('shared', consumer, o.codec, undefined, 'never', false);
+    return wrap(consumer, (c) => new Receiver<T>('shared', c, o.codec, undefined, 'never', false));
   }
   return receiverOn<T>(openSegment(where, o.backing, o.allowUids), o, false);
 }

@@ -26,6 +26,12 @@ import { processStartTime } from '../ring/process-info.js';
 import { isProcessAlive } from '../lifecycle/liveness.js';
 import { EventCount } from '../wait/index.js';
 
+/**
+ * Set in the open-producer count by the producer whose close ends the stream, in the same
+ * CAS that takes the count from 1: an opener's CAS can then never land on an ended stream.
+ */
+const COUNT_ENDED = 1 << 30;
+
 /** Producer registry slot states. */
 const SLOT_FREE = 0;
 const SLOT_OPEN = 1;
@@ -88,7 +94,7 @@ export class ChannelControl {
 
   /** The number of producers that opened and have not closed. */
   get openProducers(): number {
-    return Atomics.load(this.words, PRODUCER_COUNT_OFFSET >>> 2);
+    return Atomics.load(this.words, PRODUCER_COUNT_OFFSET >>> 2) & ~COUNT_ENDED;
   }
 
   /**
@@ -96,15 +102,13 @@ export class ChannelControl {
    * checks) and counts it open. `single` refuses a second producer (SPSC).
    */
   openProducer(single: boolean): number {
-    if (this.ended) throw new ShmringError('EPIPE', 'the channel has ended: all its producers closed');
     if (this.consumerClosed) throw new ShmringError('EPIPE', 'the channel is closed by its consumer');
     const countK = PRODUCER_COUNT_OFFSET >>> 2;
-    if (single) {
-      if (Atomics.compareExchange(this.words, countK, 0, 1) !== 0) {
-        throw new ShmringError('EBUSY', 'a single-producer channel already has its producer');
-      }
-    } else {
-      Atomics.add(this.words, countK, 1);
+    for (;;) {
+      const count = Atomics.load(this.words, countK);
+      if ((count & COUNT_ENDED) !== 0 || this.ended) throw new ShmringError('EPIPE', 'the channel has ended: all its producers closed');
+      if (single && count !== 0) throw new ShmringError('EBUSY', 'a single-producer channel already has its producer');
+      if (Atomics.compareExchange(this.words, countK, count, count + 1) === count) break;
     }
     for (let slot = 0; slot < PRODUCER_SLOTS; slot++) {
       const stateK = (PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH + PRODUCER_SLOT_STATE_OFFSET) >>> 2;
@@ -130,8 +134,14 @@ export class ChannelControl {
     Atomics.store(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2, SLOT_FREE);
     // Everything this producer published precedes the flag (sequentially consistent
     // atomics), so a consumer that sees the flag and then drains misses nothing.
-    if (Atomics.sub(this.words, PRODUCER_COUNT_OFFSET >>> 2, 1) === 1 && !this.#hasStatus(STATUS_KEEP_OPEN)) {
-      this.#setStatus(STATUS_PRODUCERS_CLOSED);
+    const countK = PRODUCER_COUNT_OFFSET >>> 2;
+    const endsStream = !this.#hasStatus(STATUS_KEEP_OPEN);
+    for (;;) {
+      const count = Atomics.load(this.words, countK);
+      const next = count === 1 && endsStream ? COUNT_ENDED : count - 1;
+      if (Atomics.compareExchange(this.words, countK, count, next) !== count) continue;
+      if (next === COUNT_ENDED) this.#setStatus(STATUS_PRODUCERS_CLOSED);
+      break;
     }
     this.dataAvailable.notifyAll();
   }

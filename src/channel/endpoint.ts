@@ -40,6 +40,8 @@ export abstract class Endpoint {
     if (this.#closed) return;
     this.#closed = true;
     this.#waiter?.close();
+    this.control.dataAvailable.withdrawAll();
+    this.control.spaceAvailable.withdrawAll();
     this.release();
   }
 

@@ -1,6 +1,6 @@
 // Channel options: what users pass to createChannel/openChannel, checked once, up front.
 import { invalidArgType, invalidArgValue } from '../errors.js';
-import type { CodecOption } from '../codec/index.js';
+import type { Codec, CodecOption } from '../codec/index.js';
 import { checkCapacity } from '../ring/index.js';
 import { DEFAULT_MODE } from '../segment/index.js';
 import type { WaitOptions } from './endpoints.js';
@@ -57,6 +57,15 @@ function oneOf<V extends string>(name: string, value: unknown, allowed: readonly
   return value as V;
 }
 
+// Checked here, before any endpoint attaches: a sender that attached and then failed would
+// count as a producer, and closing it again could end the stream.
+function codecOption<T>(value: CodecOption<T> | undefined): CodecOption<T> | undefined {
+  if (value === undefined || value === 'msgpack' || value === 'raw') return value;
+  const codec = value as Partial<Codec<T>> | null;
+  if (codec !== null && typeof codec === 'object' && typeof codec.encode === 'function' && typeof codec.decode === 'function') return value;
+  throw invalidArgValue('codec', "must be 'msgpack', 'raw' or an object with encode() and decode()", value);
+}
+
 function uidList(value: unknown): readonly number[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every((uid) => Number.isInteger(uid) && uid >= 0)) {
@@ -72,7 +81,7 @@ export function resolveOptions<T>(options: ChannelOptions<T> | undefined): Resol
   return {
     capacity: checkCapacity(o.capacity ?? DEFAULT_CAPACITY),
     kind: oneOf('producers', o.producers, ['single', 'multi'], 'single') === 'single' ? 'spsc' : 'mpsc',
-    codec: o.codec,
+    codec: codecOption(o.codec),
     mode: o.mode ?? DEFAULT_MODE,
     unlink: oneOf('unlink', o.unlink, ['on-close', 'after-attach', 'never'], 'on-close'),
     backing: oneOf('backing', o.backing, ['shm', 'file', 'sysv'], 'shm'),

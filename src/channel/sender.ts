@@ -73,7 +73,7 @@ export class Sender<T = unknown> {
       writer.abandon();
       return false;
     }
-    this.#producer.offerSync(() => writer.resume());
+    this.#finish(() => this.#producer.offerSync(() => writer.resume()));
     return true;
   }
 

@@ -7,7 +7,6 @@ import {
   CONSUMER_PID_OFFSET,
   CONSUMER_START_TIME_OFFSET,
   MAGIC,
-  PRODUCER_COUNT_OFFSET,
   PRODUCER_REGISTRY_OFFSET,
   PRODUCER_SLOT_LENGTH,
   PRODUCER_SLOT_PID_OFFSET,
@@ -20,6 +19,7 @@ import {
   attachRing,
   readMetadata,
 } from '../ring/index.js';
+import { ChannelControl } from '../channel/control.js';
 import { Segment, shmPath, sysvName } from '../segment/index.js';
 import { isProcessAlive } from './liveness.js';
 
@@ -116,7 +116,7 @@ function describe(segment: Segment, backing: 'posix' | 'sysv'): SegmentReport {
       ended: (status & STATUS_PRODUCERS_CLOSED) !== 0,
       consumerClosed: (status & STATUS_CONSUMER_CLOSED) !== 0,
       broken: (status & STATUS_BROKEN) !== 0,
-      openProducers: Atomics.load(words, PRODUCER_COUNT_OFFSET >>> 2),
+      openProducers: new ChannelControl(segment.buffer).openProducers,
       producers,
       consumer,
       creator,

@@ -29,6 +29,8 @@ export class EventCount {
   readonly #sleepers: number;
   /** The word as this process's last wake left it (NaN: never woke anyone). */
   #lastWake = NaN;
+  /** Announcements of this object not yet withdrawn. */
+  #announced = 0;
   #parks = 0;
 
   /**
@@ -44,13 +46,26 @@ export class EventCount {
 
   /** Announces a sleeper and returns the key to sleep on. Re-check the condition next. */
   announce(): number {
+    this.#announced++;
     Atomics.add(this.#words, this.#sleepers, 1);
     return (Atomics.add(this.#words, this.#sequence, 1) + 1) | 0;
   }
 
   /** Withdraws an announcement when the re-check found the condition true. */
   withdraw(): void {
+    if (this.#announced === 0) return; // withdrawn already by withdrawAll()
+    this.#announced--;
     Atomics.sub(this.#words, this.#sleepers, 1);
+  }
+
+  /**
+   * Withdraws every announcement of this object at once. For close: a pending async sleep
+   * withdraws a microtask later, when the segment may already be gone, and a count left
+   * behind in shared memory would make every notifier wake for nobody.
+   */
+  withdrawAll(): void {
+    if (this.#announced !== 0) Atomics.sub(this.#words, this.#sleepers, this.#announced);
+    this.#announced = 0;
   }
 
   /** Blocks the thread until notified (or a spurious wake-up, or the timeout); withdraws. */
