@@ -32,6 +32,11 @@ import { EventCount } from '../wait/index.js';
  */
 const COUNT_ENDED = 1 << 30;
 
+/** A u64 field of the metadata page (two little-endian int32 halves; start times stay far below 2^53). */
+export function loadU64(words: Int32Array, offset: number): number {
+  return (Atomics.load(words, offset >>> 2) >>> 0) + (Atomics.load(words, (offset + 4) >>> 2) >>> 0) * 2 ** 32;
+}
+
 /** Producer registry slot states. */
 const SLOT_FREE = 0;
 const SLOT_OPEN = 1;
@@ -158,7 +163,7 @@ export class ChannelControl {
       if (Atomics.load(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2) !== SLOT_OPEN) continue;
       const pid = Atomics.load(this.words, (base + PRODUCER_SLOT_PID_OFFSET) >>> 2);
       // pid 0: the producer is between taking the slot and writing its identity.
-      if (pid === 0 || isProcessAlive(pid, this.#loadU64(base + PRODUCER_SLOT_START_TIME_OFFSET))) continue;
+      if (pid === 0 || isProcessAlive(pid, loadU64(this.words, base + PRODUCER_SLOT_START_TIME_OFFSET))) continue;
       this.closeProducer(slot);
       reaped.push(slot);
     }
@@ -173,7 +178,7 @@ export class ChannelControl {
   consumerAlive(heartbeatTimeoutMs: number, heartbeatTime: number): boolean {
     const pid = Atomics.load(this.words, CONSUMER_PID_OFFSET >>> 2);
     if (pid === 0 || this.consumerClosed) return true; // nobody attached yet, or closed on purpose (EPIPE)
-    if (isProcessAlive(pid, this.#loadU64(CONSUMER_START_TIME_OFFSET))) return true;
+    if (isProcessAlive(pid, loadU64(this.words, CONSUMER_START_TIME_OFFSET))) return true;
     return Date.now() - heartbeatTime < heartbeatTimeoutMs;
   }
 
@@ -183,15 +188,11 @@ export class ChannelControl {
    */
   openConsumer(): void {
     const pid = Atomics.load(this.words, CONSUMER_PID_OFFSET >>> 2);
-    if (pid !== 0 && !this.consumerClosed && isProcessAlive(pid, this.#loadU64(CONSUMER_START_TIME_OFFSET))) {
+    if (pid !== 0 && !this.consumerClosed && isProcessAlive(pid, loadU64(this.words, CONSUMER_START_TIME_OFFSET))) {
       throw new ShmringError('EBUSY', `the channel already has a receiver (pid ${pid})`);
     }
     this.#storeIdentity(CONSUMER_PID_OFFSET, CONSUMER_START_TIME_OFFSET);
     Atomics.and(this.words, STATUS_OFFSET >>> 2, ~STATUS_CONSUMER_CLOSED);
-  }
-
-  #loadU64(offset: number): number {
-    return (Atomics.load(this.words, offset >>> 2) >>> 0) + (Atomics.load(this.words, (offset + 4) >>> 2) >>> 0) * 2 ** 32;
   }
 
   // pid and process start time: together they survive pid reuse. The pid goes last, so a

@@ -1,6 +1,6 @@
 // Reads what a shmring segment says about itself, for `shmring ls/stat/prune` and tests.
 // Foreign objects in /dev/shm are recognised by their first four bytes (read, not mapped).
-import { closeSync, openSync, readdirSync, readFileSync, readSync, constants as fsConstants } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, constants as fsConstants } from 'node:fs';
 
 import { ShmringError } from '../errors.js';
 import {
@@ -19,8 +19,8 @@ import {
   attachRing,
   readMetadata,
 } from '../ring/index.js';
-import { ChannelControl } from '../channel/control.js';
-import { Segment, shmPath, sysvName } from '../segment/index.js';
+import { ChannelControl, loadU64 } from '../channel/control.js';
+import { Segment, shmPath, sysvKeyOf, sysvKeys, sysvName } from '../segment/index.js';
 import { isProcessAlive } from './liveness.js';
 
 /** live: someone that uses it runs; stale: its creator and every user are gone; corrupt: bad metadata. */
@@ -73,11 +73,6 @@ function hasMagic(path: string): boolean {
   }
 }
 
-// u64 fields are two little-endian int32 halves.
-function u64(words: Int32Array, offset: number): number {
-  return (words[offset >>> 2] >>> 0) + (words[(offset >>> 2) + 1] >>> 0) * 2 ** 32;
-}
-
 function describe(segment: Segment, backing: 'posix' | 'sysv'): SegmentReport {
   const info = segment.stat();
   const report: SegmentReport = {
@@ -95,7 +90,7 @@ function describe(segment: Segment, backing: 'posix' | 'sysv'): SegmentReport {
     const status = Atomics.load(words, STATUS_OFFSET >>> 2);
     const ref = (pidOffset: number, startOffset: number): ProcessRef => {
       const pid = Atomics.load(words, pidOffset >>> 2);
-      return { pid, alive: isProcessAlive(pid, u64(words, startOffset)) };
+      return { pid, alive: isProcessAlive(pid, loadU64(words, startOffset)) };
     };
     const producers: ProcessRef[] = [];
     for (let slot = 0; slot < PRODUCER_SLOTS; slot++) {
@@ -135,11 +130,6 @@ function describe(segment: Segment, backing: 'posix' | 'sysv'): SegmentReport {
   return report;
 }
 
-function sysvKeyOf(name: string): number | undefined {
-  const match = /^sysv:(0x[0-9a-f]{1,8})$/i.exec(name);
-  return match ? Number(match[1]) : undefined;
-}
-
 /** Opens a segment by its shmring name ('/name' or 'sysv:0x...'). */
 export function openByName(name: string): Segment {
   const key = sysvKeyOf(name);
@@ -162,22 +152,6 @@ export function inspectSegment(name: string): SegmentReport {
   } finally {
     segment.close();
   }
-}
-
-// Keys of System V segments (/proc/sysvipc/shm: key is the first column, in decimal).
-function sysvKeys(): number[] {
-  let table: string;
-  try {
-    table = readFileSync('/proc/sysvipc/shm', 'utf8');
-  } catch {
-    return [];
-  }
-  return table
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => Number(line.trim().split(/\s+/)[0]) >>> 0)
-    .filter((key) => key !== 0);
 }
 
 /** Every shmring segment this user can read: POSIX ones in /dev/shm, then System V ones. */

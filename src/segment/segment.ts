@@ -1,5 +1,5 @@
 // A shared-memory segment: one interface over POSIX shm, memfd and regular files.
-import { unlinkSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 
 import { ShmringError, checkInteger, invalidArgType, outOfRange } from '../errors.js';
 import { native, type NativeMapping, type NativeStat } from '../native.js';
@@ -148,13 +148,34 @@ export class Segment {
   unlink(): void {
     if (this.kind === 'posix') native.shmUnlink(this.name);
     else if (this.kind === 'file') unlinkSync(this.name);
-    else if (this.kind === 'sysv') native.sysvRemove(Number.parseInt(this.name.slice(SYSV_PREFIX.length), 16));
+    else if (this.kind === 'sysv') native.sysvRemove(sysvKeyOf(this.name)!);
   }
 }
 
-const SYSV_PREFIX = 'sysv:0x';
-
 /** How a System V segment is named in shmring: `sysv:0x0000abcd`. */
 export function sysvName(key: number): string {
-  return SYSV_PREFIX + key.toString(16).padStart(8, '0');
+  return `sysv:0x${key.toString(16).padStart(8, '0')}`;
+}
+
+/** The key in a `sysv:0x...` name, or undefined for any other name. */
+export function sysvKeyOf(name: string): number | undefined {
+  const match = /^sysv:(0x[0-9a-f]{1,8})$/i.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Keys of the System V segments that exist now (none where /proc/sysvipc is missing). */
+export function sysvKeys(): number[] {
+  let table: string;
+  try {
+    table = readFileSync('/proc/sysvipc/shm', 'utf8');
+  } catch {
+    return [];
+  }
+  // One header line, then the key in decimal as the first column (0 is IPC_PRIVATE).
+  return table
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => Number(line.trim().split(/\s+/)[0]) >>> 0)
+    .filter((key) => key !== 0);
 }

@@ -1,19 +1,10 @@
 // Gives the run a unique id for segment names, and fails the run if any segment with
 // that id is left in /dev/shm (or a System V segment with the tests' key tag) at the end.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { readdirSync, unlinkSync } from 'node:fs';
 
-import { Segment } from '../../src/segment/index.js';
+import { Segment, sysvKeys } from '../../src/segment/index.js';
 import { TEST_SYSV_KEY_TAG } from './names.js';
-
-// Keys of System V segments that exist now (/proc/sysvipc/shm: key is the first column).
-function sysvKeys(): number[] {
-  return readFileSync('/proc/sysvipc/shm', 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => Number(line.trim().split(/\s+/)[0]) >>> 0);
-}
 
 export const RUN_PREFIX = 'shmring-test-';
 
