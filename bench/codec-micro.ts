@@ -9,7 +9,10 @@ import { createRing, ringSegmentSize } from '../src/ring/index.js';
 
 const time = Number(process.argv[2] ?? 1000);
 const capacity = 1 << 20;
-const ring = createRing(new SharedArrayBuffer(ringSegmentSize(capacity)), { kind: 'spsc', capacity });
+const ring = createRing(new SharedArrayBuffer(ringSegmentSize(capacity)), {
+  kind: 'spsc',
+  capacity,
+});
 
 let id = 0;
 const sample = () => ({ id: id++, ts: 1.5, name: 'abc', tags: ['x', 'y'] });
@@ -65,7 +68,8 @@ if (received === 0) throw new Error('the trip task delivered nothing');
 console.log(`codec micro benchmark: ${encoded.length}-byte message, node ${process.version}`);
 console.table(
   bench.tasks.map((task) => {
-    const result = task.result as { latency?: { p50: number; p99: number }; throughput?: { mean: number } } | undefined;
+    const result = task.result as
+      { latency?: { p50: number; p99: number }; throughput?: { mean: number } } | undefined;
     // Medians: on a shared machine the mean follows whoever else is running.
     return {
       task: task.name,

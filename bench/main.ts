@@ -16,7 +16,13 @@ import { renderHtmlReport } from './lib/report-html.js';
 import { renderMarkdownReport } from './lib/report-md.js';
 import { renderTerminalReport } from './lib/report-table.js';
 import { BASELINE_TRANSPORT, summarize } from './lib/results.js';
-import { describeCell, FULL_SETTINGS, QUICK_SETTINGS, Runner, type Settings } from './lib/runner.js';
+import {
+  describeCell,
+  FULL_SETTINGS,
+  QUICK_SETTINGS,
+  Runner,
+  type Settings,
+} from './lib/runner.js';
 import { TRANSPORTS, type Transport } from './transports/registry.js';
 
 const HELP = `Usage: npm run bench -- [options]
@@ -68,14 +74,25 @@ function parseOptions(argv: string[]): Options | null {
   });
   if (values.help) return null;
   const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
-  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
-  return { quick: values.quick, json: values.json, md: values.md, html: values.html, only: values.only, rounds, list: values.list };
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1))
+    throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
+  return {
+    quick: values.quick,
+    json: values.json,
+    md: values.md,
+    html: values.html,
+    only: values.only,
+    rounds,
+    list: values.list,
+  };
 }
 
 /** The transports to run: those matching --only, and the baseline. */
 function selectTransports(only: string[]): Transport[] {
   if (only.length === 0) return [...TRANSPORTS];
-  return TRANSPORTS.filter((t) => t.name === BASELINE_TRANSPORT || only.some((text) => t.name.includes(text)));
+  return TRANSPORTS.filter(
+    (t) => t.name === BASELINE_TRANSPORT || only.some((text) => t.name.includes(text)),
+  );
 }
 
 function writeOutput(file: string, text: string): void {
@@ -98,7 +115,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const transports = selectTransports(options.only);
   if (options.list) {
-    for (const t of transports) process.stdout.write(`${t.name.padEnd(28)} ${t.codec.padEnd(8)} ${t.description}\n`);
+    for (const t of transports)
+      process.stdout.write(`${t.name.padEnd(28)} ${t.codec.padEnd(8)} ${t.description}\n`);
     return 0;
   }
   const base = options.quick ? QUICK_SETTINGS : FULL_SETTINGS;
@@ -114,10 +132,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function runAll(options: Options, transports: Transport[], settings: Settings, tmpDir: string): Promise<number> {
+async function runAll(
+  options: Options,
+  transports: Transport[],
+  settings: Settings,
+  tmpDir: string,
+): Promise<number> {
   const machine = describeMachine();
   const progress = stderrProgress();
-  const runner = new Runner(transports, settings, { tmpDir, runId: randomBytes(4).toString('hex') }, progress);
+  const runner = new Runner(
+    transports,
+    settings,
+    { tmpDir, runId: randomBytes(4).toString('hex') },
+    progress,
+  );
   let interrupted: NodeJS.Signals | null = null;
   const interrupt = (signal: NodeJS.Signals): void => {
     interrupted = signal;
@@ -127,7 +155,13 @@ async function runAll(options: Options, transports: Transport[], settings: Setti
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    const code = await measureAndReport(options, transports, runner, machine, () => interrupted !== null);
+    const code = await measureAndReport(
+      options,
+      transports,
+      runner,
+      machine,
+      () => interrupted !== null,
+    );
     return interrupted !== null ? 130 : code;
   } finally {
     process.off('SIGINT', interrupt);
@@ -135,19 +169,34 @@ async function runAll(options: Options, transports: Transport[], settings: Setti
   }
 }
 
-async function measureAndReport(options: Options, transports: Transport[], runner: Runner, machine: Machine, interrupted: () => boolean): Promise<number> {
+async function measureAndReport(
+  options: Options,
+  transports: Transport[],
+  runner: Runner,
+  machine: Machine,
+  interrupted: () => boolean,
+): Promise<number> {
   const started = performance.now();
   const { cells, failures } = await runner.run().finally(() => runner.close());
   if (interrupted()) return 130; // no report of a partial run
   const rows = cells
     .filter(({ runs }) => runs.length > 0)
-    .map(({ cell, runs }) => summarize(cell.transport.name, cell.transport.codec, cell.pattern, cell.size, runs));
+    .map(({ cell, runs }) =>
+      summarize(cell.transport.name, cell.transport.codec, cell.pattern, cell.size, runs),
+    );
   const report = buildReport(machine, rows);
   const descriptions = new Map<string, string>();
   for (const t of transports) {
     // One entry per name: a name with raw and msgpack rows gets both descriptions.
     const known = descriptions.get(t.name);
-    descriptions.set(t.name, known === undefined ? t.description : known === t.description ? known : `${known} — (${t.codec}) ${t.description}`);
+    descriptions.set(
+      t.name,
+      known === undefined
+        ? t.description
+        : known === t.description
+          ? known
+          : `${known} — (${t.codec}) ${t.description}`,
+    );
   }
 
   process.stdout.write(renderTerminalReport(rows));
@@ -155,10 +204,13 @@ async function measureAndReport(options: Options, transports: Transport[], runne
   if (options.md !== undefined) writeOutput(options.md, renderMarkdownReport(report, descriptions));
   if (options.html !== undefined) writeOutput(options.html, renderHtmlReport(report, descriptions));
   const seconds = (performance.now() - started) / 1000;
-  process.stderr.write(`\n${rows.length} results from ${transports.length} transports in ${formatDuration(seconds)}\n`);
+  process.stderr.write(
+    `\n${rows.length} results from ${transports.length} transports in ${formatDuration(seconds)}\n`,
+  );
   if (failures.length > 0) {
     process.stderr.write(`${failures.length} measurement(s) FAILED:\n`);
-    for (const f of failures) process.stderr.write(`  round ${f.round} ${describeCell(f.cell)}: ${f.error}\n`);
+    for (const f of failures)
+      process.stderr.write(`  round ${f.round} ${describeCell(f.cell)}: ${f.error}\n`);
     return 1;
   }
   return 0;
@@ -169,7 +221,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(1);
     },
   );

@@ -3,7 +3,13 @@
 // batch of messages; the table reports per-message cost. `npm run bench:micro [timeMs]`.
 import { Bench } from 'tinybench';
 
-import { createRing, ringSegmentSize, type MessageHandler, type RingBuffer, type RingKind } from '../src/ring/index.js';
+import {
+  createRing,
+  ringSegmentSize,
+  type MessageHandler,
+  type RingBuffer,
+  type RingKind,
+} from '../src/ring/index.js';
 
 const BATCH = 1000;
 const time = Number(process.argv[2] ?? 500);

@@ -33,9 +33,13 @@ const CHILDREN = new URL('./children/', import.meta.url);
 let runs = 0;
 
 function child(script: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, CHILDREN)), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL(script, CHILDREN)), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
 }
 
 /** Resolves with the child's stdout lines as they come; rejects if it exits non-zero. */
@@ -56,10 +60,17 @@ function lines(proc: ChildProcess): { next: () => Promise<string>; done: Promise
   });
   const done = new Promise<void>((resolve, reject) => {
     proc.on('error', reject);
-    proc.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`ring bench child exited with ${code ?? signal}`))));
+    proc.on('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`ring bench child exited with ${code ?? signal}`)),
+    );
   });
   const next = (): Promise<string> =>
-    queue.length > 0 ? Promise.resolve(queue.shift()!) : Promise.race([new Promise<string>((resolve) => waiting.push(resolve)), done.then(() => Promise.reject(new Error('ring bench child exited early')))]);
+    queue.length > 0
+      ? Promise.resolve(queue.shift()!)
+      : Promise.race([
+          new Promise<string>((resolve) => waiting.push(resolve)),
+          done.then(() => Promise.reject(new Error('ring bench child exited early'))),
+        ]);
   return { next, done };
 }
 
@@ -70,7 +81,9 @@ function defaultCapacity(size: number): number {
 }
 
 /** Measures one kind and message size; the ring lives in a POSIX shm segment removed afterwards. */
-export async function runRingThroughput(options: RingThroughputOptions): Promise<RingThroughputResult> {
+export async function runRingThroughput(
+  options: RingThroughputOptions,
+): Promise<RingThroughputResult> {
   const { kind, size, durationMs = 2000 } = options;
   const capacity = options.capacity ?? defaultCapacity(size);
   const name = `/shmring-bench-${process.pid}-${++runs}`;
@@ -88,7 +101,8 @@ export async function runRingThroughput(options: RingThroughputOptions): Promise
     const sent = JSON.parse(await producer.next()) as { msgs: number };
     const received = JSON.parse(await consumer.next()) as RingThroughputResult;
     await Promise.all([producer.done, consumer.done]);
-    if (received.msgs !== sent.msgs) throw new Error(`sent ${sent.msgs} messages, received ${received.msgs}`);
+    if (received.msgs !== sent.msgs)
+      throw new Error(`sent ${sent.msgs} messages, received ${received.msgs}`);
     return received;
   } finally {
     for (const proc of procs) if (proc.exitCode === null) proc.kill();
@@ -104,10 +118,17 @@ function formatRate(value: number): string {
 async function main(): Promise<void> {
   const durationMs = Number(process.argv[2] ?? 2000);
   const rows: Array<Record<string, string>> = [];
-  const cases: Array<[RingKind, number, number?]> = [16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576].map((size) => ['spsc', size]);
+  const cases: Array<[RingKind, number, number?]> = [
+    16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576,
+  ].map((size) => ['spsc', size]);
   cases.push(['spsc', 16, 0], ['mpsc', 16], ['mpsc', 256], ['mpsc', 4096], ['mpsc', 65536]);
   for (const [kind, size, consumerPause] of cases) {
-    const { msgs, bytes, seconds } = await runRingThroughput({ kind, size, durationMs, consumerPause });
+    const { msgs, bytes, seconds } = await runRingThroughput({
+      kind,
+      size,
+      durationMs,
+      consumerPause,
+    });
     const row = {
       kind,
       size: String(size),

@@ -13,28 +13,40 @@ export class ShmringError extends Error {
 /** Throws a TypeError with code ERR_INVALID_ARG_TYPE, as Node does for wrong types. */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
   const shown = actual === null ? 'null' : typeof actual;
-  return Object.assign(new TypeError(`The "${name}" argument must be ${expected}. Received ${shown}`), {
-    code: 'ERR_INVALID_ARG_TYPE',
-  });
+  return Object.assign(
+    new TypeError(`The "${name}" argument must be ${expected}. Received ${shown}`),
+    {
+      code: 'ERR_INVALID_ARG_TYPE',
+    },
+  );
 }
 
 /** A RangeError with code ERR_OUT_OF_RANGE, as Node does for values out of range. */
 export function outOfRange(name: string, range: string, actual: unknown): RangeError {
-  return Object.assign(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${String(actual)}`), {
-    code: 'ERR_OUT_OF_RANGE',
-  });
+  return Object.assign(
+    new RangeError(
+      `The value of "${name}" is out of range. It must be ${range}. Received ${String(actual)}`,
+    ),
+    {
+      code: 'ERR_OUT_OF_RANGE',
+    },
+  );
 }
 
 /** A RangeError with code ERR_INVALID_ARG_VALUE, for values of the right type but wrong shape. */
 export function invalidArgValue(name: string, reason: string, actual: unknown): RangeError {
-  return Object.assign(new RangeError(`The argument '${name}' ${reason}. Received ${JSON.stringify(actual)}`), {
-    code: 'ERR_INVALID_ARG_VALUE',
-  });
+  return Object.assign(
+    new RangeError(`The argument '${name}' ${reason}. Received ${JSON.stringify(actual)}`),
+    {
+      code: 'ERR_INVALID_ARG_VALUE',
+    },
+  );
 }
 
 /** Validates an integer argument in [min, max]. */
 export function checkInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-  if (!Number.isInteger(value) || value < min || value > max) throw outOfRange(name, `an integer >= ${min} and <= ${max}`, value);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw outOfRange(name, `an integer >= ${min} and <= ${max}`, value);
   return value;
 }

@@ -4,6 +4,16 @@ export type { SegmentKind, SegmentInfo, CreateOptions } from './segment/index.js
 export * as futex from './futex/index.js';
 export { FutexWaiter } from './futex/index.js';
 export { ShmringError } from './errors.js';
-export { createRing, attachRing, ringSegmentSize, OneToOneRingBuffer, ManyToOneRingBuffer, type RingBuffer, type MessageHandler, type RingKind, type CreateRingOptions } from './ring/index.js';
+export {
+  createRing,
+  attachRing,
+  ringSegmentSize,
+  OneToOneRingBuffer,
+  ManyToOneRingBuffer,
+  type RingBuffer,
+  type MessageHandler,
+  type RingKind,
+  type CreateRingOptions,
+} from './ring/index.js';
 export * from './channel/index.js';
 export * from './codec/index.js';

@@ -35,7 +35,12 @@ export interface NativeStat {
 export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
 
 export interface NativeAsyncWaiter {
-  wait(array: Int32Array, index: number, expected: number, timeoutMs?: number): Promise<FutexWaitResult | 'cancelled'>;
+  wait(
+    array: Int32Array,
+    index: number,
+    expected: number,
+    timeoutMs?: number,
+  ): Promise<FutexWaitResult | 'cancelled'>;
   cancel(): boolean;
   close(): void;
   ref(): void;
@@ -53,7 +58,12 @@ export interface NativeAddon {
   sysvCreate(key: number, size: number, mode: number): NativeMapping;
   sysvOpen(key: number): NativeMapping;
   sysvRemove(key: number): void;
-  futexWait(array: Int32Array, index: number, expected: number, timeoutMs?: number): FutexWaitResult;
+  futexWait(
+    array: Int32Array,
+    index: number,
+    expected: number,
+    timeoutMs?: number,
+  ): FutexWaitResult;
   futexWake(array: Int32Array, index: number, count: number): number;
   /** sched_yield(2): gives the core to another runnable thread, without sleeping. */
   yieldCpu(): void;
@@ -68,9 +78,14 @@ function findAddon(): string {
     if (existsSync(candidate)) return candidate;
     dir = dirname(dir);
   }
-  throw Object.assign(new Error('shmring: the native addon is not built; run `npm install` (or `npx node-gyp rebuild`)'), {
-    code: 'ERR_SHMRING_NO_ADDON',
-  });
+  throw Object.assign(
+    new Error(
+      'shmring: the native addon is not built; run `npm install` (or `npx node-gyp rebuild`)',
+    ),
+    {
+      code: 'ERR_SHMRING_NO_ADDON',
+    },
+  );
 }
 
 export const native: NativeAddon = createRequire(import.meta.url)(findAddon()) as NativeAddon;

@@ -20,7 +20,10 @@ function same(payloads: Buffer[], expected: Uint8Array[]): boolean {
 }
 
 /** Parses `chunks` and returns copies of the payloads, plus the raw handler arguments. */
-function parseAll(chunks: Buffer[], maxFrame?: number): { payloads: Buffer[]; calls: { buf: Buffer; start: number; length: number }[] } {
+function parseAll(
+  chunks: Buffer[],
+  maxFrame?: number,
+): { payloads: Buffer[]; calls: { buf: Buffer; start: number; length: number }[] } {
   const payloads: Buffer[] = [];
   const calls: { buf: Buffer; start: number; length: number }[] = [];
   const parser = new FrameParser((buf, start, length) => {
@@ -48,7 +51,11 @@ describe('FrameParser', () => {
     const stream = Buffer.concat([payload(0, 1), payload(6, 2), payload(2, 3)].map(encodeFrame));
     for (let a = 0; a <= stream.length; a++) {
       for (let b = a; b <= stream.length; b++) {
-        const { payloads } = parseAll([stream.subarray(0, a), stream.subarray(a, b), stream.subarray(b)]);
+        const { payloads } = parseAll([
+          stream.subarray(0, a),
+          stream.subarray(a, b),
+          stream.subarray(b),
+        ]);
         expect(payloads.map((p) => p.length)).toEqual([0, 6, 2]);
       }
     }
@@ -61,18 +68,24 @@ describe('FrameParser', () => {
 
   it('parses any chunking of any frames (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }), fc.array(fc.nat(400), { maxLength: 30 }), (frames, cuts) => {
-        const stream = Buffer.concat(frames.map((f) => encodeFrame(f)));
-        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
-        const chunks: Buffer[] = [];
-        let from = 0;
-        for (const point of points) {
-          chunks.push(stream.subarray(from, point));
-          from = point;
-        }
-        chunks.push(stream.subarray(from));
-        expect(same(parseAll(chunks).payloads, frames)).toBe(true);
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }),
+        fc.array(fc.nat(400), { maxLength: 30 }),
+        (frames, cuts) => {
+          const stream = Buffer.concat(frames.map((f) => encodeFrame(f)));
+          const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          const chunks: Buffer[] = [];
+          let from = 0;
+          for (const point of points) {
+            chunks.push(stream.subarray(from, point));
+            from = point;
+          }
+          chunks.push(stream.subarray(from));
+          expect(same(parseAll(chunks).payloads, frames)).toBe(true);
+        },
+      ),
     );
   });
 
@@ -82,14 +95,21 @@ describe('FrameParser', () => {
     const { payloads, calls } = parseAll([chunk]);
     expect(same(payloads, frames)).toBe(true);
     expect(calls.every((call) => call.buf === chunk)).toBe(true);
-    expect(calls.every((call) => call.buf.readUInt32LE(call.start - HEADER_BYTES) === call.length)).toBe(true);
+    expect(
+      calls.every((call) => call.buf.readUInt32LE(call.start - HEADER_BYTES) === call.length),
+    ).toBe(true);
   });
 
   it('assembles a huge frame split across many reads once, into a buffer of its exact size', () => {
     const big = payload(8 << 20, 9);
-    const stream = Buffer.concat([encodeFrame(payload(10, 1)), encodeFrame(big), encodeFrame(payload(3, 2))]);
+    const stream = Buffer.concat([
+      encodeFrame(payload(10, 1)),
+      encodeFrame(big),
+      encodeFrame(payload(3, 2)),
+    ]);
     const chunks: Buffer[] = [];
-    for (let at = 0; at < stream.length; at += 65_536) chunks.push(stream.subarray(at, at + 65_536));
+    for (let at = 0; at < stream.length; at += 65_536)
+      chunks.push(stream.subarray(at, at + 65_536));
     const { payloads, calls } = parseAll(chunks);
     expect(payloads.map((p) => p.length)).toEqual([10, 8 << 20, 3]);
     expect(payloads[1]!.equals(big)).toBe(true);
@@ -112,7 +132,10 @@ describe('FrameParser', () => {
 });
 
 /** A Writable that keeps each chunk for a while before reading it (like a socket's queue), then parses it. */
-function slowSink(onFrame: (buf: Buffer, start: number, length: number) => void, highWaterMark = 1024): Writable {
+function slowSink(
+  onFrame: (buf: Buffer, start: number, length: number) => void,
+  highWaterMark = 1024,
+): Writable {
   const parser = new FrameParser(onFrame);
   let writes = 0;
   return new Writable({
@@ -150,7 +173,10 @@ describe('writeFrames', () => {
       const decoder = new Decoder();
       const tally: Tally = emptyTally();
       const sink = slowSink((buf, start, length) => {
-        tally.checksum = hashObject(tally.checksum, decoder.decode(buf.subarray(start, start + length)));
+        tally.checksum = hashObject(
+          tally.checksum,
+          decoder.decode(buf.subarray(start, start + length)),
+        );
         tally.count++;
       });
       await writeFrames(sink, objectFrames(), 5, 600, coalesce);

@@ -8,17 +8,35 @@ import { renderTerminalReport } from '../bench/lib/report-table.js';
 import { summarize } from '../bench/lib/results.js';
 import { validateReport, type Figures, type Report, type ResultRow } from '../bench/lib/schema.js';
 
-const tput = (msgsPerSec: number): Figures => ({ msgsPerSec, mbPerSec: msgsPerSec / 1e5, p50us: null, p99us: null });
-const lat = (p50us: number): Figures => ({ msgsPerSec: null, mbPerSec: null, p50us, p99us: p50us * 2 });
+const tput = (msgsPerSec: number): Figures => ({
+  msgsPerSec,
+  mbPerSec: msgsPerSec / 1e5,
+  p50us: null,
+  p99us: null,
+});
+const lat = (p50us: number): Figures => ({
+  msgsPerSec: null,
+  mbPerSec: null,
+  p50us,
+  p99us: p50us * 2,
+});
 
 function syntheticRows(): ResultRow[] {
   const rows: ResultRow[] = [];
   for (const transport of ['shmring-spsc-spin', 'unix-socket', 'fifo', 'unix-socket-coalesced']) {
     for (const size of [16, 256, 4096, 65536, 1 << 20]) {
       if (transport.endsWith('coalesced') && size > 4096) continue;
-      rows.push(summarize(transport, 'raw', 'throughput', size, [tput(1e6 / size), tput(1.1e6 / size), tput(0.7e6 / size)]));
+      rows.push(
+        summarize(transport, 'raw', 'throughput', size, [
+          tput(1e6 / size),
+          tput(1.1e6 / size),
+          tput(0.7e6 / size),
+        ]),
+      );
     }
-    if (!transport.endsWith('coalesced')) for (const size of [16, 4096]) rows.push(summarize(transport, 'raw', 'latency', size, [lat(50), lat(55), lat(60)]));
+    if (!transport.endsWith('coalesced'))
+      for (const size of [16, 4096])
+        rows.push(summarize(transport, 'raw', 'latency', size, [lat(50), lat(55), lat(60)]));
   }
   rows.push(summarize('unix-socket', 'msgpack', 'throughput', 0, [tput(4e5)]));
   rows.push(summarize('unix-socket', 'msgpack', 'latency', 0, [lat(60)]));
@@ -37,8 +55,24 @@ describe('the JSON report', () => {
     const parsed = JSON.parse(renderJsonReport(report)) as unknown;
     expect(validateReport(parsed)).toEqual([]);
     expect(Object.keys(parsed as object)).toEqual(['machine', 'results']);
-    expect(Object.keys((parsed as Report).machine).sort()).toEqual(['cores', 'cpu', 'date', 'node', 'os']);
-    expect(Object.keys((parsed as Report).results[0]!).sort()).toEqual(['codec', 'mbPerSec', 'msgsPerSec', 'p50us', 'p99us', 'pattern', 'runs', 'size', 'transport']);
+    expect(Object.keys((parsed as Report).machine).sort()).toEqual([
+      'cores',
+      'cpu',
+      'date',
+      'node',
+      'os',
+    ]);
+    expect(Object.keys((parsed as Report).results[0]!).sort()).toEqual([
+      'codec',
+      'mbPerSec',
+      'msgsPerSec',
+      'p50us',
+      'p99us',
+      'pattern',
+      'runs',
+      'size',
+      'transport',
+    ]);
   });
 
   it('has null for the figures a pattern does not have', () => {
@@ -49,31 +83,62 @@ describe('the JSON report', () => {
   });
 
   const broken: [string, (r: Report & Record<string, unknown>) => void, RegExp][] = [
-    ['a missing machine field', (r) => delete (r.machine as Partial<Report['machine']>).cpu, /machine: missing "cpu"/],
+    [
+      'a missing machine field',
+      (r) => delete (r.machine as Partial<Report['machine']>).cpu,
+      /machine: missing "cpu"/,
+    ],
     ['a bad date', (r) => (r.machine.date = 'yesterday'), /machine.date/],
     ['an extra top-level key', (r) => (r.extra = 1), /unexpected "extra"/],
-    ['an unknown codec', (r) => ((r.results[0] as { codec: string }).codec = 'json'), /codec: not one of/],
-    ['an unknown pattern', (r) => ((r.results[0] as { pattern: string }).pattern = 'burst'), /pattern: not one of/],
+    [
+      'an unknown codec',
+      (r) => ((r.results[0] as { codec: string }).codec = 'json'),
+      /codec: not one of/,
+    ],
+    [
+      'an unknown pattern',
+      (r) => ((r.results[0] as { pattern: string }).pattern = 'burst'),
+      /pattern: not one of/,
+    ],
     ['a fractional size', (r) => (r.results[0]!.size = 1.5), /size/],
-    ['a throughput row without msgs/s', (r) => (r.results[0]!.msgsPerSec = null), /"msgsPerSec" must be a number for throughput/],
-    ['a throughput row with a latency', (r) => (r.results[0]!.p50us = 3), /"p50us" must be null for throughput/],
+    [
+      'a throughput row without msgs/s',
+      (r) => (r.results[0]!.msgsPerSec = null),
+      /"msgsPerSec" must be a number for throughput/,
+    ],
+    [
+      'a throughput row with a latency',
+      (r) => (r.results[0]!.p50us = 3),
+      /"p50us" must be null for throughput/,
+    ],
     ['a negative figure', (r) => (r.results[0]!.mbPerSec = -1), /finite number >= 0/],
     ['NaN', (r) => (r.results[0]!.mbPerSec = Number.NaN), /finite number >= 0/],
     ['no runs', (r) => (r.results[0]!.runs = []), /runs: not a non-empty array/],
-    ['a run with an extra key', (r) => ((r.results[0]!.runs[0] as Figures & { x?: number }).x = 1), /runs\[0\]: unexpected "x"/],
+    [
+      'a run with an extra key',
+      (r) => ((r.results[0]!.runs[0] as Figures & { x?: number }).x = 1),
+      /runs\[0\]: unexpected "x"/,
+    ],
     ['a duplicate row', (r) => r.results.push(r.results[0]!), /duplicate row/],
-    ['results not an array', (r) => ((r as { results: unknown }).results = {}), /results: not an array/],
+    [
+      'results not an array',
+      (r) => ((r as { results: unknown }).results = {}),
+      /results: not an array/,
+    ],
   ];
   for (const [what, breakIt, problem] of broken) {
     it(`rejects ${what}`, () => {
-      const report = JSON.parse(renderJsonReport(syntheticReport())) as Report & Record<string, unknown>;
+      const report = JSON.parse(renderJsonReport(syntheticReport())) as Report &
+        Record<string, unknown>;
       breakIt(report);
       expect(validateReport(report).join('\n')).toMatch(problem);
     });
   }
 
   it('is refused by buildReport when invalid', () => {
-    expect(() => buildReport(describeMachine(), [{ ...syntheticRows()[0]!, runs: [] }])).toThrow(/schema/);
+    expect(() => buildReport(describeMachine(), [{ ...syntheticRows()[0]!, runs: [] }])).toThrow(
+      /schema/,
+    );
   });
 });
 
@@ -83,7 +148,15 @@ describe('the reports', () => {
 
   it('print every row with its ratio to unix-socket in the terminal', () => {
     const text = renderTerminalReport(report.results);
-    for (const name of ['shmring-spsc-spin', 'unix-socket', 'fifo', 'unix-socket-coalesced', 'codec-json-parse', 'unix-socket (msgpack)']) expect(text).toContain(name);
+    for (const name of [
+      'shmring-spsc-spin',
+      'unix-socket',
+      'fifo',
+      'unix-socket-coalesced',
+      'codec-json-parse',
+      'unix-socket (msgpack)',
+    ])
+      expect(text).toContain(name);
     expect(text).toMatch(/unix-socket +[\d.]+k? 1\.00x/);
     expect(text).toContain('†'); // the synthetic throughput runs spread by 40%
   });
@@ -109,6 +182,8 @@ describe('the reports', () => {
     const alone = report.results.filter((r) => r.transport === 'fifo');
     expect(renderTerminalReport(alone)).toContain('—');
     expect(renderHtmlReport({ ...report, results: alone }, descriptions)).not.toContain('NaN');
-    expect(renderMarkdownReport({ ...report, results: [] }, descriptions)).toContain('# IPC benchmark');
+    expect(renderMarkdownReport({ ...report, results: [] }, descriptions)).toContain(
+      '# IPC benchmark',
+    );
   });
 });

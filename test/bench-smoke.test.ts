@@ -22,7 +22,12 @@ describe('bench --quick', () => {
     const files = { json: join(dir, 'b.json'), md: join(dir, 'b.md'), html: join(dir, 'b.html') };
     const segmentsBefore = new Set(benchSegments());
     const started = Date.now();
-    const result = await runChild(resolve(ROOT, 'bench', 'main.ts'), ['--quick', '--json', files.json, '--md', files.md, '--html', files.html], {}, 110_000);
+    const result = await runChild(
+      resolve(ROOT, 'bench', 'main.ts'),
+      ['--quick', '--json', files.json, '--md', files.md, '--html', files.html],
+      {},
+      110_000,
+    );
     const seconds = (Date.now() - started) / 1000;
     expect(result.stderr).not.toMatch(/FAILED/);
     expect(result.code, result.stderr.slice(-2000)).toBe(0);
@@ -32,15 +37,33 @@ describe('bench --quick', () => {
     const report = JSON.parse(readFileSync(files.json, 'utf8')) as Report;
     expect(validateReport(report)).toEqual([]);
     const has = (transport: string, codec: string, pattern: string, size: number): boolean =>
-      report.results.some((r) => r.transport === transport && r.codec === codec && r.pattern === pattern && r.size === size);
-    for (const size of RAW_SIZES) expect(has('unix-socket', 'raw', 'throughput', size), `throughput ${size}`).toBe(true);
-    for (const size of LATENCY_SIZES) expect(has('unix-socket', 'raw', 'latency', size), `latency ${size}`).toBe(true);
+      report.results.some(
+        (r) =>
+          r.transport === transport &&
+          r.codec === codec &&
+          r.pattern === pattern &&
+          r.size === size,
+      );
+    for (const size of RAW_SIZES)
+      expect(has('unix-socket', 'raw', 'throughput', size), `throughput ${size}`).toBe(true);
+    for (const size of LATENCY_SIZES)
+      expect(has('unix-socket', 'raw', 'latency', size), `latency ${size}`).toBe(true);
     expect(has('unix-socket', 'msgpack', 'throughput', OBJECT_SIZE)).toBe(true);
     expect(has('unix-socket', 'msgpack', 'latency', OBJECT_SIZE)).toBe(true);
-    for (const t of TRANSPORTS) expect(report.results.some((r) => r.transport === t.name && r.codec === t.codec), t.name).toBe(true);
-    for (const t of TRANSPORTS.filter((t) => t.name.startsWith('shmring-') || t.name === 'futex-pingpong')) {
+    for (const t of TRANSPORTS)
+      expect(
+        report.results.some((r) => r.transport === t.name && r.codec === t.codec),
+        t.name,
+      ).toBe(true);
+    for (const t of TRANSPORTS.filter(
+      (t) => t.name.startsWith('shmring-') || t.name === 'futex-pingpong',
+    )) {
       for (const pattern of ['throughput', 'latency'] as const) {
-        for (const size of t.sizes[pattern]) expect(has(t.name, t.codec, pattern, size), `${t.name} (${t.codec}) ${pattern} ${size}`).toBe(true);
+        for (const size of t.sizes[pattern])
+          expect(
+            has(t.name, t.codec, pattern, size),
+            `${t.name} (${t.codec}) ${pattern} ${size}`,
+          ).toBe(true);
       }
     }
     expect(TRANSPORTS.filter((t) => t.name.startsWith('shmring-')).length).toBeGreaterThan(0);

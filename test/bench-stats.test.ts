@@ -4,8 +4,18 @@ import { latencyPercentiles, median, percentileSorted, spread } from '../bench/l
 import { baselineOf, isNoisy, ratioTo, rowSpread, summarize } from '../bench/lib/results.js';
 import type { Figures } from '../bench/lib/schema.js';
 
-const tput = (msgsPerSec: number): Figures => ({ msgsPerSec, mbPerSec: msgsPerSec / 1000, p50us: null, p99us: null });
-const lat = (p50us: number, p99us: number): Figures => ({ msgsPerSec: null, mbPerSec: null, p50us, p99us });
+const tput = (msgsPerSec: number): Figures => ({
+  msgsPerSec,
+  mbPerSec: msgsPerSec / 1000,
+  p50us: null,
+  p99us: null,
+});
+const lat = (p50us: number, p99us: number): Figures => ({
+  msgsPerSec: null,
+  mbPerSec: null,
+  p50us,
+  p99us,
+});
 
 describe('median', () => {
   it('takes the middle value, or the mean of the middle two', () => {
@@ -61,12 +71,23 @@ describe('spread', () => {
 describe('result rows', () => {
   it('hold the median of each figure over the runs', () => {
     const row = summarize('fifo', 'raw', 'latency', 16, [lat(50, 90), lat(70, 80), lat(60, 200)]);
-    expect(row).toMatchObject({ transport: 'fifo', codec: 'raw', pattern: 'latency', size: 16, p50us: 60, p99us: 90, msgsPerSec: null, mbPerSec: null });
+    expect(row).toMatchObject({
+      transport: 'fifo',
+      codec: 'raw',
+      pattern: 'latency',
+      size: 16,
+      p50us: 60,
+      p99us: 90,
+      msgsPerSec: null,
+      mbPerSec: null,
+    });
     expect(row.runs).toHaveLength(3);
   });
 
   it('flag runs that differ by more than 25% of their median', () => {
-    expect(isNoisy(summarize('a', 'raw', 'throughput', 16, [tput(100), tput(110), tput(95)]))).toBe(false);
+    expect(isNoisy(summarize('a', 'raw', 'throughput', 16, [tput(100), tput(110), tput(95)]))).toBe(
+      false,
+    );
     const noisy = summarize('a', 'raw', 'throughput', 16, [tput(100), tput(140), tput(95)]);
     expect(rowSpread(noisy)).toBeCloseTo(0.45);
     expect(isNoisy(noisy)).toBe(true);

@@ -3,7 +3,14 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createChannel, createSender, openChannel, openReceiver, type ChannelOptions, type Receiver } from '../src/channel/index.js';
+import {
+  createChannel,
+  createSender,
+  openChannel,
+  openReceiver,
+  type ChannelOptions,
+  type Receiver,
+} from '../src/channel/index.js';
 import { ChannelControl } from '../src/channel/control.js';
 import { attachRing, RECORD_MSGPACK } from '../src/index.js';
 import { Segment } from '../src/segment/index.js';
@@ -23,9 +30,13 @@ function channel<T = unknown>(options: ChannelOptions<T> = {}): Receiver<T> {
   return receiver;
 }
 
-async function peer(plan: Record<string, unknown>, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+async function peer(
+  plan: Record<string, unknown>,
+  timeoutMs = 60_000,
+): Promise<Record<string, unknown>> {
   const result = await finished(spawnChild('channel-peer.ts', [JSON.stringify(plan)]), timeoutMs);
-  if (result.code !== 0) throw new Error(`peer ${JSON.stringify(plan)} exited ${result.code}: ${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`peer ${JSON.stringify(plan)} exited ${result.code}: ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').pop()!);
 }
 
@@ -62,12 +73,19 @@ describe('a sender process and a receiving parent', () => {
     // The stream ends when every sender has closed: hold one open until all four are done,
     // or a fast one could end it before a slow one starts.
     const guard = openChannel(receiver.name, { producers: 'multi' });
-    const senders = ['try', 'sync', 'async', 'stream'].map((how) => peer({ role: 'send', name: receiver.name, how, what: 'seq', count: 3000 }));
+    const senders = ['try', 'sync', 'async', 'stream'].map((how) =>
+      peer({ role: 'send', name: receiver.name, how, what: 'seq', count: 3000 }),
+    );
     void Promise.all(senders).finally(() => guard.close());
     const got: Seq[] = [];
     // A mix of the pull calls, then events for the rest.
     for (let i = 0; i < 500; i++) got.push(receiver.receiveSync({ timeoutMs: 20_000 }));
-    for (let value = receiver.tryReceive(); value !== undefined && got.length < 1000; value = receiver.tryReceive()) got.push(value);
+    for (
+      let value = receiver.tryReceive();
+      value !== undefined && got.length < 1000;
+      value = receiver.tryReceive()
+    )
+      got.push(value);
     await new Promise<void>((resolve, reject) => {
       receiver.on('message', (value: Seq) => got.push(value));
       receiver.on('end', resolve);
@@ -89,7 +107,17 @@ describe('a sender process and a receiving parent', () => {
   it('10 MiB and 100 MiB messages go through a 1 MiB ring, byte for byte', async () => {
     const receiver = channel<Uint8Array>({ capacity: 1 << 20, codec: 'raw' });
     const sizes = [10 * 2 ** 20, 100 * 2 ** 20, 123];
-    const sending = peer({ role: 'send', name: receiver.name, how: 'async', what: 'big', sizes, options: { codec: 'raw' } }, 120_000);
+    const sending = peer(
+      {
+        role: 'send',
+        name: receiver.name,
+        how: 'async',
+        what: 'big',
+        sizes,
+        options: { codec: 'raw' },
+      },
+      120_000,
+    );
     let seed = 0;
     for await (const bytes of receiver) {
       expect(bytes.length).toBe(sizes[seed]);
@@ -108,7 +136,8 @@ describe('a sending parent and a receiver process', () => {
       const sender = createSender(name, { unlink: 'never' });
       try {
         const receiving = peer({ role: 'receive', name, how });
-        for (let seq = 0; seq < 2000; seq++) await sender.send({ seq, pid: 1, pad: 'p'.repeat(seq % 50) });
+        for (let seq = 0; seq < 2000; seq++)
+          await sender.send({ seq, pid: 1, pad: 'p'.repeat(seq % 50) });
         sender.close();
         const { got } = (await receiving) as { got: Seq[] };
         checkOrdered(got, 1, 2000);
@@ -161,8 +190,12 @@ describe('cancellation, timeouts, close', () => {
     while (sender.trySend(new Uint8Array(256)));
     const send = sender.send(new Uint8Array(256), { signal: AbortSignal.timeout(30) });
     await expect(send).rejects.toMatchObject({ code: 'ABORT_ERR' });
-    await expect(sender.send(new Uint8Array(256), { timeoutMs: 20 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
-    expect(() => sender.sendSync(new Uint8Array(256), { timeoutMs: 20 })).toThrow(expect.objectContaining({ code: 'ETIMEDOUT' }));
+    await expect(sender.send(new Uint8Array(256), { timeoutMs: 20 })).rejects.toMatchObject({
+      code: 'ETIMEDOUT',
+    });
+    expect(() => sender.sendSync(new Uint8Array(256), { timeoutMs: 20 })).toThrow(
+      expect.objectContaining({ code: 'ETIMEDOUT' }),
+    );
     expect(() => receiver.receiveSync({ timeoutMs: -1 })).toThrow(RangeError);
     sender.close();
   });
@@ -206,13 +239,21 @@ describe('cancellation, timeouts, close', () => {
 
   it('bad options and arguments get clear errors', () => {
     expect(() => createChannel(uniqueShmName('bad'), { capacity: 1000 })).toThrow(RangeError);
-    expect(() => createChannel(uniqueShmName('bad'), { producers: 'many' as never })).toThrow(RangeError);
-    expect(() => createChannel(uniqueShmName('bad'), { wait: 'sleep' as never })).toThrow(RangeError);
+    expect(() => createChannel(uniqueShmName('bad'), { producers: 'many' as never })).toThrow(
+      RangeError,
+    );
+    expect(() => createChannel(uniqueShmName('bad'), { wait: 'sleep' as never })).toThrow(
+      RangeError,
+    );
     expect(() => createChannel(42 as never)).toThrow(TypeError);
-    expect(() => openChannel(uniqueShmName('missing'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => openChannel(uniqueShmName('missing'))).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
     // A bad codec leaves no sender behind: the stream still ends when the real one closes.
     const receiver = channel<number>();
-    expect(() => openChannel(receiver.name, { codec: 'json' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => openChannel(receiver.name, { codec: 'json' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
+    );
     const sender = openChannel<number>(receiver.name);
     sender.trySend(1);
     sender.close();
@@ -241,7 +282,10 @@ describe('streams, workers, persistence', () => {
     const sender = openChannel<number>(receiver.name);
     const got: number[] = [];
     await Promise.all([
-      pipeline(Readable.from(Array.from({ length: 3000 }, (_, i) => i)), sender.createWriteStream()),
+      pipeline(
+        Readable.from(Array.from({ length: 3000 }, (_, i) => i)),
+        sender.createWriteStream(),
+      ),
       pipeline(
         receiver.createReadStream(),
         new Writable({
@@ -258,7 +302,9 @@ describe('streams, workers, persistence', () => {
 
   it('a channel handed to a worker thread by its SharedArrayBuffer', async () => {
     const receiver = channel<string>();
-    const worker = tsWorker(new URL('./children/channel-worker.ts', import.meta.url), { workerData: receiver.buffer });
+    const worker = tsWorker(new URL('./children/channel-worker.ts', import.meta.url), {
+      workerData: receiver.buffer,
+    });
     const got: string[] = [];
     for await (const value of receiver) got.push(value);
     await worker.terminate();
@@ -273,7 +319,9 @@ describe('streams, workers, persistence', () => {
     const later = openReceiver<string>(name);
     try {
       expect(later.receiveSync({ timeoutMs: 1000 })).toBe('sent before any receiver');
-      expect(() => later.receiveSync({ timeoutMs: 1000 })).toThrow(expect.objectContaining({ code: 'ERR_SHMRING_END_OF_STREAM' }));
+      expect(() => later.receiveSync({ timeoutMs: 1000 })).toThrow(
+        expect.objectContaining({ code: 'ERR_SHMRING_END_OF_STREAM' }),
+      );
       expect(() => openReceiver(name)).toThrow(expect.objectContaining({ code: 'EBUSY' }));
     } finally {
       later.close({ unlink: true });
@@ -301,9 +349,15 @@ describe('streams, workers, persistence', () => {
       sender.sendSync(who);
       sender.close();
     }
-    expect([receiver.tryReceive(), receiver.tryReceive(), receiver.tryReceive()]).toEqual(['first', 'second', 'third']);
+    expect([receiver.tryReceive(), receiver.tryReceive(), receiver.tryReceive()]).toEqual([
+      'first',
+      'second',
+      'third',
+    ]);
     expect(receiver.tryReceive()).toBeUndefined();
     expect(receiver.ended).toBe(false);
-    expect(() => receiver.receiveSync({ timeoutMs: 10 })).toThrow(expect.objectContaining({ code: 'ETIMEDOUT' }));
+    expect(() => receiver.receiveSync({ timeoutMs: 10 })).toThrow(
+      expect.objectContaining({ code: 'ETIMEDOUT' }),
+    );
   });
 });

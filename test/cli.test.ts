@@ -15,7 +15,10 @@ const defer = useCleanups();
 
 function liveRing(kind: 'spsc' | 'mpsc' = 'mpsc'): Segment {
   const segment = Segment.create(uniqueShmName('cli-live'), ringSegmentSize(4096));
-  defer(() => segment.unlink(), () => segment.close());
+  defer(
+    () => segment.unlink(),
+    () => segment.close(),
+  );
   createRing(segment.buffer, { kind, capacity: 4096 });
   return segment;
 }
@@ -42,13 +45,22 @@ describe('shmring ls / stat', () => {
     const stale = await staleRing();
     const corrupt = corruptRing();
     const foreign = Segment.create(uniqueShmName('cli-foreign'), 4096);
-    defer(() => foreign.unlink(), () => foreign.close());
+    defer(
+      () => foreign.unlink(),
+      () => foreign.close(),
+    );
 
     const result = await cli('ls', '--json');
     expect(result.code).toBe(0);
     const reports = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
     const byName = new Map(reports.map((r) => [r.name, r]));
-    expect(byName.get(live.name)).toMatchObject({ state: 'live', kind: 'mpsc', capacity: 4096, bytesInUse: 112, openProducers: 1 });
+    expect(byName.get(live.name)).toMatchObject({
+      state: 'live',
+      kind: 'mpsc',
+      capacity: 4096,
+      bytesInUse: 112,
+      openProducers: 1,
+    });
     expect(byName.get(live.name)!.producers).toEqual([{ pid: process.pid, alive: true }]);
     expect(byName.get(stale)).toMatchObject({ state: 'stale', kind: 'spsc' });
     expect(byName.get(corrupt.name)).toMatchObject({ state: 'corrupt' });
@@ -68,13 +80,22 @@ describe('shmring ls / stat', () => {
     expect(text.stdout).toMatch(/kind\s+spsc/);
     expect(text.stdout).toMatch(new RegExp(`creator\\s+${process.pid} \\(alive\\)`));
     const json = JSON.parse((await cli('stat', live.name, '--json')).stdout);
-    expect(json).toMatchObject({ name: live.name, backing: 'posix', mode: 0o600, state: 'live', maxMessageLength: 512 });
+    expect(json).toMatchObject({
+      name: live.name,
+      backing: 'posix',
+      mode: 0o600,
+      state: 'live',
+      maxMessageLength: 512,
+    });
 
     const missing = await cli('stat', uniqueShmName('cli-missing'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('ENOENT');
     const foreign = Segment.create(uniqueShmName('cli-foreign'), 4096);
-    defer(() => foreign.unlink(), () => foreign.close());
+    defer(
+      () => foreign.unlink(),
+      () => foreign.close(),
+    );
     const notOurs = await cli('stat', foreign.name);
     expect(notOurs.code).toBe(1);
     expect(notOurs.stderr).toContain('ERR_SHMRING_NOT_SHMRING');
@@ -83,10 +104,20 @@ describe('shmring ls / stat', () => {
   it('sees System V segments too, and removes them', async () => {
     const key = uniqueSysvKey();
     const segment = Segment.createSysv(key, ringSegmentSize(4096));
-    defer(() => Segment.removeSysv(key), () => segment.close());
+    defer(
+      () => Segment.removeSysv(key),
+      () => segment.close(),
+    );
     createRing(segment.buffer, { kind: 'spsc', capacity: 4096 });
-    const reports = JSON.parse((await cli('ls', '--json')).stdout) as Array<{ name: string; backing: string; state: string }>;
-    expect(reports.find((r) => r.name === segment.name)).toMatchObject({ backing: 'sysv', state: 'live' });
+    const reports = JSON.parse((await cli('ls', '--json')).stdout) as Array<{
+      name: string;
+      backing: string;
+      state: string;
+    }>;
+    expect(reports.find((r) => r.name === segment.name)).toMatchObject({
+      backing: 'sysv',
+      state: 'live',
+    });
     const removed = await cli('rm', segment.name);
     expect(removed.code).toBe(0);
     expect(() => Segment.openSysv(key)).toThrow(expect.objectContaining({ code: 'ENOENT' }));

@@ -46,7 +46,9 @@ function next(slot: number, index: number, chunk: Uint8Array): Uint8Array {
 function chunksOf(value: unknown, parts: number): { total: number; chunks: Uint8Array[] } {
   const bytes = encode(value);
   const size = Math.ceil(bytes.length / parts / 8) * 8;
-  const chunks = Array.from({ length: parts }, (_, i) => bytes.subarray(i * size, Math.min(bytes.length, (i + 1) * size)));
+  const chunks = Array.from({ length: parts }, (_, i) =>
+    bytes.subarray(i * size, Math.min(bytes.length, (i + 1) * size)),
+  );
   return { total: bytes.length, chunks };
 }
 
@@ -55,10 +57,17 @@ function chunksOf(value: unknown, parts: number): { total: number; chunks: Uint8
  * which writes one raw record and remembers the ring position it went to.
  */
 function setup(options: FrameReaderOptions<unknown> = {}) {
-  const ring = createRing(new SharedArrayBuffer(ringSegmentSize(CAPACITY)), { kind: 'spsc', capacity: CAPACITY });
+  const ring = createRing(new SharedArrayBuffer(ringSegmentSize(CAPACITY)), {
+    kind: 'spsc',
+    capacity: CAPACITY,
+  });
   const messages: unknown[] = [];
   const errors: FrameError[] = [];
-  const reader = new FrameReader(ring, { message: (value) => messages.push(value), error: (error) => errors.push(error) }, options);
+  const reader = new FrameReader(
+    ring,
+    { message: (value) => messages.push(value), error: (error) => errors.push(error) },
+    options,
+  );
   const writer = new FrameWriter(ring);
   let good = 0;
   const sendGood = (count = 1) => {
@@ -74,7 +83,12 @@ function setup(options: FrameReaderOptions<unknown> = {}) {
 }
 
 /** Checks one reported error: its code, reason, and the record it names. */
-function expectError(error: FrameError | undefined, reason: FrameErrorReason, position: number, typeId?: number) {
+function expectError(
+  error: FrameError | undefined,
+  reason: FrameErrorReason,
+  position: number,
+  typeId?: number,
+) {
   expect(error).toBeInstanceOf(FrameError);
   expect(error!.code).toBe(reason === 'too-large' ? ERR_FRAME_TOO_LARGE : ERR_BAD_FRAME);
   expect(error!.reason).toBe(reason);
@@ -102,7 +116,9 @@ describe('bad whole-message records', () => {
     reader.read();
     expect(messages).toEqual(goodOnes());
     expect(errors).toHaveLength(6);
-    [invalid, truncated, trailing, empty, badExtension, badBigInt].forEach((position, i) => expectError(errors[i], 'decode-failed', position, RECORD_MSGPACK));
+    [invalid, truncated, trailing, empty, badExtension, badBigInt].forEach((position, i) =>
+      expectError(errors[i], 'decode-failed', position, RECORD_MSGPACK),
+    );
     expect(errors[0]!.message).toMatch(/0xc1/);
     expect(errors[1]!.cause).toBeInstanceOf(Error);
     expect(errors[4]!.message).toMatch(/Uint8ClampedArray extension/);
@@ -119,8 +135,16 @@ describe('bad whole-message records', () => {
     sendGood();
     reader.read();
     expect(messages).toEqual(goodOnes());
-    expect(errors.map((error) => error.reason)).toEqual(['unknown-type', 'unknown-type', 'unknown-type', 'wrong-type', 'wrong-type']);
-    positions.forEach((position, i) => expectError(errors[i], 'unknown-type', position, [7, 99, 0x7fffffff][i]));
+    expect(errors.map((error) => error.reason)).toEqual([
+      'unknown-type',
+      'unknown-type',
+      'unknown-type',
+      'wrong-type',
+      'wrong-type',
+    ]);
+    positions.forEach((position, i) =>
+      expectError(errors[i], 'unknown-type', position, [7, 99, 0x7fffffff][i]),
+    );
     expectError(errors[3], 'wrong-type', raw, RECORD_RAW);
     expectError(errors[4], 'wrong-type', custom, RECORD_CUSTOM);
     expect(errors[0]!.message).toMatch(/unknown record type 7/);
@@ -136,7 +160,11 @@ describe('bad whole-message records', () => {
         return text;
       },
     };
-    const reader = new FrameReader(ring, { message: (value) => messages.push(value), error: (error) => errors.push(error) }, { codec });
+    const reader = new FrameReader(
+      ring,
+      { message: (value) => messages.push(value), error: (error) => errors.push(error) },
+      { codec },
+    );
     const writer = new FrameWriter(ring, { codec });
     for (const text of ['a', 'boom', 'b']) writer.write(text);
     reader.read();
@@ -193,12 +221,18 @@ describe('bad fragments', () => {
     const { reader, messages, errors, sendGood, inject } = setup();
     const lost = chunksOf({ lost: 1, pad: 'p'.repeat(100) }, 3);
     const kept = chunksOf({ kept: 2, pad: 'q'.repeat(100) }, 2);
-    const lostFirst = inject(RECORD_FRAGMENT_FIRST, first(5, RECORD_MSGPACK, lost.total, lost.chunks[0]!));
+    const lostFirst = inject(
+      RECORD_FRAGMENT_FIRST,
+      first(5, RECORD_MSGPACK, lost.total, lost.chunks[0]!),
+    );
     inject(RECORD_FRAGMENT_MIDDLE, next(5, 1, lost.chunks[1]!));
     sendGood();
     inject(RECORD_FRAGMENT_FIRST, first(5, RECORD_MSGPACK, kept.total, kept.chunks[0]!));
     inject(RECORD_FRAGMENT_LAST, next(5, 1, kept.chunks[1]!));
-    const unfinished = inject(RECORD_FRAGMENT_FIRST, first(6, RECORD_MSGPACK, lost.total, lost.chunks[0]!));
+    const unfinished = inject(
+      RECORD_FRAGMENT_FIRST,
+      first(6, RECORD_MSGPACK, lost.total, lost.chunks[0]!),
+    );
     sendGood();
     reader.read();
     expect(messages).toEqual([{ good: 0 }, { kept: 2, pad: 'q'.repeat(100) }, { good: 1 }]);
@@ -233,12 +267,17 @@ describe('bad fragments', () => {
   });
 
   it('short headers, bad announced types, wrong lengths and absurd totals are reported and skipped', () => {
-    const { reader, messages, errors, sendGood, inject, goodOnes } = setup({ maxMessageBytes: 1 << 20 });
+    const { reader, messages, errors, sendGood, inject, goodOnes } = setup({
+      maxMessageBytes: 1 << 20,
+    });
     const { total, chunks } = chunksOf({ z: 'w'.repeat(100) }, 2);
     const shortFirst = inject(RECORD_FRAGMENT_FIRST, new Uint8Array(12));
     const shortNext = inject(RECORD_FRAGMENT_LAST, new Uint8Array(4));
     sendGood();
-    const badType = inject(RECORD_FRAGMENT_FIRST, first(0, RECORD_FRAGMENT_MIDDLE, total, chunks[0]!));
+    const badType = inject(
+      RECORD_FRAGMENT_FIRST,
+      first(0, RECORD_FRAGMENT_MIDDLE, total, chunks[0]!),
+    );
     inject(RECORD_FRAGMENT_LAST, next(0, 1, chunks[1]!)); // rest of the reported message: quiet
     const wrongType = inject(RECORD_FRAGMENT_FIRST, first(0, RECORD_RAW, total, chunks[0]!));
     inject(RECORD_FRAGMENT_LAST, next(0, 1, chunks[1]!));
@@ -251,7 +290,10 @@ describe('bad fragments', () => {
     inject(RECORD_FRAGMENT_FIRST, first(0, RECORD_MSGPACK, total, chunks[0]!));
     const lastTooShort = inject(RECORD_FRAGMENT_LAST, next(0, 1, chunks[1]!.subarray(0, 3)));
     inject(RECORD_FRAGMENT_FIRST, first(0, RECORD_MSGPACK, total, chunks[0]!));
-    const overrun = inject(RECORD_FRAGMENT_MIDDLE, next(0, 1, new Uint8Array(chunks[1]!.length + 8)));
+    const overrun = inject(
+      RECORD_FRAGMENT_MIDDLE,
+      next(0, 1, new Uint8Array(chunks[1]!.length + 8)),
+    );
     inject(RECORD_FRAGMENT_LAST, next(0, 2, new Uint8Array(0)));
     sendGood();
     reader.read();
@@ -266,9 +308,16 @@ describe('bad fragments', () => {
       'length-mismatch',
       'length-mismatch',
     ]);
-    [shortFirst, shortNext, badType, wrongType, tooLarge, firstTooLong, lastTooShort, overrun].forEach((position, i) =>
-      expectError(errors[i], errors[i]!.reason, position),
-    );
+    [
+      shortFirst,
+      shortNext,
+      badType,
+      wrongType,
+      tooLarge,
+      firstTooLong,
+      lastTooShort,
+      overrun,
+    ].forEach((position, i) => expectError(errors[i], errors[i]!.reason, position));
     expect(errors[4]!.code).toBe('ERR_SHMRING_FRAME_TOO_LARGE');
     expect(errors[4]!.message).toMatch(/exceeds maxMessageBytes/);
   });
@@ -276,7 +325,10 @@ describe('bad fragments', () => {
   it('a reassembled message that is not valid MessagePack is reported at its last fragment', () => {
     const { reader, messages, errors, sendGood, inject } = setup();
     const garbage = new Uint8Array(64).fill(0xc1);
-    const start = inject(RECORD_FRAGMENT_FIRST, first(0, RECORD_MSGPACK, 64, garbage.subarray(0, 32)));
+    const start = inject(
+      RECORD_FRAGMENT_FIRST,
+      first(0, RECORD_MSGPACK, 64, garbage.subarray(0, 32)),
+    );
     const end = inject(RECORD_FRAGMENT_LAST, next(0, 1, garbage.subarray(32)));
     sendGood();
     reader.read();
@@ -294,7 +346,12 @@ describe('bad fragments', () => {
     let done = writer.write(big);
     while (!done) {
       reader.read(2);
-      positions.push(inject(positions.length % 2 === 0 ? RECORD_FRAGMENT_MIDDLE : 77, next(9 + positions.length, 1, new Uint8Array(8))));
+      positions.push(
+        inject(
+          positions.length % 2 === 0 ? RECORD_FRAGMENT_MIDDLE : 77,
+          next(9 + positions.length, 1, new Uint8Array(8)),
+        ),
+      );
       done = writer.resume();
     }
     reader.read();
@@ -308,7 +365,10 @@ describe('bad fragments', () => {
 
 describe('sink exceptions', () => {
   it('propagate out of read(), and the next read goes on after that message', () => {
-    const ring = createRing(new SharedArrayBuffer(ringSegmentSize(CAPACITY)), { kind: 'spsc', capacity: CAPACITY });
+    const ring = createRing(new SharedArrayBuffer(ringSegmentSize(CAPACITY)), {
+      kind: 'spsc',
+      capacity: CAPACITY,
+    });
     const seen: unknown[] = [];
     const reader = new FrameReader(ring, {
       message: (value) => {

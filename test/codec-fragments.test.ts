@@ -37,7 +37,12 @@ function pattern(length: number, seed: number): Uint8Array {
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+  return (
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
+  );
 }
 
 /** A reader over `ring` collecting messages and errors, the record types, and the fragments' producer slots. */
@@ -47,11 +52,16 @@ function collect<T>(ring: ReturnType<typeof newRing>, codec: CodecOption<T> = 'm
   const records: number[] = [];
   const fragmentSlots: number[] = [];
   const headers = new DataView(ring.buffer);
-  const reader = new FrameReader<T>(ring, { message: (value) => messages.push(value), error: (error) => errors.push(error) }, { codec });
+  const reader = new FrameReader<T>(
+    ring,
+    { message: (value) => messages.push(value), error: (error) => errors.push(error) },
+    { codec },
+  );
   const read = (limit?: number) =>
     ring.read((typeId, bytes, offset, length) => {
       records.push(typeId);
-      if (typeId >= RECORD_FRAGMENT_FIRST && typeId <= RECORD_FRAGMENT_LAST) fragmentSlots.push(headers.getUint32(offset, true));
+      if (typeId >= RECORD_FRAGMENT_FIRST && typeId <= RECORD_FRAGMENT_LAST)
+        fragmentSlots.push(headers.getUint32(offset, true));
       reader.handler(typeId, bytes, offset, length);
     }, limit);
   return { reader, messages, errors, records, fragmentSlots, read };
@@ -69,33 +79,44 @@ function send<T>(writer: FrameWriter<T>, value: T, read: () => number): number {
 }
 
 describe('large messages through a 1 MiB ring', () => {
-  it.each([10, 100])('carries a %i MiB bin value byte for byte, interleaving writes and reads', (mib) => {
-    const ring = newRing(MiB);
-    const { reader, messages, errors, records, read } = collect<{ id: number; blob: Uint8Array }>(ring);
-    const writer = new FrameWriter<{ id: number; blob: Uint8Array }>(ring);
-    const blob = pattern(mib * MiB, mib);
-    let peak = 0;
-    const waits = send(writer, { id: mib, blob }, () => {
-      const count = read();
-      peak = Math.max(peak, reader.reassemblyBytes);
-      return count;
-    });
-    read();
-    expect(errors).toEqual([]);
-    expect(messages).toHaveLength(1);
-    expect(messages[0]!.id).toBe(mib);
-    expect(sameBytes(messages[0]!.blob, blob)).toBe(true);
-    // It really went in pieces: the writer waited for room, records never exceeded the ring's max.
-    expect(waits).toBeGreaterThan(mib);
-    expect(records[0]).toBe(RECORD_FRAGMENT_FIRST);
-    expect(records.at(-1)).toBe(RECORD_FRAGMENT_LAST);
-    const chunk = (ring.maxMessageLength - NEXT_FRAGMENT_HEADER_LENGTH) & ~7;
-    expect(records.length).toBe(1 + Math.ceil((mib * MiB + 10 - ((ring.maxMessageLength - FIRST_FRAGMENT_HEADER_LENGTH) & ~7)) / chunk));
-    // One buffer of the message's size while it was being gathered, none after.
-    expect(peak).toBeGreaterThanOrEqual(mib * MiB);
-    expect(peak).toBeLessThan(mib * MiB + 16);
-    expect(reader.reassembling).toBe(0);
-  });
+  it.each([10, 100])(
+    'carries a %i MiB bin value byte for byte, interleaving writes and reads',
+    (mib) => {
+      const ring = newRing(MiB);
+      const { reader, messages, errors, records, read } = collect<{ id: number; blob: Uint8Array }>(
+        ring,
+      );
+      const writer = new FrameWriter<{ id: number; blob: Uint8Array }>(ring);
+      const blob = pattern(mib * MiB, mib);
+      let peak = 0;
+      const waits = send(writer, { id: mib, blob }, () => {
+        const count = read();
+        peak = Math.max(peak, reader.reassemblyBytes);
+        return count;
+      });
+      read();
+      expect(errors).toEqual([]);
+      expect(messages).toHaveLength(1);
+      expect(messages[0]!.id).toBe(mib);
+      expect(sameBytes(messages[0]!.blob, blob)).toBe(true);
+      // It really went in pieces: the writer waited for room, records never exceeded the ring's max.
+      expect(waits).toBeGreaterThan(mib);
+      expect(records[0]).toBe(RECORD_FRAGMENT_FIRST);
+      expect(records.at(-1)).toBe(RECORD_FRAGMENT_LAST);
+      const chunk = (ring.maxMessageLength - NEXT_FRAGMENT_HEADER_LENGTH) & ~7;
+      expect(records.length).toBe(
+        1 +
+          Math.ceil(
+            (mib * MiB + 10 - ((ring.maxMessageLength - FIRST_FRAGMENT_HEADER_LENGTH) & ~7)) /
+              chunk,
+          ),
+      );
+      // One buffer of the message's size while it was being gathered, none after.
+      expect(peak).toBeGreaterThanOrEqual(mib * MiB);
+      expect(peak).toBeLessThan(mib * MiB + 16);
+      expect(reader.reassembling).toBe(0);
+    },
+  );
 
   it('carries a 100 MiB raw message byte for byte', () => {
     const ring = newRing(MiB);
@@ -121,7 +142,12 @@ describe('large messages through a 1 MiB ring', () => {
     const value = messages[0] as { text: string; floats: Float64Array; ints: Int32Array };
     expect(value.text).toBe(text);
     expect(value.floats).toBeInstanceOf(Float64Array);
-    expect(sameBytes(new Uint8Array(value.floats.buffer, value.floats.byteOffset, value.floats.byteLength), new Uint8Array(floats.buffer))).toBe(true);
+    expect(
+      sameBytes(
+        new Uint8Array(value.floats.buffer, value.floats.byteOffset, value.floats.byteLength),
+        new Uint8Array(floats.buffer),
+      ),
+    ).toBe(true);
     expect([...value.ints]).toEqual([...new Int32Array(floats.buffer, 8, 1000)]);
   });
 });
@@ -134,13 +160,27 @@ describe('fragment boundaries', () => {
     const max = ring.maxMessageLength;
     const first = (max - FIRST_FRAGMENT_HEADER_LENGTH) & ~7;
     const next = (max - NEXT_FRAGMENT_HEADER_LENGTH) & ~7;
-    const sizes = [0, 1, max - 1, max, max + 1, first + 1, first + next, first + next + 1, first + 2 * next - 1, first + 2 * next, 10 * max + 5];
+    const sizes = [
+      0,
+      1,
+      max - 1,
+      max,
+      max + 1,
+      first + 1,
+      first + next,
+      first + next + 1,
+      first + 2 * next - 1,
+      first + 2 * next,
+      10 * max + 5,
+    ];
     const sent = sizes.map((size, i) => pattern(size, i + 1));
     for (const bytes of sent) send(writer, bytes, read);
     read();
     expect(errors).toEqual([]);
     expect(messages.map((bytes) => bytes.length)).toEqual(sizes);
-    messages.forEach((bytes, i) => expect(sameBytes(bytes, sent[i]!), `size ${sizes[i]}`).toBe(true));
+    messages.forEach((bytes, i) =>
+      expect(sameBytes(bytes, sent[i]!), `size ${sizes[i]}`).toBe(true),
+    );
   });
 
   it('keeps any mix of sizes intact whatever the read limits (property)', () => {
@@ -171,9 +211,17 @@ describe('MPSC: interleaved fragments of two producers', () => {
     const capacity = 64 * 1024;
     const buffer = new SharedArrayBuffer(ringSegmentSize(capacity));
     const ring = createRing(buffer, { kind: 'mpsc', capacity });
-    const { reader, messages, errors, fragmentSlots, read } = collect<{ from: number; blob: Uint8Array }>(ring);
+    const { reader, messages, errors, fragmentSlots, read } = collect<{
+      from: number;
+      blob: Uint8Array;
+    }>(ring);
     // Two producers, each with its own attachment, as two processes would have.
-    const writers = [0, 1].map((slot) => new FrameWriter<{ from: number; blob: Uint8Array }>(attachRing(buffer, 'mpsc'), { producerSlot: slot }));
+    const writers = [0, 1].map(
+      (slot) =>
+        new FrameWriter<{ from: number; blob: Uint8Array }>(attachRing(buffer, 'mpsc'), {
+          producerSlot: slot,
+        }),
+    );
     const blobs = [pattern(300_000, 1), pattern(250_003, 2)];
     const done = writers.map((writer, slot) => writer.write({ from: slot, blob: blobs[slot]! }));
     let bothInProgress = false;
@@ -188,9 +236,12 @@ describe('MPSC: interleaved fragments of two producers', () => {
     read();
     expect(errors).toEqual([]);
     expect(messages.map((message) => message.from).sort()).toEqual([0, 1]);
-    for (const message of messages) expect(sameBytes(message.blob, blobs[message.from]!)).toBe(true);
+    for (const message of messages)
+      expect(sameBytes(message.blob, blobs[message.from]!)).toBe(true);
     // The fragments really did interleave: the slot changed many times along the ring.
-    const switches = fragmentSlots.filter((slot, i) => i > 0 && slot !== fragmentSlots[i - 1]).length;
+    const switches = fragmentSlots.filter(
+      (slot, i) => i > 0 && slot !== fragmentSlots[i - 1],
+    ).length;
     expect(switches).toBeGreaterThan(10);
     expect(bothInProgress).toBe(true);
   });
@@ -199,7 +250,9 @@ describe('MPSC: interleaved fragments of two producers', () => {
     const capacity = 64 * 1024;
     const ring = newRing(capacity, 'mpsc');
     const { messages, errors, read } = collect<Uint8Array>(ring, 'raw');
-    const writers = [3, 63].map((slot) => new FrameWriter<Uint8Array>(ring, { codec: 'raw', producerSlot: slot }));
+    const writers = [3, 63].map(
+      (slot) => new FrameWriter<Uint8Array>(ring, { codec: 'raw', producerSlot: slot }),
+    );
     const blobs = [pattern(20_000, 5), pattern(20_000, 6)];
     // Both fit at once: first of 3, first of 63, ..., in the order each claims.
     expect(writers[0]!.write(blobs[0]!)).toBe(true);
@@ -219,7 +272,9 @@ describe('writer contract', () => {
     expect(writer.write(pattern(200_000, 1))).toBe(false);
     expect(writer.busy).toBe(true);
     expect(writer.pendingBytes).toBeGreaterThan(0);
-    expect(() => writer.write(new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'ERR_SHMRING_WRITER_BUSY' }));
+    expect(() => writer.write(new Uint8Array(1))).toThrow(
+      expect.objectContaining({ code: 'ERR_SHMRING_WRITER_BUSY' }),
+    );
     while (!writer.resume()) read();
     expect(writer.busy).toBe(false);
     expect(writer.resume()).toBe(true);
@@ -243,7 +298,9 @@ describe('writer contract', () => {
   it('refuses to fragment into a ring whose records cannot hold a fragment', () => {
     const ring = newRing(128);
     const writer = new FrameWriter<Uint8Array>(ring, { codec: 'raw' });
-    expect(() => writer.write(new Uint8Array(100))).toThrow(expect.objectContaining({ code: 'ERR_SHMRING_RING_TOO_SMALL' }));
+    expect(() => writer.write(new Uint8Array(100))).toThrow(
+      expect.objectContaining({ code: 'ERR_SHMRING_RING_TOO_SMALL' }),
+    );
     expect(writer.busy).toBe(false);
     expect(writer.write(new Uint8Array(ring.maxMessageLength))).toBe(true);
   });

@@ -25,11 +25,20 @@ function newRing(capacity = MiB, kind: RingKind = 'spsc') {
 }
 
 /** Sends `values` through a fresh ring (reading whenever it fills) and returns what arrived. */
-function roundTrip<T>(values: readonly T[], codec: CodecOption<T> = 'msgpack', capacity = MiB, kind: RingKind = 'spsc'): T[] {
+function roundTrip<T>(
+  values: readonly T[],
+  codec: CodecOption<T> = 'msgpack',
+  capacity = MiB,
+  kind: RingKind = 'spsc',
+): T[] {
   const ring = newRing(capacity, kind);
   const received: T[] = [];
   const errors: FrameError[] = [];
-  const reader = new FrameReader<T>(ring, { message: (value) => received.push(value), error: (error) => errors.push(error) }, { codec });
+  const reader = new FrameReader<T>(
+    ring,
+    { message: (value) => received.push(value), error: (error) => errors.push(error) },
+    { codec },
+  );
   const writer = new FrameWriter<T>(ring, { codec });
   for (const value of values) {
     if (!writer.write(value)) {
@@ -67,10 +76,13 @@ describe('msgpack strings', () => {
     expect(roundTripOne(text)).toBe(text);
   });
 
-  it.each(['é', '€', '😀', 'aé€😀'])('round-trips non-ASCII text of 199/200/201/10k bytes built from %s', (unit) => {
-    const texts = [199, 200, 201, 10_000].map((size) => stringOfBytes(size, unit));
-    expect(roundTrip(texts)).toEqual(texts);
-  });
+  it.each(['é', '€', '😀', 'aé€😀'])(
+    'round-trips non-ASCII text of 199/200/201/10k bytes built from %s',
+    (unit) => {
+      const texts = [199, 200, 201, 10_000].map((size) => stringOfBytes(size, unit));
+      expect(roundTrip(texts)).toEqual(texts);
+    },
+  );
 
   it('keeps a leading U+FEFF (BOM) on long strings, which TextDecoder would drop', () => {
     const texts = ['\ufeff' + 'x'.repeat(300), '\ufeff' + 'y'.repeat(10), 'a\ufeff'.repeat(200)];
@@ -85,9 +97,13 @@ describe('msgpack strings', () => {
   it('decodes long strings from shared memory even where TextDecoder refuses shared views', () => {
     // Newer Node versions throw on SharedArrayBuffer views; make this one do so as well.
     const original = TextDecoder.prototype.decode;
-    vi.spyOn(TextDecoder.prototype, 'decode').mockImplementation(function (this: InstanceType<typeof TextDecoder>, input?: Parameters<InstanceType<typeof TextDecoder>['decode']>[0]) {
+    vi.spyOn(TextDecoder.prototype, 'decode').mockImplementation(function (
+      this: InstanceType<typeof TextDecoder>,
+      input?: Parameters<InstanceType<typeof TextDecoder>['decode']>[0],
+    ) {
       const buffer = input && 'buffer' in input ? input.buffer : input;
-      if (buffer instanceof SharedArrayBuffer) throw new TypeError('The "input" argument must not be shared');
+      if (buffer instanceof SharedArrayBuffer)
+        throw new TypeError('The "input" argument must not be shared');
       return original.call(this, input);
     });
     const text = stringOfBytes(10_000, 'é');
@@ -128,7 +144,9 @@ describe('msgpack scalars and structures', () => {
       -33,
     ];
     const received = roundTrip(values);
-    values.forEach((value, i) => expect(Object.is(received[i], value), `value ${String(value)}`).toBe(true));
+    values.forEach((value, i) =>
+      expect(Object.is(received[i], value), `value ${String(value)}`).toBe(true),
+    );
   });
 
   it('keeps undefined in objects and arrays (not null, not dropped)', () => {
@@ -217,15 +235,18 @@ describe('msgpack typed arrays', () => {
     new Uint8Array([0, 1, 254, 255]),
   ];
 
-  it.each(arrays.map((array) => [array.constructor.name, array] as const))('round-trips a %s with its class', (_name, array) => {
-    const received = roundTripOne(array);
-    expect(received.constructor).toBe(array.constructor);
-    expect(Buffer.from(received.buffer, received.byteOffset, received.byteLength)).toEqual(
-      Buffer.from(array.buffer, array.byteOffset, array.byteLength),
-    );
-    // Nothing decoded from a record may point into the ring, whose bytes are reused.
-    expect(received.buffer).toBeInstanceOf(ArrayBuffer);
-  });
+  it.each(arrays.map((array) => [array.constructor.name, array] as const))(
+    'round-trips a %s with its class',
+    (_name, array) => {
+      const received = roundTripOne(array);
+      expect(received.constructor).toBe(array.constructor);
+      expect(Buffer.from(received.buffer, received.byteOffset, received.byteLength)).toEqual(
+        Buffer.from(array.buffer, array.byteOffset, array.byteLength),
+      );
+      // Nothing decoded from a record may point into the ring, whose bytes are reused.
+      expect(received.buffer).toBeInstanceOf(ArrayBuffer);
+    },
+  );
 
   it('round-trips empty typed arrays, views at odd offsets, and many in one message', () => {
     const backing = new ArrayBuffer(64);
@@ -233,7 +254,12 @@ describe('msgpack typed arrays', () => {
       empty: new Float64Array(0),
       offset: new Float64Array(backing, 8, 3).fill(2.5),
       odd: new Int16Array(backing, 2, 5).fill(-7),
-      list: [new Uint32Array([1]), new Int8Array([2]), new Float32Array([3]), new BigInt64Array([4n])],
+      list: [
+        new Uint32Array([1]),
+        new Int8Array([2]),
+        new Float32Array([3]),
+        new BigInt64Array([4n]),
+      ],
       bytes: new Uint8Array(backing, 3, 7),
     };
     expect(roundTripOne(value)).toStrictEqual({ ...value, bytes: new Uint8Array(value.bytes) });
@@ -248,10 +274,19 @@ describe('msgpack typed arrays', () => {
   it('hands out copies that later ring traffic does not change', () => {
     const ring = newRing(64 * 1024);
     const received: unknown[] = [];
-    const reader = new FrameReader(ring, { message: (value) => received.push(value), error: (error) => received.push(error) });
+    const reader = new FrameReader(ring, {
+      message: (value) => received.push(value),
+      error: (error) => received.push(error),
+    });
     const writer = new FrameWriter(ring);
     for (let round = 0; round < 40; round++) {
-      expect(writer.write({ round, bin: new Uint8Array(1000).fill(round), f: new Float64Array(100).fill(round) })).toBe(true);
+      expect(
+        writer.write({
+          round,
+          bin: new Uint8Array(1000).fill(round),
+          f: new Float64Array(100).fill(round),
+        }),
+      ).toBe(true);
       reader.read();
     }
     received.forEach((value, round) => {
@@ -266,7 +301,10 @@ describe('other extensions', () => {
   it('hands unknown extension types out as ExtData, copied out of the ring', () => {
     const ring = newRing(64 * 1024);
     const received: unknown[] = [];
-    const reader = new FrameReader(ring, { message: (value) => received.push(value), error: (error) => received.push(error) });
+    const reader = new FrameReader(ring, {
+      message: (value) => received.push(value),
+      error: (error) => received.push(error),
+    });
     ring.write(RECORD_MSGPACK, encode([new ExtData(0x60, new Uint8Array([9, 8, 7]))]));
     reader.read();
     const [ext] = received[0] as [ExtData];
@@ -289,18 +327,34 @@ describe('raw and user codecs', () => {
   it('raw hands out copies of the bytes under record type 2', () => {
     const ring = newRing(64 * 1024);
     const received: Uint8Array[] = [];
-    const reader = new FrameReader<Uint8Array>(ring, { message: (bytes) => received.push(bytes), error: (error) => expect.fail(error.message) }, { codec: 'raw' });
+    const reader = new FrameReader<Uint8Array>(
+      ring,
+      { message: (bytes) => received.push(bytes), error: (error) => expect.fail(error.message) },
+      { codec: 'raw' },
+    );
     const writer = new FrameWriter(ring, { codec: 'raw' });
     const typeIds: number[] = [];
     const original = ring.write.bind(ring);
-    vi.spyOn(ring, 'write').mockImplementation((typeId, bytes, offset, length) => (typeIds.push(typeId), original(typeId, bytes, offset, length)));
-    for (const bytes of [new Uint8Array(0), new Uint8Array([1, 2, 3]), new Uint8Array(5000).fill(9)]) expect(writer.write(bytes)).toBe(true);
+    vi.spyOn(ring, 'write').mockImplementation(
+      (typeId, bytes, offset, length) => (
+        typeIds.push(typeId),
+        original(typeId, bytes, offset, length)
+      ),
+    );
+    for (const bytes of [
+      new Uint8Array(0),
+      new Uint8Array([1, 2, 3]),
+      new Uint8Array(5000).fill(9),
+    ])
+      expect(writer.write(bytes)).toBe(true);
     reader.read();
     expect(typeIds).toEqual([RECORD_RAW, RECORD_RAW, RECORD_RAW]);
     expect(received.map((bytes) => bytes.length)).toEqual([0, 3, 5000]);
     expect([...received[1]!]).toEqual([1, 2, 3]);
     expect(received.every((bytes) => bytes.buffer instanceof ArrayBuffer)).toBe(true);
-    expect(() => writer.write('text' as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => writer.write('text' as unknown as Uint8Array)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
   });
 
   it('a user codec gets a borrowed view of the ring for one record and owned bytes for a reassembled message', () => {
@@ -323,16 +377,27 @@ describe('raw and user codecs', () => {
 
   it('refuses codec options that are not codecs', () => {
     const ring = newRing(64 * 1024);
-    expect(() => new FrameWriter(ring, { codec: 'json' as 'raw' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
-    expect(() => new FrameWriter(ring, { codec: { encode: () => new Uint8Array() } as unknown as Codec<unknown> })).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    expect(() => new FrameWriter(ring, { codec: 'json' as 'raw' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
+    expect(
+      () =>
+        new FrameWriter(ring, {
+          codec: { encode: () => new Uint8Array() } as unknown as Codec<unknown>,
+        }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(recordTypeOf(rawCodec as Codec<unknown>)).toBe(RECORD_RAW);
     expect(recordTypeOf(createMsgpackCodec())).toBe(RECORD_MSGPACK);
   });
 
   it('round-trips the same values through an MPSC ring', () => {
-    const values = [{ a: 'é'.repeat(150) }, 2n ** 80n, new Float32Array([1, 2]), undefined, 'x'.repeat(70_000)];
+    const values = [
+      { a: 'é'.repeat(150) },
+      2n ** 80n,
+      new Float32Array([1, 2]),
+      undefined,
+      'x'.repeat(70_000),
+    ];
     expect(roundTrip<unknown>(values, 'msgpack', 64 * 1024, 'mpsc')).toStrictEqual(values);
   });
 });

@@ -25,7 +25,9 @@ it('each run picks up where the last one stopped, whatever stopped it', async ()
   killed.kill('SIGKILL');
   const { stdout: killedOut, signal } = await killedDone;
   expect(signal).toBe('SIGKILL');
-  const lastDone = Math.max(...[...killedOut.matchAll(/^chunk (\d+)\/30 done/gm)].map((m) => Number(m[1])));
+  const lastDone = Math.max(
+    ...[...killedOut.matchAll(/^chunk (\d+)\/30 done/gm)].map((m) => Number(m[1])),
+  );
 
   const terminated = spawnChild(MAIN, job);
   const terminatedDone = finished(terminated);

@@ -5,7 +5,14 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { ROOT, finished, lineFrom, runChild, spawnChild, type ChildResult } from './helpers/child.js';
+import {
+  ROOT,
+  finished,
+  lineFrom,
+  runChild,
+  spawnChild,
+  type ChildResult,
+} from './helpers/child.js';
 import { uniqueFilePath, uniqueShmName, uniqueSysvKey } from './helpers/names.js';
 
 const LOGGER = resolve(ROOT, 'examples/logger/main.ts');
@@ -40,7 +47,8 @@ function readLog(text: string): { problems: string[]; counts: Map<number, number
     } else {
       const [pid, number] = [Number(match[1]), Number(match[2])];
       const expected = (counts.get(pid) ?? 0) + 1;
-      if (number !== expected) problems.push(`client ${pid}: message ${number} where ${expected} was due`);
+      if (number !== expected)
+        problems.push(`client ${pid}: message ${number} where ${expected} was due`);
       counts.set(pid, number);
     }
     if (problems.length >= 10) break;
@@ -57,7 +65,10 @@ function sysvKeyExists(key: number): boolean {
 }
 
 /** Starts a logger that serves until a signal; resolves once it listens. */
-async function serving(script: string, args: string[]): Promise<{ logger: ChildProcess; done: Promise<ChildResult>; log: string }> {
+async function serving(
+  script: string,
+  args: string[],
+): Promise<{ logger: ChildProcess; done: Promise<ChildResult>; log: string }> {
   const log = logPath();
   const logger = spawnChild(script, [...args, '--log', log]);
   const done = finished(logger);
@@ -71,7 +82,12 @@ describe('examples/logger', () => {
   it('8 clients x 10,000 lines: each line in the log exactly once, in each client order; nothing left in /dev/shm', async () => {
     const name = uniqueShmName('logger');
     const log = logPath();
-    const result = await runChild(LOGGER, ['--channel', name, '--clients', '8', '--count', '10000', '--log', log], {}, 90_000);
+    const result = await runChild(
+      LOGGER,
+      ['--channel', name, '--clients', '8', '--count', '10000', '--log', log],
+      {},
+      90_000,
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`80000 lines appended to ${log}`);
@@ -99,7 +115,12 @@ describe('examples/logger', () => {
     expect(result.stderr).toContain('SIGTERM');
     expect(existsSync(`/dev/shm${name}`)).toBe(false);
     const lines = readFileSync(log, 'utf8').split('\n');
-    expect(lines.map((line) => line.replace(/^\d+: \S+ /, ''))).toEqual(['first line', long, 'last line', '']);
+    expect(lines.map((line) => line.replace(/^\d+: \S+ /, ''))).toEqual([
+      'first line',
+      long,
+      'last line',
+      '',
+    ]);
     expect(lines[0]).toMatch(new RegExp(`^${client.pid}: \\d{4}-\\d\\d-\\d\\dT\\S+Z first line$`));
   });
 
@@ -135,7 +156,16 @@ describe('examples/sysv: the logger on a System V segment', () => {
   it('4 clients x 2,000 lines through a System V key, removed (IPC_RMID) at the end', async () => {
     const key = uniqueSysvKey();
     const log = logPath();
-    const result = await runChild(SYSV, ['--sysv', String(key), '--clients', '4', '--count', '2000', '--log', log]);
+    const result = await runChild(SYSV, [
+      '--sysv',
+      String(key),
+      '--clients',
+      '4',
+      '--count',
+      '2000',
+      '--log',
+      log,
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`listening on ${sysvName(key)}`);
@@ -160,9 +190,16 @@ describe('examples/sysv: the logger on a System V segment', () => {
     const listed = async (): Promise<Record<string, unknown> | undefined> => {
       const ls = await runChild(CLI, ['ls', '--json']);
       expect(ls.code).toBe(0);
-      return (JSON.parse(ls.stdout) as Array<Record<string, unknown>>).find((report) => report.name === sysvName(key));
+      return (JSON.parse(ls.stdout) as Array<Record<string, unknown>>).find(
+        (report) => report.name === sysvName(key),
+      );
     };
-    expect(await listed()).toMatchObject({ backing: 'sysv', kind: 'mpsc', state: 'live', consumer: { pid: logger.pid, alive: true } });
+    expect(await listed()).toMatchObject({
+      backing: 'sysv',
+      kind: 'mpsc',
+      state: 'live',
+      consumer: { pid: logger.pid, alive: true },
+    });
 
     logger.kill('SIGKILL'); // no chance to clean up: the segment stays, as with the classic programs
     expect((await done).signal).toBe('SIGKILL');

@@ -37,8 +37,12 @@ it('parent and child share a channel that never has a name in /dev/shm', async (
   let samples = 0;
   const sample = (): void => {
     samples++;
-    for (const entry of readdirSync('/dev/shm')) if (!before.has(entry) && !others.test(entry)) appeared.add(entry);
-    for (const pid of pids) for (const object of objectsOf(pid)) if (/memfd:|\/dev\/shm\//.test(object)) seen.add(`${pid === pids[0] ? 'parent' : 'child'} ${object}`);
+    for (const entry of readdirSync('/dev/shm'))
+      if (!before.has(entry) && !others.test(entry)) appeared.add(entry);
+    for (const pid of pids)
+      for (const object of objectsOf(pid))
+        if (/memfd:|\/dev\/shm\//.test(object))
+          seen.add(`${pid === pids[0] ? 'parent' : 'child'} ${object}`);
   };
 
   const parent = spawnChild(MAIN, ['--count', '20000']);
@@ -50,7 +54,9 @@ it('parent and child share a channel that never has a name in /dev/shm', async (
     pids.push(Number(/child (\d+)/.exec(started)![1]));
     const result = await done;
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toContain('received F(1)..F(20000) from the child, all correct; F(20000) has 4180 digits');
+    expect(result.stdout).toContain(
+      'received F(1)..F(20000) from the child, all correct; F(20000) has 4180 digits',
+    );
   } finally {
     clearInterval(timer);
   }
@@ -61,6 +67,14 @@ it('parent and child share a channel that never has a name in /dev/shm', async (
   // Both held the memfd (the child as its fd 3), and neither ever held anything in /dev/shm.
   const held = [...seen];
   expect(held.filter((object) => object.includes('/dev/shm/'))).toEqual([]);
-  expect(held.some((object) => object.startsWith('parent') && object.includes('memfd:shmring-parent-child'))).toBe(true);
-  expect(held.some((object) => object.startsWith('child') && object.includes('memfd:shmring-parent-child'))).toBe(true);
+  expect(
+    held.some(
+      (object) => object.startsWith('parent') && object.includes('memfd:shmring-parent-child'),
+    ),
+  ).toBe(true);
+  expect(
+    held.some(
+      (object) => object.startsWith('child') && object.includes('memfd:shmring-parent-child'),
+    ),
+  ).toBe(true);
 });

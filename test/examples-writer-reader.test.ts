@@ -30,7 +30,13 @@ it('a reader started after the writer exited gets its record, then nothing is le
   const reader = await runChild(READER, [name]);
   expect(reader).toMatchObject({ code: 0, stderr: '' });
   expect(reader.stdout).toContain(`record from writer ${writerPid} (exited)`);
-  for (const part of ["station: 'Hill Farm, north field'", `writerPid: ${writerPid}`, 'Float64Array(24)', 'rainTips: 1099511640121n', 'visibility < 200 m']) {
+  for (const part of [
+    "station: 'Hill Farm, north field'",
+    `writerPid: ${writerPid}`,
+    'Float64Array(24)',
+    'rainTips: 1099511640121n',
+    'visibility < 200 m',
+  ]) {
     expect(reader.stdout).toContain(part);
   }
   expect(reader.stdout).toMatch(/takenAt: \d{4}-\d\d-\d\dT/); // a Date again, not a string

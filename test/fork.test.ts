@@ -20,7 +20,9 @@ describe('fork()', () => {
   it('carries messages both ways, and the child exiting ends it cleanly', async () => {
     const child = fork(ECHO, [], { execArgv: TSX, stdio: 'ignore' });
     const replies: unknown[] = [];
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
     const allEchoed = new Promise<void>((resolve) => {
       child.on('message', (message) => {
         replies.push(message);
@@ -30,7 +32,9 @@ describe('fork()', () => {
     for (let i = 0; i < 1000; i++) child.send({ i, text: 'é'.repeat(i % 7) });
     await allEchoed;
     expect(replies[0]).toBe('ready');
-    expect(replies.slice(1)).toEqual(Array.from({ length: 1000 }, (_, i) => ({ echo: { i, text: 'é'.repeat(i % 7) } })));
+    expect(replies.slice(1)).toEqual(
+      Array.from({ length: 1000 }, (_, i) => ({ echo: { i, text: 'é'.repeat(i % 7) } })),
+    );
     // memfd: the rings never get a name (other tests may come and go in /dev/shm meanwhile)
     expect(readdirSync('/dev/shm').filter((entry) => entry.includes('fork'))).toEqual([]);
     child.send('exit');

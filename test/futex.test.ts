@@ -70,8 +70,12 @@ describe('futex across processes', () => {
 describe('futex arguments', () => {
   it('refuses bad buffers, offsets, values and timeouts with typed errors', () => {
     const { buffer } = shared();
-    expect(() => wait(new ArrayBuffer(8) as unknown as SharedArrayBuffer, 0, 0, 0)).toThrow(TypeError);
-    expect(() => wait(buffer, 2, 0, 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => wait(new ArrayBuffer(8) as unknown as SharedArrayBuffer, 0, 0, 0)).toThrow(
+      TypeError,
+    );
+    expect(() => wait(buffer, 2, 0, 0)).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+    );
     expect(() => wait(buffer, 4096, 0, 0)).toThrow(RangeError);
     expect(() => wait(buffer, -4, 0, 0)).toThrow(RangeError);
     expect(() => wait(buffer, 0, 0, -1)).toThrow(RangeError);
@@ -122,7 +126,9 @@ describe('FutexWaiter (async)', () => {
       const pending = waiter.wait(buffer, 0, 0, { signal: controller.signal });
       setTimeout(() => controller.abort(), 20);
       await expect(pending).rejects.toMatchObject({ code: 'ABORT_ERR' });
-      await expect(waiter.wait(buffer, 0, 0, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORT_ERR' });
+      await expect(
+        waiter.wait(buffer, 0, 0, { signal: AbortSignal.abort() }),
+      ).rejects.toMatchObject({ code: 'ABORT_ERR' });
       // still usable after a cancellation
       expect(await waiter.wait(buffer, 0, 0, { timeoutMs: 1 })).toBe('timed-out');
     } finally {

@@ -7,7 +7,12 @@ import { attachConsumer, attachProducer } from '../src/channel/endpoints.js';
 import { attachRing, createRing, METADATA_LENGTH, ringSegmentSize } from '../src/ring/index.js';
 
 const CAPACITY = 1024;
-const TYPED = new Set(['ERR_SHMRING_BAD_FORMAT', 'ERR_SHMRING_NOT_READY', 'ERR_SHMRING_CORRUPT', 'ERR_SHMRING_BROKEN']);
+const TYPED = new Set([
+  'ERR_SHMRING_BAD_FORMAT',
+  'ERR_SHMRING_NOT_READY',
+  'ERR_SHMRING_CORRUPT',
+  'ERR_SHMRING_BROKEN',
+]);
 
 // A small deterministic PRNG, so a failure names a reproducible iteration.
 function prng(seed: number): () => number {
@@ -43,13 +48,17 @@ function corrupt(buffer: SharedArrayBuffer, random: () => number): void {
   const garbage = [0, -1, 1, 7, 8, 0x7fffffff, -0x80000000, CAPACITY, CAPACITY + 8, -16, 4096];
   for (let i = 0, n = 1 + Math.floor(random() * 3); i < n; i++) {
     const at = regions[Math.floor(random() * regions.length)]();
-    words[at] = random() < 0.5 ? garbage[Math.floor(random() * garbage.length)] : (random() * 2 ** 32) | 0;
+    words[at] =
+      random() < 0.5 ? garbage[Math.floor(random() * garbage.length)] : (random() * 2 ** 32) | 0;
   }
 }
 
 function expectTyped(error: unknown, iteration: number): void {
   const code = (error as { code?: string }).code ?? '';
-  if (!TYPED.has(code)) throw new Error(`iteration ${iteration}: untyped error ${String(error)} (code ${code})`, { cause: error });
+  if (!TYPED.has(code))
+    throw new Error(`iteration ${iteration}: untyped error ${String(error)} (code ${code})`, {
+      cause: error,
+    });
 }
 
 describe('fuzz', () => {
@@ -85,9 +94,15 @@ describe('fuzz', () => {
     const consumer = attachConsumer(buffer);
     producer.tryWrite(1, new Uint8Array(8));
     new Int32Array(buffer)[METADATA_LENGTH >>> 2] = 0x7fff0000; // the first record's length: garbage
-    expect(() => consumer.poll(() => {})).toThrow(expect.objectContaining({ code: 'ERR_SHMRING_CORRUPT' }));
+    expect(() => consumer.poll(() => {})).toThrow(
+      expect.objectContaining({ code: 'ERR_SHMRING_CORRUPT' }),
+    );
     expect(consumer.control.broken).toBe(true);
-    expect(() => consumer.poll(() => {})).toThrow(expect.objectContaining({ code: 'ERR_SHMRING_BROKEN' }));
-    expect(() => producer.tryWrite(1, new Uint8Array(8))).toThrow(expect.objectContaining({ code: 'ERR_SHMRING_BROKEN' }));
+    expect(() => consumer.poll(() => {})).toThrow(
+      expect.objectContaining({ code: 'ERR_SHMRING_BROKEN' }),
+    );
+    expect(() => producer.tryWrite(1, new Uint8Array(8))).toThrow(
+      expect.objectContaining({ code: 'ERR_SHMRING_BROKEN' }),
+    );
   });
 });

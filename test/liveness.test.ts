@@ -16,18 +16,26 @@ const peerArgs = (plan: Record<string, unknown>): string[] => [JSON.stringify(pl
 
 describe('dead producers', () => {
   it('MPSC: a producer SIGKILLed mid-claim never blocks the consumer; every committed message arrives once', async () => {
-    const receiver: Receiver<{ seq: number; pid: number }> = createChannel(uniqueShmName('dead-producer'), {
-      producers: 'multi',
-      capacity: 1 << 16,
-      heartbeatTimeoutMs: 200,
-    });
+    const receiver: Receiver<{ seq: number; pid: number }> = createChannel(
+      uniqueShmName('dead-producer'),
+      {
+        producers: 'multi',
+        capacity: 1 << 16,
+        heartbeatTimeoutMs: 200,
+      },
+    );
     defer(() => receiver.close());
     // Holds the stream open until the other producers are done (see channel.test.ts).
     const guard = openChannel(receiver.name, { producers: 'multi' });
-    const victim = spawnChild('liveness-peer.ts', peerArgs({ role: 'produce', name: receiver.name, hangAfter: 700 }));
+    const victim = spawnChild(
+      'liveness-peer.ts',
+      peerArgs({ role: 'produce', name: receiver.name, hangAfter: 700 }),
+    );
     const victimDone = finished(victim);
     await lineFrom(victim, /^claimed$/);
-    const others = [1, 2, 3].map(() => runChild('liveness-peer.ts', peerArgs({ role: 'produce', name: receiver.name, count: 3000 })));
+    const others = [1, 2, 3].map(() =>
+      runChild('liveness-peer.ts', peerArgs({ role: 'produce', name: receiver.name, count: 3000 })),
+    );
     void Promise.all(others).finally(() => guard.close());
     // The others' messages now queue behind the victim's uncommitted record.
     await new Promise((r) => setTimeout(r, 200));
@@ -52,7 +60,10 @@ describe('dead consumer', () => {
   it('a sender blocked on a full ring fails with ECONNRESET within twice the heartbeat timeout', async () => {
     const name = uniqueShmName('dead-consumer');
     defer(() => Segment.unlink(name));
-    const consumer = spawnChild('liveness-peer.ts', peerArgs({ role: 'consume', name, capacity: 4096 }));
+    const consumer = spawnChild(
+      'liveness-peer.ts',
+      peerArgs({ role: 'consume', name, capacity: 4096 }),
+    );
     const consumerDone = finished(consumer);
     await lineFrom(consumer, /^ready$/);
     const heartbeatTimeoutMs = 500;
@@ -74,13 +85,33 @@ describe('permissions', () => {
   // A child under another uid needs root to start it, and a tree that uid can read.
   const canRunAsNobody =
     process.getuid?.() === 0 &&
-    spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(`${ROOT}/test/children/liveness-peer.ts`)})`]).status === 0;
+    spawnSync('/usr/bin/setpriv', [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      process.execPath,
+      '-e',
+      `require('fs').accessSync(${JSON.stringify(`${ROOT}/test/children/liveness-peer.ts`)})`,
+    ]).status === 0;
   // A peer run as user nobody (65534) through setpriv.
   const asNobody = (plan: Record<string, unknown>) =>
-    spawn('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', 'test/children/liveness-peer.ts', JSON.stringify(plan)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    spawn(
+      '/usr/bin/setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        '--import',
+        'tsx',
+        'test/children/liveness-peer.ts',
+        JSON.stringify(plan),
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
 
   it.runIf(canRunAsNobody)('another user cannot open a 0600 channel', async () => {
     const receiver = createChannel(uniqueShmName('private'));
@@ -90,18 +121,24 @@ describe('permissions', () => {
     expect(JSON.parse(result.stdout)).toEqual({ opened: false, code: 'EACCES' });
   });
 
-  it.runIf(canRunAsNobody)("a channel another user created is refused unless its uid is allowed", async () => {
-    const name = uniqueShmName('foreign');
-    defer(() => Segment.unlink(name));
-    const owner = asNobody({ role: 'consume', name, capacity: 4096 });
-    defer(() => owner.kill('SIGKILL'));
-    await lineFrom(owner, /^ready$/);
-    expect(() => openChannel(name)).toThrow(expect.objectContaining({ code: 'EACCES' }));
-    const trusted = openChannel(name, { allowUids: [65534] });
-    trusted.close();
-  });
+  it.runIf(canRunAsNobody)(
+    'a channel another user created is refused unless its uid is allowed',
+    async () => {
+      const name = uniqueShmName('foreign');
+      defer(() => Segment.unlink(name));
+      const owner = asNobody({ role: 'consume', name, capacity: 4096 });
+      defer(() => owner.kill('SIGKILL'));
+      await lineFrom(owner, /^ready$/);
+      expect(() => openChannel(name)).toThrow(expect.objectContaining({ code: 'EACCES' }));
+      const trusted = openChannel(name, { allowUids: [65534] });
+      trusted.close();
+    },
+  );
 
-  if (!canRunAsNobody) console.warn('permission tests skipped: cannot start a child as another user here (needs root and a world-readable tree)');
+  if (!canRunAsNobody)
+    console.warn(
+      'permission tests skipped: cannot start a child as another user here (needs root and a world-readable tree)',
+    );
 });
 
 describe('process liveness', () => {

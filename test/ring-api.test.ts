@@ -51,13 +51,24 @@ describe('a ring in a shared-memory segment', () => {
       try {
         const consumer = attachRing(other.buffer);
         const { metadata } = consumer as unknown as { metadata: Record<string, number> };
-        expect(metadata).toMatchObject({ kind: 'spsc', capacity: 4096, maxMessageLength: 512, creatorPid: process.pid });
+        expect(metadata).toMatchObject({
+          kind: 'spsc',
+          capacity: 4096,
+          maxMessageLength: 512,
+          creatorPid: process.pid,
+        });
         expect(metadata.creatorStartTime).toBe(processStartTime());
         expect(metadata.creatorStartTime).toBeGreaterThan(0);
         expect(metadata.createdAt).toBeGreaterThanOrEqual(before);
         expect(metadata.createdAt).toBeLessThanOrEqual(Date.now());
         // Status, wake-up lines and producer registry start zeroed.
-        expect(new Int32Array(other.buffer, STATUS_OFFSET, (PRODUCER_REGISTRY_OFFSET + 64 * 32 - STATUS_OFFSET) / 4).every((w) => w === 0)).toBe(true);
+        expect(
+          new Int32Array(
+            other.buffer,
+            STATUS_OFFSET,
+            (PRODUCER_REGISTRY_OFFSET + 64 * 32 - STATUS_OFFSET) / 4,
+          ).every((w) => w === 0),
+        ).toBe(true);
         expect(producer.write(9, Buffer.from('hello'))).toBe(true);
         expect(drain(consumer)).toEqual([[9, Array.from(Buffer.from('hello'))]]);
         expect(producer.size()).toBe(0);
@@ -74,7 +85,9 @@ describe('a ring in a shared-memory segment', () => {
 describe.each(['spsc', 'mpsc'] as const)('%s ring API', (kind) => {
   it('writes whole sources, slices and empty messages', () => {
     const ring = ringOf(kind);
-    const source = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    const source = Uint8Array.from([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+    ]);
     expect(ring.write(1, source)).toBe(true);
     expect(ring.write(2, source, 3)).toBe(true);
     expect(ring.write(3, source, 1, 18)).toBe(true);
@@ -99,10 +112,23 @@ describe.each(['spsc', 'mpsc'] as const)('%s ring API', (kind) => {
     expect(drain(ring)).toEqual([]); // the first claim is still open
     ring.commit(a);
     ring.abort(b);
-    expect(() => ring.commit(a)).toThrow(expect.objectContaining({ code: 'ERR_SHMRING_NOT_CLAIMED' }));
-    expect(() => ring.abort(b)).toThrow(expect.objectContaining({ code: 'ERR_SHMRING_NOT_CLAIMED' }));
-    for (const bogus of [0, a + 1, a - 8 - DATA_OFFSET, DATA_OFFSET + ring.capacity + 8, 1.5, NaN]) {
-      expect(() => ring.commit(bogus)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => ring.commit(a)).toThrow(
+      expect.objectContaining({ code: 'ERR_SHMRING_NOT_CLAIMED' }),
+    );
+    expect(() => ring.abort(b)).toThrow(
+      expect.objectContaining({ code: 'ERR_SHMRING_NOT_CLAIMED' }),
+    );
+    for (const bogus of [
+      0,
+      a + 1,
+      a - 8 - DATA_OFFSET,
+      DATA_OFFSET + ring.capacity + 8,
+      1.5,
+      NaN,
+    ]) {
+      expect(() => ring.commit(bogus)).toThrow(
+        expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+      );
     }
     expect(drain(ring)).toEqual([[11, [1, 2, 3]]]);
   });
@@ -134,24 +160,48 @@ describe.each(['spsc', 'mpsc'] as const)('%s ring API', (kind) => {
     const ring = ringOf(kind);
     const bytes = new Uint8Array(16);
     for (const typeId of [0, -1, 2 ** 31, 1.5, NaN]) {
-      expect(() => ring.write(typeId, bytes)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
-      expect(() => ring.tryClaim(typeId, 1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      expect(() => ring.write(typeId, bytes)).toThrow(
+        expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+      );
+      expect(() => ring.tryClaim(typeId, 1)).toThrow(
+        expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+      );
     }
-    expect(() => ring.write('1' as unknown as number, bytes)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-    expect(() => ring.write(1, new Uint8Array(ring.maxMessageLength + 1))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
-    expect(() => ring.tryClaim(1, -1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
-    expect(() => ring.write(1, bytes, 10, 7)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
-    expect(() => ring.write(1, bytes, -1, 2)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
-    expect(() => ring.write(1, [1, 2] as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-    expect(() => ring.write(1, null as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-    expect(() => ring.read(null as unknown as () => void)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-    expect(() => ring.read(() => {}, -1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => ring.write('1' as unknown as number, bytes)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+    expect(() => ring.write(1, new Uint8Array(ring.maxMessageLength + 1))).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+    );
+    expect(() => ring.tryClaim(1, -1)).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+    );
+    expect(() => ring.write(1, bytes, 10, 7)).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+    );
+    expect(() => ring.write(1, bytes, -1, 2)).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+    );
+    expect(() => ring.write(1, [1, 2] as unknown as Uint8Array)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+    expect(() => ring.write(1, null as unknown as Uint8Array)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+    expect(() => ring.read(null as unknown as () => void)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+    expect(() => ring.read(() => {}, -1)).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+    );
     expect(ring.size()).toBe(0);
   });
 
   it('hands out correlation ids and keeps the consumer heartbeat', () => {
     const ring = ringOf(kind);
-    expect([ring.nextCorrelationId(), ring.nextCorrelationId(), ring.nextCorrelationId()]).toEqual([0, 1, 2]);
+    expect([ring.nextCorrelationId(), ring.nextCorrelationId(), ring.nextCorrelationId()]).toEqual([
+      0, 1, 2,
+    ]);
     expect(ring.consumerHeartbeatTime).toBe(0);
     const now = Date.now();
     ring.consumerHeartbeatTime = now;
@@ -162,23 +212,28 @@ describe.each(['spsc', 'mpsc'] as const)('%s ring API', (kind) => {
     const ring = ringOf(kind);
     ring.write(1, new Uint8Array(4));
     ring.write(2, new Uint8Array(4));
-    expect(() => ring.read(() => ring.read(() => {}))).toThrow(expect.objectContaining({ code: 'ERR_SHMRING_REENTRANT' }));
+    expect(() => ring.read(() => ring.read(() => {}))).toThrow(
+      expect.objectContaining({ code: 'ERR_SHMRING_REENTRANT' }),
+    );
     expect(drain(ring).map(([typeId]) => typeId)).toEqual([2]);
   });
 
   it('commits the messages read before a handler throws', () => {
     const ring = ringOf(kind);
     for (let i = 1; i <= 3; i++) ring.write(i, new Uint8Array(4));
-    expect(() => ring.read((typeId) => {
-      if (typeId === 2) throw new Error('handler failed');
-    })).toThrow('handler failed');
+    expect(() =>
+      ring.read((typeId) => {
+        if (typeId === 2) throw new Error('handler failed');
+      }),
+    ).toThrow('handler failed');
     expect(drain(ring).map(([typeId]) => typeId)).toEqual([3]);
   });
 
   it('carries positions past 2^32 with whole 64-bit values', () => {
     const ring = ringOf(kind, 64);
     const start = 2 ** 32 - 32;
-    for (const offset of [TAIL_POSITION_OFFSET, HEAD_CACHE_POSITION_OFFSET, HEAD_POSITION_OFFSET]) setCounter(ring, offset, start);
+    for (const offset of [TAIL_POSITION_OFFSET, HEAD_CACHE_POSITION_OFFSET, HEAD_POSITION_OFFSET])
+      setCounter(ring, offset, start);
     for (let i = 0; i < 20; i++) {
       expect(ring.write(i + 1, new Uint8Array([i]))).toBe(true);
       expect(drain(ring)).toEqual([[i + 1, [i]]]);
@@ -229,7 +284,8 @@ describe('unblock', () => {
   it('skips an unmarked claim that runs to the end of the data area once the tail has wrapped', () => {
     const ring = ringOf('mpsc', 64);
     // Consumer at 32; a dead producer claimed 32..63 unmarked; another wrote at 64 (index 0).
-    for (const offset of [HEAD_POSITION_OFFSET, HEAD_CACHE_POSITION_OFFSET, TAIL_POSITION_OFFSET]) setCounter(ring, offset, 32);
+    for (const offset of [HEAD_POSITION_OFFSET, HEAD_CACHE_POSITION_OFFSET, TAIL_POSITION_OFFSET])
+      setCounter(ring, offset, 32);
     setCounter(ring, TAIL_POSITION_OFFSET, 64);
     expect(ring.write(3, new Uint8Array([9]))).toBe(true);
     expect(drain(ring)).toEqual([]);
@@ -242,20 +298,25 @@ describe('MPSC claim across a 4 GiB ABA of the tail', () => {
   it('waits for the consumer before using space claimed with a stale view', () => {
     const ring = ringOf('mpsc', 64);
     const start = 2 ** 32 - 64;
-    for (const offset of [TAIL_POSITION_OFFSET, HEAD_CACHE_POSITION_OFFSET, HEAD_POSITION_OFFSET]) setCounter(ring, offset, start);
+    for (const offset of [TAIL_POSITION_OFFSET, HEAD_CACHE_POSITION_OFFSET, HEAD_POSITION_OFFSET])
+      setCounter(ring, offset, start);
     // While this producer is "descheduled" before its CAS, others move the tail on by
     // exactly 2^32 and leave the ring full; the consumer frees space only later.
     const lapped = start + 2 ** 32;
     const cas = Atomics.compareExchange;
     const wait = Atomics.wait;
     let waits = 0;
-    const casSpy = vi.spyOn(Atomics, 'compareExchange').mockImplementation(((...args: Parameters<typeof cas>) => {
+    const casSpy = vi.spyOn(Atomics, 'compareExchange').mockImplementation(((
+      ...args: Parameters<typeof cas>
+    ) => {
       casSpy.mockRestore();
       setCounter(ring, TAIL_POSITION_OFFSET, lapped);
       setCounter(ring, HEAD_POSITION_OFFSET, lapped - 64);
       return cas(...args);
     }) as typeof cas);
-    const waitSpy = vi.spyOn(Atomics, 'wait').mockImplementation(((...args: Parameters<typeof wait>) => {
+    const waitSpy = vi.spyOn(Atomics, 'wait').mockImplementation(((
+      ...args: Parameters<typeof wait>
+    ) => {
       waits++;
       setCounter(ring, HEAD_POSITION_OFFSET, lapped - 48);
       return wait(...args);

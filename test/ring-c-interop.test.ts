@@ -21,9 +21,25 @@ let program: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'shmring-c-'));
   program = join(dir, 'ring_interop');
-  const cc = spawnSync('cc', ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(ROOT, 'native/include'), join(ROOT, 'test/c/ring_interop.c'), '-o', program, '-lrt'], {
-    encoding: 'utf8',
-  });
+  const cc = spawnSync(
+    'cc',
+    [
+      '-std=c11',
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-I',
+      join(ROOT, 'native/include'),
+      join(ROOT, 'test/c/ring_interop.c'),
+      '-o',
+      program,
+      '-lrt',
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (cc.status !== 0) throw new Error(`cc failed:\n${cc.stderr}`);
 });
 
@@ -40,7 +56,10 @@ function expectOk(result: ChildResult, line: string): void {
 }
 
 /** Runs `body` with a fresh ring segment, always unlinking it. */
-async function withSegment(kind: RingKind, body: (name: string, segment: Segment) => Promise<void>): Promise<void> {
+async function withSegment(
+  kind: RingKind,
+  body: (name: string, segment: Segment) => Promise<void>,
+): Promise<void> {
   const name = uniqueShmName(`ring-c-${kind}`);
   const segment = Segment.create(name, ringSegmentSize(CAPACITY));
   try {
@@ -53,7 +72,11 @@ async function withSegment(kind: RingKind, body: (name: string, segment: Segment
 }
 
 /** Reads in this process, giving the event loop a turn now and then so child output flows. */
-async function consumeHere(segment: Segment, producers: number, perProducer: number): Promise<Verifier> {
+async function consumeHere(
+  segment: Segment,
+  producers: number,
+  perProducer: number,
+): Promise<Verifier> {
   const ring = attachRing(segment.buffer);
   const verifier = new Verifier(producers, ring.maxMessageLength);
   const total = producers * perProducer;
@@ -68,28 +91,38 @@ async function consumeHere(segment: Segment, producers: number, perProducer: num
 }
 
 describe('C and TypeScript share rings', () => {
-  it.each(['spsc', 'mpsc'] as const)('C creates an %s ring, TypeScript attaches and validates it', async (kind) => {
-    const name = uniqueShmName(`ring-c-create-${kind}`);
-    try {
-      const child = spawn(program, ['create', name, kind, String(CAPACITY)], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const result = await finished(child);
-      expectOk(result, `created ${child.pid}`);
-      const segment = Segment.open(name);
+  it.each(['spsc', 'mpsc'] as const)(
+    'C creates an %s ring, TypeScript attaches and validates it',
+    async (kind) => {
+      const name = uniqueShmName(`ring-c-create-${kind}`);
       try {
-        const ring = attachRing(segment.buffer, kind);
-        expect(ring.capacity).toBe(CAPACITY);
-        expect(ring.metadata).toMatchObject({ kind, capacity: CAPACITY, maxMessageLength: CAPACITY / 8, creatorPid: child.pid });
-        expect(ring.metadata.creatorStartTime).toBeGreaterThan(0);
-        expect(Math.abs(ring.metadata.createdAt - Date.now())).toBeLessThan(600_000);
-        expect(ring.write(5, new Uint8Array([1, 2, 3]))).toBe(true);
-        expect(ring.read(() => {})).toBe(1);
+        const child = spawn(program, ['create', name, kind, String(CAPACITY)], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const result = await finished(child);
+        expectOk(result, `created ${child.pid}`);
+        const segment = Segment.open(name);
+        try {
+          const ring = attachRing(segment.buffer, kind);
+          expect(ring.capacity).toBe(CAPACITY);
+          expect(ring.metadata).toMatchObject({
+            kind,
+            capacity: CAPACITY,
+            maxMessageLength: CAPACITY / 8,
+            creatorPid: child.pid,
+          });
+          expect(ring.metadata.creatorStartTime).toBeGreaterThan(0);
+          expect(Math.abs(ring.metadata.createdAt - Date.now())).toBeLessThan(600_000);
+          expect(ring.write(5, new Uint8Array([1, 2, 3]))).toBe(true);
+          expect(ring.read(() => {})).toBe(1);
+        } finally {
+          segment.close();
+        }
       } finally {
-        segment.close();
+        Segment.unlink(name);
       }
-    } finally {
-      Segment.unlink(name);
-    }
-  });
+    },
+  );
 
   it('SPSC: C produces, TypeScript consumes', { timeout: 90_000 }, async () => {
     await withSegment('spsc', async (name, segment) => {
@@ -108,23 +141,39 @@ describe('C and TypeScript share rings', () => {
     });
   });
 
-  it('MPSC: two C producers and a TypeScript producer process, TypeScript consumes', { timeout: 90_000 }, async () => {
-    const per = COUNT / 2;
-    await withSegment('mpsc', async (name, segment) => {
-      const producers = [c('produce', name, '0', String(per)), c('produce', name, '1', String(per)), finished(spawnChild('ring-producer.ts', [name, '2', String(per)]), 90_000)];
-      const verifier = await consumeHere(segment, 3, per);
-      expect(verifier.checksums).toEqual([0, 1, 2].map((p) => checksumOf(p, per)));
-      for (const [p, result] of (await Promise.all(producers)).entries()) expectOk(result, `done ${per} ${abortsOf(p, per)} ${checksumOf(p, per)}`);
-    });
-  });
+  it(
+    'MPSC: two C producers and a TypeScript producer process, TypeScript consumes',
+    { timeout: 90_000 },
+    async () => {
+      const per = COUNT / 2;
+      await withSegment('mpsc', async (name, segment) => {
+        const producers = [
+          c('produce', name, '0', String(per)),
+          c('produce', name, '1', String(per)),
+          finished(spawnChild('ring-producer.ts', [name, '2', String(per)]), 90_000),
+        ];
+        const verifier = await consumeHere(segment, 3, per);
+        expect(verifier.checksums).toEqual([0, 1, 2].map((p) => checksumOf(p, per)));
+        for (const [p, result] of (await Promise.all(producers)).entries())
+          expectOk(result, `done ${per} ${abortsOf(p, per)} ${checksumOf(p, per)}`);
+      });
+    },
+  );
 
-  it('MPSC: a TypeScript producer process and a C producer, C consumes', { timeout: 90_000 }, async () => {
-    const per = COUNT / 2;
-    await withSegment('mpsc', async (name) => {
-      const consumer = c('consume', name, '2', String(per));
-      const producers = [finished(spawnChild('ring-producer.ts', [name, '0', String(per)]), 90_000), c('produce', name, '1', String(per))];
-      for (const result of await Promise.all(producers)) expect(result.code).toBe(0);
-      expectOk(await consumer, `ok ${2 * per} ${checksumOf(0, per)} ${checksumOf(1, per)}`);
-    });
-  });
+  it(
+    'MPSC: a TypeScript producer process and a C producer, C consumes',
+    { timeout: 90_000 },
+    async () => {
+      const per = COUNT / 2;
+      await withSegment('mpsc', async (name) => {
+        const consumer = c('consume', name, '2', String(per));
+        const producers = [
+          finished(spawnChild('ring-producer.ts', [name, '0', String(per)]), 90_000),
+          c('produce', name, '1', String(per)),
+        ];
+        for (const result of await Promise.all(producers)) expect(result.code).toBe(0);
+        expectOk(await consumer, `ok ${2 * per} ${checksumOf(0, per)} ${checksumOf(1, per)}`);
+      });
+    },
+  );
 });

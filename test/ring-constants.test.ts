@@ -15,7 +15,9 @@ const HEADER = join(ROOT, 'native/include/shmring.h');
 const C_ONLY = /^SHMRING_(OK|ERR_[A-Z_]+)$/;
 
 function headerDefines(): string[] {
-  const names = [...readFileSync(HEADER, 'utf8').matchAll(/^#define (SHMRING_[A-Z0-9_]+) +\S/gm)].map((m) => m[1]);
+  const names = [
+    ...readFileSync(HEADER, 'utf8').matchAll(/^#define (SHMRING_[A-Z0-9_]+) +\S/gm),
+  ].map((m) => m[1]);
   return names.filter((name) => !C_ONLY.test(name));
 }
 
@@ -24,15 +26,27 @@ function evaluateInC(names: string[]): Map<string, number> {
   try {
     const source = join(dir, 'constants.c');
     const lines = names.map((name) => `    printf("%s %lld\\n", "${name}", (long long)(${name}));`);
-    writeFileSync(source, `#include "shmring.h"\nint main(void) {\n${lines.join('\n')}\n    return 0;\n}\n`);
+    writeFileSync(
+      source,
+      `#include "shmring.h"\nint main(void) {\n${lines.join('\n')}\n    return 0;\n}\n`,
+    );
     const binary = join(dir, 'constants');
-    const cc = spawnSync('cc', ['-std=c11', '-Wall', '-Werror', '-I', join(ROOT, 'native/include'), source, '-o', binary], { encoding: 'utf8' });
+    const cc = spawnSync(
+      'cc',
+      ['-std=c11', '-Wall', '-Werror', '-I', join(ROOT, 'native/include'), source, '-o', binary],
+      { encoding: 'utf8' },
+    );
     if (cc.status !== 0) throw new Error(`cc failed:\n${cc.stderr}`);
     const run = spawnSync(binary, [], { encoding: 'utf8' });
-    return new Map(run.stdout.trim().split('\n').map((line) => {
-      const [name, value] = line.split(' ');
-      return [name, Number(value)] as const;
-    }));
+    return new Map(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const [name, value] = line.split(' ');
+          return [name, Number(value)] as const;
+        }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -51,7 +65,9 @@ it('every #define of shmring.h equals the TypeScript constant of the same name',
 
 it('every numeric TypeScript layout constant has a #define in shmring.h', () => {
   const defined = new Set(headerDefines().map((name) => name.slice('SHMRING_'.length)));
-  const constants = Object.entries(ring).filter(([name, value]) => /^[A-Z][A-Z0-9_]*$/.test(name) && typeof value === 'number');
+  const constants = Object.entries(ring).filter(
+    ([name, value]) => /^[A-Z][A-Z0-9_]*$/.test(name) && typeof value === 'number',
+  );
   expect(constants.length).toBeGreaterThan(40);
   expect(constants.map(([name]) => name).filter((name) => !defined.has(name))).toEqual([]);
 });

@@ -12,15 +12,25 @@ import { checksumOf } from './children/ring-traffic.js';
 const CAPACITY = 64 * 1024;
 const TIMEOUT_MS = 120_000;
 
-async function acrossProcesses(kind: RingKind, producers: number, perProducer: number): Promise<number> {
+async function acrossProcesses(
+  kind: RingKind,
+  producers: number,
+  perProducer: number,
+): Promise<number> {
   const name = uniqueShmName(`ring-${kind}`);
   const segment = Segment.create(name, ringSegmentSize(CAPACITY));
   try {
     const ring = createRing(segment.buffer, { kind, capacity: CAPACITY });
     const timeout = String(TIMEOUT_MS - 10_000);
-    const consumer = finished(spawnChild('ring-consumer.ts', [name, String(producers), String(perProducer), timeout]), TIMEOUT_MS);
+    const consumer = finished(
+      spawnChild('ring-consumer.ts', [name, String(producers), String(perProducer), timeout]),
+      TIMEOUT_MS,
+    );
     const senders = Array.from({ length: producers }, (_, p) =>
-      finished(spawnChild('ring-producer.ts', [name, String(p), String(perProducer), timeout]), TIMEOUT_MS),
+      finished(
+        spawnChild('ring-producer.ts', [name, String(p), String(perProducer), timeout]),
+        TIMEOUT_MS,
+      ),
     );
     const sent = await Promise.all(senders);
     const received = await consumer;
@@ -52,7 +62,9 @@ function runWorker(job: Record<string, unknown>): Promise<unknown> {
     let result: unknown;
     worker.on('message', (message) => (result = message));
     worker.on('error', reject);
-    worker.on('exit', (code) => (code === 0 ? resolve(result) : reject(new Error(`worker exited with ${code}`))));
+    worker.on('exit', (code) =>
+      code === 0 ? resolve(result) : reject(new Error(`worker exited with ${code}`)),
+    );
   });
 }
 
@@ -61,24 +73,37 @@ async function acrossThreads(kind: RingKind, producers: number, count: number): 
   const ring = createRing(buffer, { kind, capacity: CAPACITY });
   const job = { buffer, producers, count, timeoutMs: TIMEOUT_MS - 10_000 };
   const consumer = runWorker({ ...job, role: 'consumer', producer: 0 });
-  const sent = await Promise.all(Array.from({ length: producers }, (_, p) => runWorker({ ...job, role: 'producer', producer: p })));
+  const sent = await Promise.all(
+    Array.from({ length: producers }, (_, p) =>
+      runWorker({ ...job, role: 'producer', producer: p }),
+    ),
+  );
   const received = (await consumer) as { total: number; checksums: number[] };
   const checksums = Array.from({ length: producers }, (_, p) => checksumOf(p, count));
-  for (const [p, result] of sent.entries()) expect((result as { checksum: number }).checksum).toBe(checksums[p]);
+  for (const [p, result] of sent.entries())
+    expect((result as { checksum: number }).checksum).toBe(checksums[p]);
   expect(received).toEqual({ total: producers * count, checksums });
   expect(ring.size()).toBe(0);
 }
 
 describe('ring between processes', () => {
-  it('SPSC: 10 million messages of random lengths, over more than 1000 wraps', { timeout: TIMEOUT_MS }, async () => {
-    const laps = await acrossProcesses('spsc', 1, 10_000_000);
-    expect(laps).toBeGreaterThan(1000);
-  });
+  it(
+    'SPSC: 10 million messages of random lengths, over more than 1000 wraps',
+    { timeout: TIMEOUT_MS },
+    async () => {
+      const laps = await acrossProcesses('spsc', 1, 10_000_000);
+      expect(laps).toBeGreaterThan(1000);
+    },
+  );
 
-  it('MPSC: 4 producer processes, one consumer, per-producer order kept', { timeout: TIMEOUT_MS }, async () => {
-    const laps = await acrossProcesses('mpsc', 4, 500_000);
-    expect(laps).toBeGreaterThan(100);
-  });
+  it(
+    'MPSC: 4 producer processes, one consumer, per-producer order kept',
+    { timeout: TIMEOUT_MS },
+    async () => {
+      const laps = await acrossProcesses('mpsc', 4, 500_000);
+      expect(laps).toBeGreaterThan(100);
+    },
+  );
 });
 
 describe('ring between worker threads', () => {

@@ -70,7 +70,13 @@ function run(kind: RingKind, capacity: number, start: number, ops: Op[]): void {
     return { index: tailIndex, padding: 0 };
   }
 
-  function claimed(length: number, result: number, state: ModelRecord['state'], typeId: number, recordSeed: number): void {
+  function claimed(
+    length: number,
+    result: number,
+    state: ModelRecord['state'],
+    typeId: number,
+    recordSeed: number,
+  ): void {
     const aligned = alignRecord(length + HEADER_LENGTH);
     const expected = expectedClaim(aligned);
     if (expected.index < 0) {
@@ -79,10 +85,26 @@ function run(kind: RingKind, capacity: number, start: number, ops: Op[]): void {
     }
     expect(result, 'claimed index').toBe(DATA_OFFSET + expected.index + HEADER_LENGTH);
     if (expected.padding > 0) {
-      records.push({ position: tail, aligned: expected.padding, state: 'skip', typeId: -1, seed: 0, length: 0, index: -1 });
+      records.push({
+        position: tail,
+        aligned: expected.padding,
+        state: 'skip',
+        typeId: -1,
+        seed: 0,
+        length: 0,
+        index: -1,
+      });
       tail += expected.padding;
     }
-    records.push({ position: tail, aligned, state, typeId, seed: recordSeed, length, index: result });
+    records.push({
+      position: tail,
+      aligned,
+      state,
+      typeId,
+      seed: recordSeed,
+      length,
+      index: result,
+    });
     tail += aligned;
   }
 
@@ -94,7 +116,15 @@ function run(kind: RingKind, capacity: number, start: number, ops: Op[]): void {
         const offset = step.unalignedSource ? 3 : 0;
         for (let i = 0; i < length; i++) source[offset + i] = byteOf(seed, i);
         const ok = ring.write(typeId, source, offset, length);
-        claimed(length, ok ? DATA_OFFSET + expectedClaim(alignRecord(length + HEADER_LENGTH)).index + HEADER_LENGTH : -1, 'message', typeId, seed);
+        claimed(
+          length,
+          ok
+            ? DATA_OFFSET + expectedClaim(alignRecord(length + HEADER_LENGTH)).index + HEADER_LENGTH
+            : -1,
+          'message',
+          typeId,
+          seed,
+        );
         seed++;
         break;
       }
@@ -136,7 +166,9 @@ function run(kind: RingKind, capacity: number, start: number, ops: Op[]): void {
           const want = expected[seen.length];
           expect(want, 'a message the model does not expect').toBeDefined();
           expect([typeId, offset, length]).toEqual([want.typeId, want.index, want.length]);
-          for (let i = 0; i < length; i++) if (bytes[offset + i] !== byteOf(want.seed, i)) expect.fail(`byte ${i} of message ${want.seed}`);
+          for (let i = 0; i < length; i++)
+            if (bytes[offset + i] !== byteOf(want.seed, i))
+              expect.fail(`byte ${i} of message ${want.seed}`);
           seen.push(want);
         }, step.limit);
         expect(count).toBe(expected.length);
@@ -151,17 +183,33 @@ function run(kind: RingKind, capacity: number, start: number, ops: Op[]): void {
 }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { arbitrary: fc.record({ op: fc.constant('write' as const), length: fc.nat(4096), unalignedSource: fc.boolean() }), weight: 4 },
+  {
+    arbitrary: fc.record({
+      op: fc.constant('write' as const),
+      length: fc.nat(4096),
+      unalignedSource: fc.boolean(),
+    }),
+    weight: 4,
+  },
   { arbitrary: fc.record({ op: fc.constant('claim' as const), length: fc.nat(4096) }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant('commit' as const), pick: fc.nat(8) }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant('abort' as const), pick: fc.nat(8) }), weight: 1 },
-  { arbitrary: fc.record({ op: fc.constant('read' as const), limit: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(Infinity)) }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      op: fc.constant('read' as const),
+      limit: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(Infinity)),
+    }),
+    weight: 3,
+  },
 );
 
 const caseArb = fc.record({
   capacity: fc.constantFrom(64, 128, 256, 1024),
   // Start at the 8-aligned positions just below the 32-bit carry, or at 0.
-  start: fc.oneof(fc.constant(0), fc.nat(4096).map((k) => 2 ** 32 - 8 * k)),
+  start: fc.oneof(
+    fc.constant(0),
+    fc.nat(4096).map((k) => 2 ** 32 - 8 * k),
+  ),
   ops: fc.array(opArb, { minLength: 1, maxLength: 400, size: 'max' }),
 });
 

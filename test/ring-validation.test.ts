@@ -23,7 +23,10 @@ import {
 
 const CAPACITY = 1024;
 
-function fresh(kind: RingKind = 'spsc', capacity = CAPACITY): { buffer: SharedArrayBuffer; view: DataView; ring: RingBuffer } {
+function fresh(
+  kind: RingKind = 'spsc',
+  capacity = CAPACITY,
+): { buffer: SharedArrayBuffer; view: DataView; ring: RingBuffer } {
   const buffer = new SharedArrayBuffer(ringSegmentSize(capacity));
   const ring = createRing(buffer, { kind, capacity });
   return { buffer, view: new DataView(buffer), ring };
@@ -51,19 +54,63 @@ describe('attachRing validates the metadata page', () => {
 
   const corruptions: Array<[string, (view: DataView) => void, string]> = [
     ['a bad magic', (v) => v.setUint32(MAGIC_OFFSET, 0x12345678, true), 'ERR_SHMRING_BAD_FORMAT'],
-    ['a zero magic (creator not finished)', (v) => v.setUint32(MAGIC_OFFSET, 0, true), 'ERR_SHMRING_NOT_READY'],
-    ['another format version', (v) => v.setUint16(VERSION_OFFSET, 2, true), 'ERR_SHMRING_BAD_FORMAT'],
+    [
+      'a zero magic (creator not finished)',
+      (v) => v.setUint32(MAGIC_OFFSET, 0, true),
+      'ERR_SHMRING_NOT_READY',
+    ],
+    [
+      'another format version',
+      (v) => v.setUint16(VERSION_OFFSET, 2, true),
+      'ERR_SHMRING_BAD_FORMAT',
+    ],
     ['an unknown kind', (v) => v.setUint16(KIND_OFFSET, 3, true), 'ERR_SHMRING_BAD_FORMAT'],
     ['kind 0', (v) => v.setUint16(KIND_OFFSET, 0, true), 'ERR_SHMRING_BAD_FORMAT'],
-    ['a wrong metadata length', (v) => v.setUint32(METADATA_LENGTH_OFFSET, 8192, true), 'ERR_SHMRING_BAD_FORMAT'],
-    ['a wrong trailer length', (v) => v.setUint32(TRAILER_LENGTH_OFFSET, 512, true), 'ERR_SHMRING_BAD_FORMAT'],
-    ['a capacity that is not a power of two', (v) => v.setBigUint64(CAPACITY_OFFSET, 1000n, true), 'ERR_SHMRING_BAD_FORMAT'],
-    ['a capacity of zero', (v) => v.setBigUint64(CAPACITY_OFFSET, 0n, true), 'ERR_SHMRING_BAD_FORMAT'],
-    ['a capacity below the minimum', (v) => v.setBigUint64(CAPACITY_OFFSET, 32n, true), 'ERR_SHMRING_BAD_FORMAT'],
-    ['a capacity larger than the buffer', (v) => v.setBigUint64(CAPACITY_OFFSET, 2048n, true), 'ERR_SHMRING_BAD_FORMAT'],
-    ['a huge capacity', (v) => v.setBigUint64(CAPACITY_OFFSET, 1n << 62n, true), 'ERR_SHMRING_BAD_FORMAT'],
-    ['a capacity with the top bit set', (v) => v.setBigUint64(CAPACITY_OFFSET, 1n << 63n, true), 'ERR_SHMRING_BAD_FORMAT'],
-    ['a wrong max message length', (v) => v.setUint32(MAX_MESSAGE_LENGTH_OFFSET, CAPACITY, true), 'ERR_SHMRING_BAD_FORMAT'],
+    [
+      'a wrong metadata length',
+      (v) => v.setUint32(METADATA_LENGTH_OFFSET, 8192, true),
+      'ERR_SHMRING_BAD_FORMAT',
+    ],
+    [
+      'a wrong trailer length',
+      (v) => v.setUint32(TRAILER_LENGTH_OFFSET, 512, true),
+      'ERR_SHMRING_BAD_FORMAT',
+    ],
+    [
+      'a capacity that is not a power of two',
+      (v) => v.setBigUint64(CAPACITY_OFFSET, 1000n, true),
+      'ERR_SHMRING_BAD_FORMAT',
+    ],
+    [
+      'a capacity of zero',
+      (v) => v.setBigUint64(CAPACITY_OFFSET, 0n, true),
+      'ERR_SHMRING_BAD_FORMAT',
+    ],
+    [
+      'a capacity below the minimum',
+      (v) => v.setBigUint64(CAPACITY_OFFSET, 32n, true),
+      'ERR_SHMRING_BAD_FORMAT',
+    ],
+    [
+      'a capacity larger than the buffer',
+      (v) => v.setBigUint64(CAPACITY_OFFSET, 2048n, true),
+      'ERR_SHMRING_BAD_FORMAT',
+    ],
+    [
+      'a huge capacity',
+      (v) => v.setBigUint64(CAPACITY_OFFSET, 1n << 62n, true),
+      'ERR_SHMRING_BAD_FORMAT',
+    ],
+    [
+      'a capacity with the top bit set',
+      (v) => v.setBigUint64(CAPACITY_OFFSET, 1n << 63n, true),
+      'ERR_SHMRING_BAD_FORMAT',
+    ],
+    [
+      'a wrong max message length',
+      (v) => v.setUint32(MAX_MESSAGE_LENGTH_OFFSET, CAPACITY, true),
+      'ERR_SHMRING_BAD_FORMAT',
+    ],
   ];
   for (const [what, corrupt, code] of corruptions) {
     it(`refuses ${what} with ${code}`, () => {
@@ -87,20 +134,28 @@ describe('attachRing validates the metadata page', () => {
   });
 
   it('refuses what is not a SharedArrayBuffer', () => {
-    expect(refusal(new ArrayBuffer(8192) as unknown as SharedArrayBuffer)).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    expect(refusal(new ArrayBuffer(8192) as unknown as SharedArrayBuffer)).toMatchObject({
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
   });
 
   it('createRing refuses bad capacities, small buffers and a buffer that already holds a ring', () => {
     const big = new SharedArrayBuffer(ringSegmentSize(4096));
     for (const capacity of [0, 32, 1000, 2 ** 31, 1.5, NaN]) {
-      expect(() => createRing(big, { kind: 'spsc', capacity })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      expect(() => createRing(big, { kind: 'spsc', capacity })).toThrow(
+        expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+      );
     }
-    expect(() => createRing(big, { kind: 'fifo' as RingKind, capacity: 64 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-    expect(() => createRing(new SharedArrayBuffer(ringSegmentSize(64)), { kind: 'spsc', capacity: 128 })).toThrow(
-      expect.objectContaining({ code: 'ERR_SHMRING_BAD_FORMAT' }),
+    expect(() => createRing(big, { kind: 'fifo' as RingKind, capacity: 64 })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
     );
+    expect(() =>
+      createRing(new SharedArrayBuffer(ringSegmentSize(64)), { kind: 'spsc', capacity: 128 }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_SHMRING_BAD_FORMAT' }));
     const { buffer } = fresh();
-    expect(() => createRing(buffer, { kind: 'mpsc', capacity: CAPACITY })).toThrow(expect.objectContaining({ code: 'ERR_SHMRING_EXISTS' }));
+    expect(() => createRing(buffer, { kind: 'mpsc', capacity: CAPACITY })).toThrow(
+      expect.objectContaining({ code: 'ERR_SHMRING_EXISTS' }),
+    );
   });
 });
 
@@ -124,7 +179,10 @@ function readError(ring: RingBuffer, seen: number[] = []): unknown {
 
 describe.each(['spsc', 'mpsc'] as const)('%s consumer facing corrupt records', (kind) => {
   // Two good messages (records of 16 bytes at positions 0 and 16), then a bad header at 32.
-  function withBadThird(length: number, typeId = 7): { ring: RingBuffer; buffer: SharedArrayBuffer } {
+  function withBadThird(
+    length: number,
+    typeId = 7,
+  ): { ring: RingBuffer; buffer: SharedArrayBuffer } {
     const { ring, buffer } = fresh(kind);
     expect(ring.write(1, new Uint8Array(8))).toBe(true);
     expect(ring.write(2, new Uint8Array(8))).toBe(true);
@@ -151,7 +209,11 @@ describe.each(['spsc', 'mpsc'] as const)('%s consumer facing corrupt records', (
       const { ring } = withBadThird(length, typeId);
       const seen: number[] = [];
       const error = readError(ring, seen);
-      expect(error).toMatchObject({ name: 'ShmringError', code: 'ERR_SHMRING_CORRUPT', position: 32 });
+      expect(error).toMatchObject({
+        name: 'ShmringError',
+        code: 'ERR_SHMRING_CORRUPT',
+        position: 32,
+      });
       expect((error as Error).message).toContain('position 32');
       expect(seen).toEqual([1, 2]);
       expect(ring.consumerPosition()).toBe(32);

@@ -12,7 +12,10 @@ const defer = useCleanups();
 
 function created(name: string, size = 4096, mode?: number): Segment {
   const segment = Segment.create(name, size, mode === undefined ? undefined : { mode });
-  defer(() => Segment.unlink(name), () => segment.close());
+  defer(
+    () => Segment.unlink(name),
+    () => segment.close(),
+  );
   return segment;
 }
 
@@ -42,11 +45,17 @@ describe('POSIX segments', () => {
   it('fails with EEXIST on exclusive create and ENOENT opening a missing one', () => {
     const name = uniqueShmName('exists');
     created(name);
-    expect(() => Segment.create(name, 4096)).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'shm_open', errno: -17 }));
+    expect(() => Segment.create(name, 4096)).toThrow(
+      expect.objectContaining({ code: 'EEXIST', syscall: 'shm_open', errno: -17 }),
+    );
     expect(() => Segment.create(name, 4096)).toThrow(name);
     const missing = uniqueShmName('missing');
-    expect(() => Segment.open(missing)).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'shm_open' }));
-    expect(() => Segment.unlink(missing)).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'shm_unlink' }));
+    expect(() => Segment.open(missing)).toThrow(
+      expect.objectContaining({ code: 'ENOENT', syscall: 'shm_open' }),
+    );
+    expect(() => Segment.unlink(missing)).toThrow(
+      expect.objectContaining({ code: 'ENOENT', syscall: 'shm_unlink' }),
+    );
   });
 
   it('puts the requested mode on the /dev/shm entry exactly (umask does not narrow it)', () => {
@@ -73,7 +82,9 @@ describe('POSIX segments', () => {
     ];
     for (const [name, type, code] of bad) {
       expect(() => Segment.create(name as string, 4096), String(name)).toThrow(type);
-      expect(() => Segment.open(name as string), String(name)).toThrow(expect.objectContaining({ code }));
+      expect(() => Segment.open(name as string), String(name)).toThrow(
+        expect.objectContaining({ code }),
+      );
     }
     // 255 bytes is the limit, and is accepted
     const longest = uniqueShmName('x');
@@ -95,7 +106,9 @@ describe('POSIX segments', () => {
   });
 
   it('a Segment collected without close() leaves its buffer intact for whoever still holds it', async () => {
-    const result = await runChild('segment-gc.ts', [uniqueShmName('gc')], { nodeOptions: ['--expose-gc'] });
+    const result = await runChild('segment-gc.ts', [uniqueShmName('gc')], {
+      nodeOptions: ['--expose-gc'],
+    });
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({ collected: true, byte: 42 });
   });
@@ -118,7 +131,12 @@ describe('across processes', () => {
     const name = uniqueShmName('xproc');
     const segment = created(name, 65536);
     new Uint8Array(segment.buffer).set(Buffer.from('hello from parent'));
-    const result = await runChild('segment-peer.ts', ['name', name, 'hello from parent', 'hello from child']);
+    const result = await runChild('segment-peer.ts', [
+      'name',
+      name,
+      'hello from parent',
+      'hello from child',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('ok size=65536');
@@ -144,7 +162,9 @@ describe('across processes', () => {
 
   it('hands the same memory to a worker thread, with futex wake-ups between them', async () => {
     const segment = created(uniqueShmName('worker'));
-    const worker = tsWorker(new URL('./children/segment-worker.ts', import.meta.url), { workerData: segment.buffer });
+    const worker = tsWorker(new URL('./children/segment-worker.ts', import.meta.url), {
+      workerData: segment.buffer,
+    });
     const messages: string[] = [];
     const done = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: string) => {
@@ -188,7 +208,9 @@ describe('file-backed segments', () => {
     const second = Segment.openFile(path);
     defer(() => second.close());
     expect(Buffer.from(second.buffer, 1024, 8).toString()).toBe('and more');
-    expect(() => Segment.createFile(path, 8192)).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'open' }));
+    expect(() => Segment.createFile(path, 8192)).toThrow(
+      expect.objectContaining({ code: 'EEXIST', syscall: 'open' }),
+    );
   });
 
   it('refuses to follow a symlink', () => {
@@ -197,7 +219,10 @@ describe('file-backed segments', () => {
     const segment = Segment.createFile(target, 4096);
     segment.close();
     symlinkSync(target, link);
-    defer(() => unlinkSync(target), () => unlinkSync(link));
+    defer(
+      () => unlinkSync(target),
+      () => unlinkSync(link),
+    );
     expect(() => Segment.openFile(link)).toThrow(expect.objectContaining({ code: 'ELOOP' }));
   });
 });
@@ -206,16 +231,27 @@ describe('System V segments', () => {
   it('create, attach from a child, see each other, remove', async () => {
     const key = uniqueKey();
     const segment = Segment.createSysv(key, 8192, { mode: 0o600 });
-    defer(() => Segment.removeSysv(key), () => segment.close());
+    defer(
+      () => Segment.removeSysv(key),
+      () => segment.close(),
+    );
     expect(segment.kind).toBe('sysv');
     expect(segment.name).toBe(`sysv:0x${key.toString(16).padStart(8, '0')}`);
-    expect(segment.stat()).toMatchObject({ size: 8192, mode: 0o600, uid: process.getuid?.(), creatorPid: process.pid, attached: 1 });
+    expect(segment.stat()).toMatchObject({
+      size: 8192,
+      mode: 0o600,
+      uid: process.getuid?.(),
+      creatorPid: process.pid,
+      attached: 1,
+    });
     new Uint8Array(segment.buffer).set(Buffer.from('sysv hello'));
     const result = await runChild('sysv-peer.ts', [String(key), 'sysv hello', 'sysv reply']);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('ok size=8192');
     expect(Buffer.from(segment.buffer, 1024, 10).toString()).toBe('sysv reply');
-    expect(() => Segment.createSysv(key, 8192)).toThrow(expect.objectContaining({ code: 'EEXIST', syscall: 'shmget' }));
+    expect(() => Segment.createSysv(key, 8192)).toThrow(
+      expect.objectContaining({ code: 'EEXIST', syscall: 'shmget' }),
+    );
     segment.unlink();
     expect(() => Segment.openSysv(key)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
     segment.close();
@@ -226,6 +262,8 @@ describe('System V segments', () => {
     expect(() => Segment.createSysv(0, 4096)).toThrow(RangeError);
     expect(() => Segment.createSysv(2 ** 31, 4096)).toThrow(RangeError);
     expect(() => Segment.createSysv(uniqueKey(), 4096, { mode: 0o4777 })).toThrow(RangeError);
-    expect(() => Segment.openSysv(uniqueKey())).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'shmget' }));
+    expect(() => Segment.openSysv(uniqueKey())).toThrow(
+      expect.objectContaining({ code: 'ENOENT', syscall: 'shmget' }),
+    );
   });
 });

@@ -23,7 +23,8 @@ function channel(kind: 'spsc' | 'mpsc', capacity = 1 << 16): Segment {
 
 async function peer(args: string[], timeoutMs = 60_000): Promise<Record<string, number | string>> {
   const result = await finished(spawnChild('wait-peer.ts', args), timeoutMs);
-  if (result.code !== 0) throw new Error(`peer ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`peer ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').pop()!);
 }
 
@@ -74,7 +75,9 @@ describe('back-pressure', () => {
     const consumer = peer(['consumer', segment.name, 'adaptive', '0']);
     // Held open until the three have run, so that a fast one cannot end the stream early.
     const guard = attachProducer(segment.buffer);
-    const producers = await Promise.all([1, 2, 3].map(() => peer(['producer', segment.name, 'adaptive', '30000', 'stream'])));
+    const producers = await Promise.all(
+      [1, 2, 3].map(() => peer(['producer', segment.name, 'adaptive', '30000', 'stream'])),
+    );
     guard.close();
     for (const producer of producers) expect(producer.sent).toBe(30_000);
     expect(await consumer).toMatchObject({ count: 90_000, outOfOrder: 0, producers: 3 });
@@ -103,7 +106,9 @@ describe('close', () => {
     expect(seen).toEqual([0, 1, 2, 3, 4]);
     expect(consumer.poll(() => {})).toBe(-1);
     expect(consumer.readSync(() => {}, 1, { timeoutMs: 1000 })).toBe(-1);
-    expect(() => attachProducer(segment.buffer)).toThrow(expect.objectContaining({ code: 'EPIPE' }));
+    expect(() => attachProducer(segment.buffer)).toThrow(
+      expect.objectContaining({ code: 'EPIPE' }),
+    );
     consumer.close();
   });
 
@@ -112,8 +117,12 @@ describe('close', () => {
     const producer = attachProducer(segment.buffer);
     const consumer = attachConsumer(segment.buffer);
     consumer.close();
-    expect(() => producer.tryWrite(1, new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'EPIPE' }));
-    expect(() => producer.offerSync(() => false)).toThrow(expect.objectContaining({ code: 'EPIPE' }));
+    expect(() => producer.tryWrite(1, new Uint8Array(1))).toThrow(
+      expect.objectContaining({ code: 'EPIPE' }),
+    );
+    expect(() => producer.offerSync(() => false)).toThrow(
+      expect.objectContaining({ code: 'EPIPE' }),
+    );
     producer.close();
   });
 
@@ -122,7 +131,8 @@ describe('close', () => {
     const consumer = attachConsumer(segment.buffer, { wait: 'park' });
     const producer = peer(['producer', segment.name, 'park', '0', 'fill']);
     // Wait until the producer is parked on the full ring, then close.
-    while (consumer.control.spaceAvailable.sleepers === 0) await new Promise((r) => setTimeout(r, 5));
+    while (consumer.control.spaceAvailable.sleepers === 0)
+      await new Promise((r) => setTimeout(r, 5));
     const closedAt = performance.now();
     consumer.close();
     const result = await producer;
@@ -134,7 +144,9 @@ describe('close', () => {
   it('a second producer on a single-producer channel is refused', () => {
     const segment = channel('spsc');
     const first = attachProducer(segment.buffer);
-    expect(() => attachProducer(segment.buffer)).toThrow(expect.objectContaining({ code: 'EBUSY' }));
+    expect(() => attachProducer(segment.buffer)).toThrow(
+      expect.objectContaining({ code: 'EBUSY' }),
+    );
     first.close();
   });
 

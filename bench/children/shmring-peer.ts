@@ -7,9 +7,19 @@ import { Segment } from '../../src/segment/index.js';
 import { emptyTally, type Tally } from '../lib/checksum.js';
 import { processEndpoint } from '../lib/control.js';
 import { hashObject } from '../lib/payload.js';
-import { hashRawRecord, RawRecordWriter, readSome, receiveNext, wordsOf } from '../lib/shmring-records.js';
+import {
+  hashRawRecord,
+  RawRecordWriter,
+  readSome,
+  receiveNext,
+  wordsOf,
+} from '../lib/shmring-records.js';
 import { parentGone, serveSyncPeer, STALL_MS, type SyncPeer } from '../lib/sync-peer-session.js';
-import { HEARTBEAT_TIMEOUT_MS, OBJECT_CAPACITY, type ShmringPeerParams } from '../transports/shmring-spsc.js';
+import {
+  HEARTBEAT_TIMEOUT_MS,
+  OBJECT_CAPACITY,
+  type ShmringPeerParams,
+} from '../transports/shmring-spsc.js';
 
 let peer: SyncPeer | null = null;
 /**
@@ -33,33 +43,50 @@ function rawPeer({ ping, pong, wait }: ShmringPeerParams): SyncPeer {
     checksum = hashRawRecord(checksum, bytes, words, offset, length);
   };
   const onPing = (_typeId: number, bytes: Uint8Array, offset: number, length: number): void => {
-    if (!writer.tryCopy(bytes, words, offset, length)) producer.offerSync(() => writer.tryCopy(bytes, words, offset, length), { timeoutMs: STALL_MS });
+    if (!writer.tryCopy(bytes, words, offset, length))
+      producer.offerSync(() => writer.tryCopy(bytes, words, offset, length), {
+        timeoutMs: STALL_MS,
+      });
     producer.published();
   };
   return {
     consume(count): Tally {
       checksum = emptyTally().checksum;
-      for (let left = count; left > 0; ) left -= readSome(consumer, onRecord, left, 'consuming', parentGone);
+      for (let left = count; left > 0;)
+        left -= readSome(consumer, onRecord, left, 'consuming', parentGone);
       return { count, checksum };
     },
     echo(count) {
-      for (let left = count; left > 0; ) left -= readSome(consumer, onPing, left, 'echoing', parentGone);
+      for (let left = count; left > 0;)
+        left -= readSome(consumer, onPing, left, 'echoing', parentGone);
     },
   };
 }
 
 function objectPeer({ ping, pong, wait }: ShmringPeerParams): SyncPeer {
-  const options = { codec: 'msgpack', wait, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, capacity: OBJECT_CAPACITY } as const;
+  const options = {
+    codec: 'msgpack',
+    wait,
+    heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+    capacity: OBJECT_CAPACITY,
+  } as const;
   const receiver = openReceiver<unknown>(ping, options);
   const sender = openChannel<unknown>(pong, options);
   return {
     consume(count): Tally {
       let checksum = emptyTally().checksum;
-      for (let i = 0; i < count; i++) checksum = hashObject(checksum, receiveNext(receiver, wait !== 'park', 'consuming', parentGone));
+      for (let i = 0; i < count; i++)
+        checksum = hashObject(
+          checksum,
+          receiveNext(receiver, wait !== 'park', 'consuming', parentGone),
+        );
       return { count, checksum };
     },
     echo(count) {
-      for (let i = 0; i < count; i++) sender.sendSync(receiveNext(receiver, wait !== 'park', 'echoing', parentGone), { timeoutMs: STALL_MS });
+      for (let i = 0; i < count; i++)
+        sender.sendSync(receiveNext(receiver, wait !== 'park', 'echoing', parentGone), {
+          timeoutMs: STALL_MS,
+        });
     },
   };
 }
@@ -70,7 +97,10 @@ const notOpen = (): never => {
 
 serveSyncPeer(
   processEndpoint(),
-  { consume: (count, size) => (peer ?? notOpen()).consume(count, size), echo: (count, size) => (peer ?? notOpen()).echo(count, size) },
+  {
+    consume: (count, size) => (peer ?? notOpen()).consume(count, size),
+    echo: (count, size) => (peer ?? notOpen()).echo(count, size),
+  },
   {
     open: (params: ShmringPeerParams) => {
       peer = params.codec === 'raw' ? rawPeer(params) : objectPeer(params);

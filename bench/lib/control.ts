@@ -17,7 +17,9 @@ interface CallMessage {
   op: string;
   args: unknown;
 }
-type ReplyMessage = { ctl: 'reply'; id: number; ok: true; value: unknown } | { ctl: 'reply'; id: number; ok: false; error: string };
+type ReplyMessage =
+  | { ctl: 'reply'; id: number; ok: true; value: unknown }
+  | { ctl: 'reply'; id: number; ok: false; error: string };
 interface ReadyMessage {
   ctl: 'ready';
 }
@@ -39,7 +41,10 @@ export function childEndpoint(child: ChildProcess): Endpoint {
 }
 
 /** Anything with send() and 'message' events, e.g. the child of shmring's fork() or its parentChannel(). */
-export function emitterEndpoint(target: { send(message: unknown): unknown; on(event: 'message', listener: (message: unknown) => void): unknown }): Endpoint {
+export function emitterEndpoint(target: {
+  send(message: unknown): unknown;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+}): Endpoint {
   return {
     send: (message) => {
       const sent = target.send(message);
@@ -51,7 +56,8 @@ export function emitterEndpoint(target: { send(message: unknown): unknown; on(ev
 
 /** A child process's end of its IPC channel. */
 export function processEndpoint(): Endpoint {
-  if (process.send === undefined) throw new Error('this script must run as a peer with an IPC channel');
+  if (process.send === undefined)
+    throw new Error('this script must run as a peer with an IPC channel');
   return {
     send: (message) => void process.send?.(message),
     onMessage: (listener) => void process.on('message', listener),
@@ -60,20 +66,29 @@ export function processEndpoint(): Endpoint {
 
 /** The parent's end of a worker. */
 export function workerEndpoint(worker: Worker): Endpoint {
-  return { send: (message) => worker.postMessage(message), onMessage: (listener) => worker.on('message', listener) };
+  return {
+    send: (message) => worker.postMessage(message),
+    onMessage: (listener) => worker.on('message', listener),
+  };
 }
 
 /** A worker's end of its parentPort. */
 export function parentPortEndpoint(): Endpoint {
   const port = parentPort;
   if (port === null) throw new Error('this script must run in a worker');
-  return { send: (message) => port.postMessage(message), onMessage: (listener) => port.on('message', listener) };
+  return {
+    send: (message) => port.postMessage(message),
+    onMessage: (listener) => port.on('message', listener),
+  };
 }
 
 /** The parent side: calls operations of the peer and awaits their replies. */
 export class ControlClient {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void }
+  >();
   private failure: Error | null = null;
   /** Resolves once the peer has installed its handlers, or has failed (calls wait for it). */
   readonly ready: Promise<void>;
@@ -123,7 +138,11 @@ export type Handler = (args: never) => unknown;
  * The peer side: answers calls with `handlers[op](args)`, in arrival order of the replies' readiness,
  * and tells the parent it is ready. Other messages go to `onOther`.
  */
-export function serveControl(endpoint: Endpoint, handlers: Record<string, Handler>, onOther?: (message: unknown) => void): void {
+export function serveControl(
+  endpoint: Endpoint,
+  handlers: Record<string, Handler>,
+  onOther?: (message: unknown) => void,
+): void {
   endpoint.onMessage((message) => {
     if (!isControl(message)) return onOther?.(message);
     if (message.ctl !== 'call') return;
@@ -135,8 +154,20 @@ export function serveControl(endpoint: Endpoint, handlers: Record<string, Handle
         return (handler as (a: unknown) => unknown)(args);
       })
       .then(
-        (value) => endpoint.send({ ctl: 'reply', id, ok: true, value: value ?? null } satisfies ReplyMessage),
-        (error: unknown) => endpoint.send({ ctl: 'reply', id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies ReplyMessage),
+        (value) =>
+          endpoint.send({
+            ctl: 'reply',
+            id,
+            ok: true,
+            value: value ?? null,
+          } satisfies ReplyMessage),
+        (error: unknown) =>
+          endpoint.send({
+            ctl: 'reply',
+            id,
+            ok: false,
+            error: error instanceof Error ? error.message : String(error),
+          } satisfies ReplyMessage),
       );
   });
   endpoint.send({ ctl: 'ready' } satisfies ReadyMessage);

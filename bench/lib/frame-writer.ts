@@ -121,11 +121,24 @@ function ringLength(stream: Writable, bytes: number): number {
  * Writes messages `firstSeq .. firstSeq+count-1` from `source`, one frame per write() or coalesced
  * into COALESCE_BYTES writes; resolves with the payload bytes sent once all is handed to the stream.
  */
-export async function writeFrames(stream: Writable, source: FrameSource, firstSeq: number, count: number, coalesce: boolean): Promise<number> {
-  return coalesce ? writeCoalesced(stream, source, firstSeq, count) : writePerMessage(stream, source, firstSeq, count);
+export async function writeFrames(
+  stream: Writable,
+  source: FrameSource,
+  firstSeq: number,
+  count: number,
+  coalesce: boolean,
+): Promise<number> {
+  return coalesce
+    ? writeCoalesced(stream, source, firstSeq, count)
+    : writePerMessage(stream, source, firstSeq, count);
 }
 
-async function writePerMessage(stream: Writable, source: FrameSource, firstSeq: number, count: number): Promise<number> {
+async function writePerMessage(
+  stream: Writable,
+  source: FrameSource,
+  firstSeq: number,
+  count: number,
+): Promise<number> {
   const capacity = HEADER_BYTES + source.maxLength;
   const ring = new BufferRing(stream, capacity, ringLength(stream, capacity));
   let bytes = 0;
@@ -136,13 +149,20 @@ async function writePerMessage(stream: Writable, source: FrameSource, firstSeq: 
     const length = source.put(seq, buf, HEADER_BYTES, ring.recycled);
     writeHeader(buf, 0, length);
     bytes += length;
-    const drained = ring.write(length === source.maxLength ? buf : buf.subarray(0, HEADER_BYTES + length));
+    const drained = ring.write(
+      length === source.maxLength ? buf : buf.subarray(0, HEADER_BYTES + length),
+    );
     if (drained !== null) await drained;
   }
   return bytes;
 }
 
-async function writeCoalesced(stream: Writable, source: FrameSource, firstSeq: number, count: number): Promise<number> {
+async function writeCoalesced(
+  stream: Writable,
+  source: FrameSource,
+  firstSeq: number,
+  count: number,
+): Promise<number> {
   const capacity = Math.max(COALESCE_BYTES, HEADER_BYTES + source.maxLength);
   const ring = new BufferRing(stream, capacity, ringLength(stream, capacity));
   const frameBound = HEADER_BYTES + source.maxLength;

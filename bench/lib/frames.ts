@@ -74,7 +74,8 @@ export class FrameParser {
     }
     while (end - pos >= HEADER_BYTES) {
       const length = chunk.readUInt32LE(pos);
-      if (length > this.maxFrame) throw new RangeError(`frame of ${length} bytes exceeds the ${this.maxFrame}-byte limit`);
+      if (length > this.maxFrame)
+        throw new RangeError(`frame of ${length} bytes exceeds the ${this.maxFrame}-byte limit`);
       const start = pos + HEADER_BYTES;
       if (end - start >= length) {
         pos = start + length;
@@ -94,7 +95,8 @@ export class FrameParser {
 
   /** Allocates the buffer of a frame whose header is at `header[at..]` and has been read whole. */
   private startPartial(header: Buffer, at: number, length: number): void {
-    if (length > this.maxFrame) throw new RangeError(`frame of ${length} bytes exceeds the ${this.maxFrame}-byte limit`);
+    if (length > this.maxFrame)
+      throw new RangeError(`frame of ${length} bytes exceeds the ${this.maxFrame}-byte limit`);
     const frame = Buffer.allocUnsafe(HEADER_BYTES + length);
     header.copy(frame, 0, at, at + HEADER_BYTES);
     this.partial = frame;

@@ -6,7 +6,10 @@ import type { Machine } from './schema.js';
 export function describeMachine(start = new Date()): Machine {
   const cpu = cpus()[0];
   return {
-    cpu: cpu !== undefined ? `${cpu.model.trim()}${cpu.speed > 0 ? ` @ ${cpu.speed} MHz` : ''}` : 'unknown',
+    cpu:
+      cpu !== undefined
+        ? `${cpu.model.trim()}${cpu.speed > 0 ? ` @ ${cpu.speed} MHz` : ''}`
+        : 'unknown',
     cores: availableParallelism(),
     node: process.version,
     os: `${type()} ${release()} ${arch()}`,

@@ -16,7 +16,8 @@ export function patternByte(i: number): number {
 
 /** A raw payload's pattern without its stamps (a new buffer of its own, not from the pool). */
 export function rawTemplate(size: number): Buffer {
-  if (!Number.isInteger(size) || size < MIN_RAW_SIZE) throw new RangeError(`raw payloads need at least ${MIN_RAW_SIZE} bytes, got ${size}`);
+  if (!Number.isInteger(size) || size < MIN_RAW_SIZE)
+    throw new RangeError(`raw payloads need at least ${MIN_RAW_SIZE} bytes, got ${size}`);
   const buf = Buffer.allocUnsafeSlow(size);
   for (let i = 0; i < size; i++) buf[i] = patternByte(i);
   return buf;
@@ -36,10 +37,20 @@ export function stampSeq(target: Uint8Array, offset: number, size: number, seq: 
 }
 
 /** Folds the raw payload `bytes[start .. start+length)` into `hash` (works on a Buffer or a number[]). */
-export function hashRaw(hash: number, bytes: ArrayLike<number>, start: number, length: number): number {
+export function hashRaw(
+  hash: number,
+  bytes: ArrayLike<number>,
+  start: number,
+  length: number,
+): number {
   const tail = start + length - 4;
-  const head = bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) | (bytes[start + 3]! << 24);
-  const last = bytes[tail]! | (bytes[tail + 1]! << 8) | (bytes[tail + 2]! << 16) | (bytes[tail + 3]! << 24);
+  const head =
+    bytes[start]! |
+    (bytes[start + 1]! << 8) |
+    (bytes[start + 2]! << 16) |
+    (bytes[start + 3]! << 24);
+  const last =
+    bytes[tail]! | (bytes[tail + 1]! << 8) | (bytes[tail + 2]! << 16) | (bytes[tail + 3]! << 24);
   return mix(mix(mix(mix(hash, length), head), last), bytes[start + (length >>> 1)]!);
 }
 
@@ -70,7 +81,14 @@ export function sampleObject(seq: number): SampleObject {
 /** Folds a decoded object into `hash`; throws if it is not shaped like a SampleObject. */
 export function hashObject(hash: number, value: unknown): number {
   const o = value as Partial<SampleObject> | null;
-  if (o === null || typeof o !== 'object' || typeof o.id !== 'number' || typeof o.ts !== 'number' || typeof o.name !== 'string' || !Array.isArray(o.tags)) {
+  if (
+    o === null ||
+    typeof o !== 'object' ||
+    typeof o.id !== 'number' ||
+    typeof o.ts !== 'number' ||
+    typeof o.name !== 'string' ||
+    !Array.isArray(o.tags)
+  ) {
     throw new TypeError(`not a sample object: ${JSON.stringify(value)}`);
   }
   return mix(mix(mix(mix(hash, o.id | 0), o.name.length), o.tags.length), (o.ts * 2) | 0);
@@ -79,11 +97,17 @@ export function hashObject(hash: number, value: unknown): number {
 /** The tally a consumer must reach for objects `firstSeq .. firstSeq+count-1`. */
 export function expectedObjects(firstSeq: number, count: number): Tally {
   let hash = emptyTally().checksum;
-  for (let seq = firstSeq; seq < firstSeq + count; seq++) hash = hashObject(hash, sampleObject(seq));
+  for (let seq = firstSeq; seq < firstSeq + count; seq++)
+    hash = hashObject(hash, sampleObject(seq));
   return { count, checksum: hash };
 }
 
 /** The expected tally for a codec: raw payloads of `size` bytes, or sample objects. */
-export function expectedTally(codec: 'raw' | 'msgpack', size: number, firstSeq: number, count: number): Tally {
+export function expectedTally(
+  codec: 'raw' | 'msgpack',
+  size: number,
+  firstSeq: number,
+  count: number,
+): Tally {
   return codec === 'raw' ? expectedRaw(size, firstSeq, count) : expectedObjects(firstSeq, count);
 }

@@ -29,7 +29,9 @@ export function peerWorker(name: string, options: WorkerOptions): Worker {
 
 /** Absolute path of the peer script `name` (without extension) in bench/children/. */
 export function childScript(name: string): string {
-  return fileURLToPath(new URL(`../children/${name}${FROM_SOURCES ? '.ts' : '.js'}`, import.meta.url));
+  return fileURLToPath(
+    new URL(`../children/${name}${FROM_SOURCES ? '.ts' : '.js'}`, import.meta.url),
+  );
 }
 
 export interface PeerProcess {
@@ -61,7 +63,10 @@ export function forkPeer(script: string, options: PeerOptions = {}): PeerProcess
   let child: ChildProcess;
   let control: ControlClient;
   if (options.shmring === true) {
-    const shmringChild = shmringFork(childScript(script), [], { execArgv: peerExecArgv(), stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'] });
+    const shmringChild = shmringFork(childScript(script), [], {
+      execArgv: peerExecArgv(),
+      stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
+    });
     child = shmringChild as unknown as ChildProcess;
     control = new ControlClient(emitterEndpoint(shmringChild), options.onOther);
   } else {
@@ -79,7 +84,9 @@ export function forkPeer(script: string, options: PeerOptions = {}): PeerProcess
     if (!stopping) for (const listener of exitListeners.splice(0)) listener(error);
   };
   child.on('error', failed);
-  child.on('exit', (code, signal) => failed(new Error(`peer ${script} exited (${signal ?? `code ${code}`})`)));
+  child.on('exit', (code, signal) =>
+    failed(new Error(`peer ${script} exited (${signal ?? `code ${code}`})`)),
+  );
   return {
     child,
     control,

@@ -40,4 +40,8 @@ export function stderrProgress(stream: NodeJS.WriteStream = process.stderr): Pro
 }
 
 /** Discards progress (tests). */
-export const silentProgress: ProgressSink = { job: () => undefined, note: () => undefined, done: () => undefined };
+export const silentProgress: ProgressSink = {
+  job: () => undefined,
+  note: () => undefined,
+  done: () => undefined,
+};

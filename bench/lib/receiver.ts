@@ -33,7 +33,8 @@ export class Receiver {
 
   /** Counts the next `count` messages. */
   arm(codec: Codec, count: number): void {
-    if (this.remaining > 0) throw new Error(`armed while ${this.remaining} messages are still expected`);
+    if (this.remaining > 0)
+      throw new Error(`armed while ${this.remaining} messages are still expected`);
     this.codec = codec;
     this.echoing = false;
     this.remaining = count;
@@ -77,7 +78,12 @@ export class Receiver {
 
   /** Resolves with the tally once every armed message has arrived (or been echoed). */
   result(): Promise<ReceiverResult> {
-    const report = (): ReceiverResult => ({ count: this.count, checksum: this.checksum, unexpected: this.unexpected, error: this.error });
+    const report = (): ReceiverResult => ({
+      count: this.count,
+      checksum: this.checksum,
+      unexpected: this.unexpected,
+      error: this.error,
+    });
     if (this.remaining === 0) return Promise.resolve(report());
     return new Promise((resolve) => (this.done = () => resolve(report())));
   }
@@ -91,7 +97,12 @@ export class Receiver {
 }
 
 /** Serves the standard operations of a receiving peer, plus the peer's own `handlers`. */
-export function serveReceiver(endpoint: Endpoint, receiver: Receiver, handlers: Record<string, Handler> = {}, onOther?: (message: unknown) => void): void {
+export function serveReceiver(
+  endpoint: Endpoint,
+  receiver: Receiver,
+  handlers: Record<string, Handler> = {},
+  onOther?: (message: unknown) => void,
+): void {
   serveControl(
     endpoint,
     {

@@ -1,5 +1,12 @@
 // The Markdown report (`--md FILE`).
-import { buildTables, cellText, LEGEND, METHOD_NOTES, type Descriptions, type Table } from './report-model.js';
+import {
+  buildTables,
+  cellText,
+  LEGEND,
+  METHOD_NOTES,
+  type Descriptions,
+  type Table,
+} from './report-model.js';
 import { formatCount, formatFigure, formatSize } from './format.js';
 import { isNoisy, mainFigure } from './results.js';
 import type { Report } from './schema.js';
@@ -13,7 +20,10 @@ function escapeCell(text: string): string {
 export function renderMarkdownTable(table: Table): string {
   const header = `| transport | ${table.columns.map(escapeCell).join(' | ')} |`;
   const align = `|---|${table.columns.map(() => '---:').join('|')}|`;
-  const body = table.rows.map((row) => `| ${escapeCell(row.label)} | ${row.cells.map((c) => escapeCell(cellText(c))).join(' | ')} |`);
+  const body = table.rows.map(
+    (row) =>
+      `| ${escapeCell(row.label)} | ${row.cells.map((c) => escapeCell(cellText(c))).join(' | ')} |`,
+  );
   return [`### ${table.title}`, '', header, align, ...body].join('\n');
 }
 
@@ -24,7 +34,11 @@ export function renderMarkdownReport(report: Report, descriptions: Descriptions)
   const noisy = results.filter(isNoisy).map((row) => {
     const key = mainFigure(row.pattern);
     const format = key === 'msgsPerSec' ? formatCount : formatFigure;
-    const runs = row.runs.map((run) => run[key]).filter((v): v is number => v !== null).map(format).join(', ');
+    const runs = row.runs
+      .map((run) => run[key])
+      .filter((v): v is number => v !== null)
+      .map(format)
+      .join(', ');
     return `- ${row.transport} (${row.codec}) ${row.pattern} ${formatSize(row.size)}: ${key === 'msgsPerSec' ? 'msgs/s' : 'p50 µs'} ${runs}`;
   });
   return [

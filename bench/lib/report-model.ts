@@ -24,11 +24,21 @@ export function seriesLabel(transport: string, codec: string): string {
   return codec === 'raw' ? transport : `${transport} (${codec})`;
 }
 
-function cellOf(rows: readonly ResultRow[], row: ResultRow | undefined, key: FigureKey, format: (n: number) => string, fullRuns: number): Cell | null {
+function cellOf(
+  rows: readonly ResultRow[],
+  row: ResultRow | undefined,
+  key: FigureKey,
+  format: (n: number) => string,
+  fullRuns: number,
+): Cell | null {
   const value = row?.[key];
   if (row === undefined || value === null || value === undefined) return null;
   const flag = row.runs.length < fullRuns ? '‡' : isNoisy(row) ? '†' : '';
-  return { value: format(value), ratio: formatRatio(ratioTo(row, baselineOf(rows, row), key)), flag };
+  return {
+    value: format(value),
+    ratio: formatRatio(ratioTo(row, baselineOf(rows, row), key)),
+    flag,
+  };
 }
 
 /** The tables of a run's results. */
@@ -37,17 +47,41 @@ export function buildTables(rows: readonly ResultRow[]): Table[] {
   const tables: Table[] = [];
   const rawThroughput = (row: ResultRow): boolean => row.pattern === 'throughput' && row.size > 0;
   const throughputSizes = sizesOf(rows, rawThroughput);
-  const throughputTable = (title: string, key: FigureKey, format: (n: number) => string): Table => ({
+  const throughputTable = (
+    title: string,
+    key: FigureKey,
+    format: (n: number) => string,
+  ): Table => ({
     title,
     columns: throughputSizes.map(formatSize),
     rows: seriesOf(rows, rawThroughput).map((s) => ({
       label: seriesLabel(s.transport, s.codec),
-      cells: throughputSizes.map((size) => cellOf(rows, s.rows.find((r) => r.size === size), key, format, fullRuns)),
+      cells: throughputSizes.map((size) =>
+        cellOf(
+          rows,
+          s.rows.find((r) => r.size === size),
+          key,
+          format,
+          fullRuns,
+        ),
+      ),
     })),
   });
   if (throughputSizes.length > 0) {
-    tables.push(throughputTable('Streaming throughput: messages/s (ratio to unix-socket)', 'msgsPerSec', formatCount));
-    tables.push(throughputTable('Streaming throughput: MB/s (ratio to unix-socket)', 'mbPerSec', formatFigure));
+    tables.push(
+      throughputTable(
+        'Streaming throughput: messages/s (ratio to unix-socket)',
+        'msgsPerSec',
+        formatCount,
+      ),
+    );
+    tables.push(
+      throughputTable(
+        'Streaming throughput: MB/s (ratio to unix-socket)',
+        'mbPerSec',
+        formatFigure,
+      ),
+    );
   }
 
   const rawLatency = (row: ResultRow): boolean => row.pattern === 'latency' && row.size > 0;
@@ -55,12 +89,18 @@ export function buildTables(rows: readonly ResultRow[]): Table[] {
   if (latencySizes.length > 0) {
     tables.push({
       title: 'Round-trip latency: µs (ratio to unix-socket)',
-      columns: latencySizes.flatMap((size) => [`${formatSize(size)} p50`, `${formatSize(size)} p99`]),
+      columns: latencySizes.flatMap((size) => [
+        `${formatSize(size)} p50`,
+        `${formatSize(size)} p99`,
+      ]),
       rows: seriesOf(rows, rawLatency).map((s) => ({
         label: seriesLabel(s.transport, s.codec),
         cells: latencySizes.flatMap((size) => {
           const row = s.rows.find((r) => r.size === size);
-          return [cellOf(rows, row, 'p50us', formatFigure, fullRuns), cellOf(rows, row, 'p99us', formatFigure, fullRuns)];
+          return [
+            cellOf(rows, row, 'p50us', formatFigure, fullRuns),
+            cellOf(rows, row, 'p99us', formatFigure, fullRuns),
+          ];
         }),
       })),
     });
@@ -111,7 +151,7 @@ export const METHOD_NOTES = [
   'Node\'s child stdio "pipe" is an AF_UNIX socketpair on Linux; the kernel pipe row is a FIFO (mkfifo), which has pipe(2) semantics and a 64 KiB buffer.',
   'shmring rows: POSIX shm segments named with the run id, unlinked as soon as both processes have mapped them. Raw rows work at the record level under the channel API (the producer claims a record and writes the payload into it, the consumer hashes it in place, no copy out); object rows use Sender/Receiver with the msgpack codec. Both sides move the messages in synchronous loops, as a process dedicated to the channel would.',
   'shmring MPSC rows: each producer process sends its own contiguous run of sequence numbers under a record type of its own; the consumer keeps one order-sensitive checksum per producer (the order between producers is not defined).',
-  'futex-pingpong is the floor of the \'park\' wait: a FUTEX_WAKE and a FUTEX_WAIT per hop, one word each way. On a VM, waking an idle vCPU costs microseconds to tens of microseconds and comes in modes that change from run to run, so the blocking rows are noisy.',
+  "futex-pingpong is the floor of the 'park' wait: a FUTEX_WAKE and a FUTEX_WAIT per hop, one word each way. On a VM, waking an idle vCPU costs microseconds to tens of microseconds and comes in modes that change from run to run, so the blocking rows are noisy.",
 ];
 
 /** One entry per transport name: its description, for legends. */

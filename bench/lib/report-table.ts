@@ -7,13 +7,27 @@ import { checkTargets, renderTargetsText } from './targets.js';
 export function renderTextTable(table: Table): string {
   const header = ['transport', ...table.columns];
   const body = table.rows.map((row) => [row.label, ...row.cells.map(cellText)]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((line) => [...line[i]!].length)));
-  const pad = (text: string, i: number): string => (i === 0 ? text.padEnd(widths[i]!) : text.padStart(widths[i]!));
+  const widths = header.map((_, i) =>
+    Math.max(...[header, ...body].map((line) => [...line[i]!].length)),
+  );
+  const pad = (text: string, i: number): string =>
+    i === 0 ? text.padEnd(widths[i]!) : text.padStart(widths[i]!);
   const line = (cells: string[]): string => cells.map(pad).join('  ').trimEnd();
-  return [table.title, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  return [
+    table.title,
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...body.map(line),
+  ].join('\n');
 }
 
 /** All result tables, the legend and the targets, for stdout. */
 export function renderTerminalReport(rows: readonly ResultRow[]): string {
-  return [...buildTables(rows).map(renderTextTable), LEGEND.join('\n'), renderTargetsText(checkTargets(rows))].join('\n\n') + '\n';
+  return (
+    [
+      ...buildTables(rows).map(renderTextTable),
+      LEGEND.join('\n'),
+      renderTargetsText(checkTargets(rows)),
+    ].join('\n\n') + '\n'
+  );
 }

@@ -15,8 +15,24 @@ export function mainFigure(pattern: Pattern): FigureKey {
 }
 
 /** A row holding the median of each figure over its runs. */
-export function summarize(transport: string, codec: Codec, pattern: Pattern, size: number, runs: Figures[]): ResultRow {
-  const row: ResultRow = { transport, codec, pattern, size, msgsPerSec: null, mbPerSec: null, p50us: null, p99us: null, runs };
+export function summarize(
+  transport: string,
+  codec: Codec,
+  pattern: Pattern,
+  size: number,
+  runs: Figures[],
+): ResultRow {
+  const row: ResultRow = {
+    transport,
+    codec,
+    pattern,
+    size,
+    msgsPerSec: null,
+    mbPerSec: null,
+    p50us: null,
+    p99us: null,
+    runs,
+  };
   for (const key of FIGURE_KEYS) {
     const values = runs.map((run) => run[key]).filter((v): v is number => v !== null);
     row[key] = values.length > 0 ? median(values) : null;
@@ -39,8 +55,13 @@ export function isNoisy(row: ResultRow): boolean {
  * The baseline row for `row`: the `unix-socket` row of the same pattern and size, with the same
  * codec if there is one (else any codec: the JSON codec rows compare with the msgpack objects).
  */
-export function baselineOf(rows: readonly ResultRow[], row: Pick<ResultRow, 'codec' | 'pattern' | 'size'>): ResultRow | undefined {
-  const candidates = rows.filter((r) => r.transport === BASELINE_TRANSPORT && r.pattern === row.pattern && r.size === row.size);
+export function baselineOf(
+  rows: readonly ResultRow[],
+  row: Pick<ResultRow, 'codec' | 'pattern' | 'size'>,
+): ResultRow | undefined {
+  const candidates = rows.filter(
+    (r) => r.transport === BASELINE_TRANSPORT && r.pattern === row.pattern && r.size === row.size,
+  );
   return candidates.find((r) => r.codec === row.codec) ?? candidates[0];
 }
 
@@ -48,18 +69,23 @@ export function baselineOf(rows: readonly ResultRow[], row: Pick<ResultRow, 'cod
 export function ratioTo(row: ResultRow, base: ResultRow | undefined, key: FigureKey): number {
   const value = row[key];
   const reference = base?.[key];
-  if (value === null || reference === null || reference === undefined || reference === 0) return Number.NaN;
+  if (value === null || reference === null || reference === undefined || reference === 0)
+    return Number.NaN;
   return value / reference;
 }
 
 /** Rows grouped by (transport, codec), in order of first appearance. */
-export function seriesOf(rows: readonly ResultRow[], keep: (row: ResultRow) => boolean): { transport: string; codec: Codec; rows: ResultRow[] }[] {
+export function seriesOf(
+  rows: readonly ResultRow[],
+  keep: (row: ResultRow) => boolean,
+): { transport: string; codec: Codec; rows: ResultRow[] }[] {
   const series = new Map<string, { transport: string; codec: Codec; rows: ResultRow[] }>();
   for (const row of rows) {
     if (!keep(row)) continue;
     const key = `${row.transport}|${row.codec}`;
     let entry = series.get(key);
-    if (entry === undefined) series.set(key, (entry = { transport: row.transport, codec: row.codec, rows: [] }));
+    if (entry === undefined)
+      series.set(key, (entry = { transport: row.transport, codec: row.codec, rows: [] }));
     entry.rows.push(row);
   }
   return [...series.values()];

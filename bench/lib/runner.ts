@@ -72,21 +72,26 @@ export class VerificationError extends Error {}
 
 /** Throws a VerificationError if the measurement's tallies differ. */
 export function checkVerification(v: Verification, what: string): void {
-  if (!verified(v)) throw new VerificationError(`${what}: verification failed: ${describeMismatch(v)}`);
+  if (!verified(v))
+    throw new VerificationError(`${what}: verification failed: ${describeMismatch(v)}`);
 }
 
 /** The (pattern, size) slots of a round, in order: throughput by size, then latency; objects last in each. */
 export function slotsOf(transports: readonly Transport[]): { pattern: Pattern; size: number }[] {
   const order = (a: number, b: number): number => (a === 0 ? 1 : b === 0 ? -1 : a - b);
   return (['throughput', 'latency'] as const).flatMap((pattern) =>
-    [...new Set(transports.flatMap((t) => t.sizes[pattern]))].sort(order).map((size) => ({ pattern, size })),
+    [...new Set(transports.flatMap((t) => t.sizes[pattern]))]
+      .sort(order)
+      .map((size) => ({ pattern, size })),
   );
 }
 
 /** Every cell of a round, interleaved: for each slot, every transport that has it. */
 export function cellsOf(transports: readonly Transport[]): Cell[] {
   return slotsOf(transports).flatMap(({ pattern, size }) =>
-    transports.filter((transport) => transport.sizes[pattern].includes(size)).map((transport) => ({ transport, pattern, size })),
+    transports
+      .filter((transport) => transport.sizes[pattern].includes(size))
+      .map((transport) => ({ transport, pattern, size })),
   );
 }
 
@@ -102,7 +107,10 @@ export function describeCell(cell: Cell): string {
 function withTimeout<T>(promise: Promise<T>, seconds: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result after ${seconds} s`)), seconds * 1000);
+    timer = setTimeout(
+      () => reject(new Error(`${what}: no result after ${seconds} s`)),
+      seconds * 1000,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -131,18 +139,31 @@ export class Runner {
   /** Runs every round; resolves with the runs of each cell and the failures. */
   async run(): Promise<{ cells: CellRuns[]; failures: Failure[] }> {
     const cells = cellsOf(this.transports);
-    const results = new Map<string, CellRuns>(cells.map((cell) => [cellKey(cell), { cell, runs: [] }]));
+    const results = new Map<string, CellRuns>(
+      cells.map((cell) => [cellKey(cell), { cell, runs: [] }]),
+    );
     const failures: Failure[] = [];
     const total = cells.length * this.settings.rounds;
     let index = 0;
     for (let round = 1; round <= this.settings.rounds; round++) {
       for (const [i, cell] of cells.entries()) {
         if (this.closed) break;
-        const left = this.estimate(cells.slice(i), round) + (this.settings.rounds - round) * this.estimate(cells, round + 1);
-        this.progress.job(index++, total, `round ${round}/${this.settings.rounds} · ${describeCell(cell)}`, left);
+        const left =
+          this.estimate(cells.slice(i), round) +
+          (this.settings.rounds - round) * this.estimate(cells, round + 1);
+        this.progress.job(
+          index++,
+          total,
+          `round ${round}/${this.settings.rounds} · ${describeCell(cell)}`,
+          left,
+        );
         const started = performance.now();
         try {
-          const figures = await withTimeout(this.job(cell), this.settings.jobTimeoutSec, describeCell(cell));
+          const figures = await withTimeout(
+            this.job(cell),
+            this.settings.jobTimeoutSec,
+            describeCell(cell),
+          );
           results.get(cellKey(cell))!.runs.push(figures);
         } catch (error) {
           if (this.closed) break; // interrupted: the failure is ours
@@ -152,7 +173,8 @@ export class Runner {
           await this.closeSession(cell.transport);
         }
         // Round 1 includes probing and starting sessions: only later rounds tell how long a round takes.
-        if (round > 1 || cell.pattern === 'latency') this.durations.set(cellKey(cell), (performance.now() - started) / 1000);
+        if (round > 1 || cell.pattern === 'latency')
+          this.durations.set(cellKey(cell), (performance.now() - started) / 1000);
       }
     }
     this.progress.done();
@@ -169,7 +191,8 @@ export class Runner {
     const session = this.sessions.get(transport);
     this.sessions.delete(transport);
     this.nextSeq.delete(transport);
-    if (session !== undefined) await withTimeout(session.close(), 10, `closing ${transport.name}`).catch(() => undefined);
+    if (session !== undefined)
+      await withTimeout(session.close(), 10, `closing ${transport.name}`).catch(() => undefined);
   }
 
   private async session(transport: Transport): Promise<Session> {
@@ -182,7 +205,11 @@ export class Runner {
   }
 
   /** Runs one measurement of `count` messages with the session's next sequence numbers, and checks it. */
-  private async verifiedRun<M extends { verification: Verification }>(cell: Cell, count: number, run: (firstSeq: number) => Promise<M>): Promise<M> {
+  private async verifiedRun<M extends { verification: Verification }>(
+    cell: Cell,
+    count: number,
+    run: (firstSeq: number) => Promise<M>,
+  ): Promise<M> {
     const firstSeq = this.nextSeq.get(cell.transport) ?? 0;
     this.nextSeq.set(cell.transport, firstSeq + count);
     const measurement = await run(firstSeq);
@@ -197,8 +224,12 @@ export class Runner {
   private async throughputJob(cell: Cell): Promise<Figures> {
     const session = await this.session(cell.transport);
     const { targetSec, warmupSec, probeSec, maxCount } = this.settings.throughput;
-    const measure = (count: number) => this.verifiedRun(cell, count, (firstSeq) => session.throughput({ size: cell.size, count, firstSeq }));
-    const countFor = (rate: number, seconds: number): number => Math.max(2, Math.min(maxCount, Math.round(rate * seconds)));
+    const measure = (count: number) =>
+      this.verifiedRun(cell, count, (firstSeq) =>
+        session.throughput({ size: cell.size, count, firstSeq }),
+      );
+    const countFor = (rate: number, seconds: number): number =>
+      Math.max(2, Math.min(maxCount, Math.round(rate * seconds)));
     let rate = this.rates.get(cellKey(cell));
     if (rate === undefined) {
       let count = firstProbeCount(cell.size);
@@ -206,7 +237,10 @@ export class Runner {
         const m = await measure(count);
         rate = count / m.seconds;
         if (m.seconds >= probeSec || count >= maxCount) break;
-        count = Math.min(maxCount, Math.ceil(count * Math.min(10, Math.max(2, (1.2 * probeSec) / m.seconds))));
+        count = Math.min(
+          maxCount,
+          Math.ceil(count * Math.min(10, Math.max(2, (1.2 * probeSec) / m.seconds))),
+        );
       }
     } else {
       const m = await measure(countFor(rate, warmupSec));
@@ -221,10 +255,16 @@ export class Runner {
   private async latencyJob(cell: Cell): Promise<Figures> {
     const session = await this.session(cell.transport);
     const { warmupRoundTrips, minRoundTrips, maxRoundTrips, targetSec } = this.settings.latency;
-    const measure = (roundTrips: number) => this.verifiedRun(cell, roundTrips, (firstSeq) => session.latency({ size: cell.size, roundTrips, firstSeq }));
+    const measure = (roundTrips: number) =>
+      this.verifiedRun(cell, roundTrips, (firstSeq) =>
+        session.latency({ size: cell.size, roundTrips, firstSeq }),
+      );
     const warm = await measure(warmupRoundTrips);
     const typicalUs = latencyPercentiles(warm.rttUs).p50;
-    const roundTrips = Math.max(minRoundTrips, Math.min(maxRoundTrips, Math.floor((targetSec * 1e6) / Math.max(typicalUs, 0.01))));
+    const roundTrips = Math.max(
+      minRoundTrips,
+      Math.min(maxRoundTrips, Math.floor((targetSec * 1e6) / Math.max(typicalUs, 0.01))),
+    );
     const { p50, p99 } = latencyPercentiles((await measure(roundTrips)).rttUs);
     return { msgsPerSec: null, mbPerSec: null, p50us: p50, p99us: p99 };
   }
@@ -232,15 +272,22 @@ export class Runner {
   /** Estimated seconds for the given cells in round `round` (what they took last time, else a guess). */
   private estimate(cells: readonly Cell[], round: number): number {
     const { throughput, latency } = this.settings;
-    const unopened = new Set(cells.map((cell) => cell.transport).filter((t) => !this.sessions.has(t)));
+    const unopened = new Set(
+      cells.map((cell) => cell.transport).filter((t) => !this.sessions.has(t)),
+    );
     const startup = round === 1 ? unopened.size * 0.4 : 0;
     return cells.reduce((sum, cell) => {
       const known = this.durations.get(cellKey(cell));
       if (known !== undefined) return sum + known;
-      if (cell.pattern === 'latency') return sum + latency.targetSec + latency.warmupRoundTrips * 60e-6 + 0.02;
+      if (cell.pattern === 'latency')
+        return sum + latency.targetSec + latency.warmupRoundTrips * 60e-6 + 0.02;
       const probing = round === 1 && !this.rates.has(cellKey(cell));
-      return sum + throughput.targetSec + (probing ? 4 * throughput.probeSec : throughput.warmupSec) + 0.02;
+      return (
+        sum +
+        throughput.targetSec +
+        (probing ? 4 * throughput.probeSec : throughput.warmupSec) +
+        0.02
+      );
     }, startup);
   }
-
 }

@@ -55,20 +55,33 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-function checkKeys(x: Record<string, unknown>, keys: readonly string[], where: string, problems: string[]): void {
+function checkKeys(
+  x: Record<string, unknown>,
+  keys: readonly string[],
+  where: string,
+  problems: string[],
+): void {
   for (const key of keys) if (!(key in x)) problems.push(`${where}: missing "${key}"`);
-  for (const key of Object.keys(x)) if (!keys.includes(key)) problems.push(`${where}: unexpected "${key}"`);
+  for (const key of Object.keys(x))
+    if (!keys.includes(key)) problems.push(`${where}: unexpected "${key}"`);
 }
 
 /** Checks the figures of a row or a run against its pattern; `runs` may lack a figure (a failed run is not kept). */
-function checkFigures(x: Record<string, unknown>, pattern: Pattern | undefined, where: string, problems: string[]): void {
+function checkFigures(
+  x: Record<string, unknown>,
+  pattern: Pattern | undefined,
+  where: string,
+  problems: string[],
+): void {
   for (const key of FIGURE_KEYS) {
     const value = x[key];
     const applies = pattern !== undefined && FIGURES_OF[pattern].includes(key);
     if (value === null) {
       if (applies) problems.push(`${where}: "${key}" must be a number for ${pattern}`);
     } else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      problems.push(`${where}: "${key}" must be a finite number >= 0 or null, got ${JSON.stringify(value)}`);
+      problems.push(
+        `${where}: "${key}" must be a finite number >= 0 or null, got ${JSON.stringify(value)}`,
+      );
     } else if (pattern !== undefined && !applies) {
       problems.push(`${where}: "${key}" must be null for ${pattern}`);
     }
@@ -85,10 +98,13 @@ export function validateReport(report: unknown): string[] {
   else {
     checkKeys(machine, MACHINE_KEYS, 'machine', problems);
     for (const key of ['cpu', 'node', 'os', 'date']) {
-      if (typeof machine[key] !== 'string' || machine[key] === '') problems.push(`machine.${key}: not a non-empty string`);
+      if (typeof machine[key] !== 'string' || machine[key] === '')
+        problems.push(`machine.${key}: not a non-empty string`);
     }
-    if (!Number.isInteger(machine.cores) || (machine.cores as number) < 1) problems.push('machine.cores: not a positive integer');
-    if (typeof machine.date === 'string' && Number.isNaN(Date.parse(machine.date))) problems.push('machine.date: not a date');
+    if (!Number.isInteger(machine.cores) || (machine.cores as number) < 1)
+      problems.push('machine.cores: not a positive integer');
+    if (typeof machine.date === 'string' && Number.isNaN(Date.parse(machine.date)))
+      problems.push('machine.date: not a date');
   }
   if (!Array.isArray(report.results)) return [...problems, 'results: not an array'];
   const seen = new Set<string>();
@@ -96,13 +112,19 @@ export function validateReport(report: unknown): string[] {
     const where = `results[${i}]`;
     if (!isObject(row)) return void problems.push(`${where}: not an object`);
     checkKeys(row, ROW_KEYS, where, problems);
-    if (typeof row.transport !== 'string' || row.transport === '') problems.push(`${where}.transport: not a non-empty string`);
-    if (!CODECS.includes(row.codec as Codec)) problems.push(`${where}.codec: not one of ${CODECS.join(', ')}`);
-    const pattern = PATTERNS.includes(row.pattern as Pattern) ? (row.pattern as Pattern) : undefined;
+    if (typeof row.transport !== 'string' || row.transport === '')
+      problems.push(`${where}.transport: not a non-empty string`);
+    if (!CODECS.includes(row.codec as Codec))
+      problems.push(`${where}.codec: not one of ${CODECS.join(', ')}`);
+    const pattern = PATTERNS.includes(row.pattern as Pattern)
+      ? (row.pattern as Pattern)
+      : undefined;
     if (pattern === undefined) problems.push(`${where}.pattern: not one of ${PATTERNS.join(', ')}`);
-    if (!Number.isInteger(row.size) || (row.size as number) < 0) problems.push(`${where}.size: not an integer >= 0`);
+    if (!Number.isInteger(row.size) || (row.size as number) < 0)
+      problems.push(`${where}.size: not an integer >= 0`);
     checkFigures(row, pattern, where, problems);
-    if (!Array.isArray(row.runs) || row.runs.length === 0) problems.push(`${where}.runs: not a non-empty array`);
+    if (!Array.isArray(row.runs) || row.runs.length === 0)
+      problems.push(`${where}.runs: not a non-empty array`);
     else {
       row.runs.forEach((run: unknown, j: number) => {
         if (!isObject(run)) return void problems.push(`${where}.runs[${j}]: not an object`);
@@ -120,5 +142,6 @@ export function validateReport(report: unknown): string[] {
 /** Throws with every problem listed when `report` does not match the schema. */
 export function assertValidReport(report: unknown): asserts report is Report {
   const problems = validateReport(report);
-  if (problems.length > 0) throw new Error(`the report does not match the schema:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new Error(`the report does not match the schema:\n  ${problems.join('\n  ')}`);
 }

@@ -6,7 +6,12 @@
 export type CallbackSend = (message: unknown, written: (error: Error | null) => void) => boolean;
 
 /** Sends `message(seq)` for `firstSeq .. firstSeq+count-1`, honouring send()'s back-pressure. */
-export async function sendAll(send: CallbackSend, message: (seq: number) => unknown, firstSeq: number, count: number): Promise<void> {
+export async function sendAll(
+  send: CallbackSend,
+  message: (seq: number) => unknown,
+  firstSeq: number,
+  count: number,
+): Promise<void> {
   let sent = 0;
   let written = 0;
   let failure: Error | null = null;

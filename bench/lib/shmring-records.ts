@@ -31,18 +31,30 @@ const WORD_COPY_MAX = 32;
 const wordViews = new WeakMap<SharedArrayBuffer, Int32Array>();
 export function wordsOf(buffer: SharedArrayBuffer): Int32Array {
   let words = wordViews.get(buffer);
-  if (words === undefined) wordViews.set(buffer, (words = new Int32Array(buffer, 0, buffer.byteLength >>> 2)));
+  if (words === undefined)
+    wordViews.set(buffer, (words = new Int32Array(buffer, 0, buffer.byteLength >>> 2)));
   return words;
 }
 
 /** Copies `length` payload bytes from `from[src..]` to `to[dst..]`, both 4-aligned; `length` a multiple of 4 if small. */
-export function copyPayload(fromBytes: Uint8Array, fromWords: Int32Array, src: number, toBytes: Uint8Array, toWords: Int32Array, dst: number, length: number): void {
+export function copyPayload(
+  fromBytes: Uint8Array,
+  fromWords: Int32Array,
+  src: number,
+  toBytes: Uint8Array,
+  toWords: Int32Array,
+  dst: number,
+  length: number,
+): void {
   if (length <= WORD_COPY_MAX && (length & 3) === 0) {
     const s = src >>> 2;
     const d = dst >>> 2;
     for (let i = 0, n = length >>> 2; i < n; i++) toWords[d + i] = fromWords[s + i]!;
   } else {
-    toBytes.set(src === 0 && length === fromBytes.length ? fromBytes : fromBytes.subarray(src, src + length), dst);
+    toBytes.set(
+      src === 0 && length === fromBytes.length ? fromBytes : fromBytes.subarray(src, src + length),
+      dst,
+    );
   }
 }
 
@@ -67,7 +79,13 @@ export function rawTemplateOf(size: number): RawTemplate {
 }
 
 /** Writes payload `seq` of the template's size at `to[at..]` (4-aligned), stamps included (lib/payload.ts, as words). */
-export function putRawPayload(template: RawTemplate, toBytes: Uint8Array, toWords: Int32Array, at: number, seq: number): void {
+export function putRawPayload(
+  template: RawTemplate,
+  toBytes: Uint8Array,
+  toWords: Int32Array,
+  at: number,
+  seq: number,
+): void {
   const size = template.size;
   copyPayload(template.bytes, template.words, 0, toBytes, toWords, at, size);
   toWords[at >>> 2] = seq;
@@ -118,10 +136,17 @@ export const PUBLISH_EVERY = 64;
  * V8 does not inline Atomics), at most 64 messages (~2 µs) of delay for a consumer that parked.
  * Returns how many were written.
  */
-export function produceRaw(producer: Producer, writer: RawRecordWriter, size: number, firstSeq: number, count: number): number {
+export function produceRaw(
+  producer: Producer,
+  writer: RawRecordWriter,
+  size: number,
+  firstSeq: number,
+  count: number,
+): number {
   const end = firstSeq + count;
   for (let seq = firstSeq; seq < end; seq++) {
-    if (!writer.tryWrite(size, seq)) producer.offerSync(() => writer.tryWrite(size, seq), { timeoutMs: STALL_MS });
+    if (!writer.tryWrite(size, seq))
+      producer.offerSync(() => writer.tryWrite(size, seq), { timeoutMs: STALL_MS });
     else if ((seq - firstSeq) % PUBLISH_EVERY === PUBLISH_EVERY - 1) producer.published();
   }
   producer.published();
@@ -132,7 +157,13 @@ export function produceRaw(producer: Producer, writer: RawRecordWriter, size: nu
  * lib/payload.ts hashRaw() for a payload in a ring: the same value, reading the stamps as
  * words (payloads start 8-aligned in a ring; `length` is a multiple of 4 for the bench sizes).
  */
-export function hashRawRecord(hash: number, bytes: Uint8Array, words: Int32Array, start: number, length: number): number {
+export function hashRawRecord(
+  hash: number,
+  bytes: Uint8Array,
+  words: Int32Array,
+  start: number,
+  length: number,
+): number {
   if (((start | length) & 3) !== 0 || !LITTLE_ENDIAN) return hashRaw(hash, bytes, start, length);
   const head = words[start >>> 2]!;
   const last = words[(start + length - 4) >>> 2]!;
@@ -151,18 +182,32 @@ export const POLLS_BEFORE_WAIT = 64;
  * Reads what is there, or waits for records with the consumer's policy; returns how many.
  * Throws on a stall, when the peer is gone or at the end of the stream.
  */
-export function readSome(consumer: Consumer, handler: MessageHandler, limit: number, what: string, peerGone: PeerCheck): number {
+export function readSome(
+  consumer: Consumer,
+  handler: MessageHandler,
+  limit: number,
+  what: string,
+  peerGone: PeerCheck,
+): number {
   let n = consumer.poll(handler, limit);
-  if (consumer.policy.mode !== 'park') for (let i = 0; n === 0 && i < POLLS_BEFORE_WAIT; i++) n = consumer.poll(handler, limit);
-  if (n === 0) n = waitFor((timeoutMs) => consumer.readSync(handler, limit, { timeoutMs }), what, peerGone);
+  if (consumer.policy.mode !== 'park')
+    for (let i = 0; n === 0 && i < POLLS_BEFORE_WAIT; i++) n = consumer.poll(handler, limit);
+  if (n === 0)
+    n = waitFor((timeoutMs) => consumer.readSync(handler, limit, { timeoutMs }), what, peerGone);
   if (n < 0) throw new Error(`${what}: the stream ended (the peer closed or died)`);
   return n;
 }
 
 /** The next value of a channel, waiting for it if needed (trying POLLS_BEFORE_WAIT more times first with `spin`). */
-export function receiveNext<T>(receiver: Receiver<T>, spin: boolean, what: string, peerGone: PeerCheck): T {
+export function receiveNext<T>(
+  receiver: Receiver<T>,
+  spin: boolean,
+  what: string,
+  peerGone: PeerCheck,
+): T {
   let value = receiver.tryReceive();
-  for (let i = 0; spin && value === undefined && i < POLLS_BEFORE_WAIT; i++) value = receiver.tryReceive();
+  for (let i = 0; spin && value === undefined && i < POLLS_BEFORE_WAIT; i++)
+    value = receiver.tryReceive();
   if (value !== undefined) return value;
   const received = (timeoutMs: number): number => {
     try {

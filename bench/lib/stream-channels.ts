@@ -76,8 +76,17 @@ async function listening(server: Server, ...args: unknown[]): Promise<void> {
 }
 
 /** Parent side, step 1 (before spawning the child). `tmpDir` holds socket files and FIFOs. */
-export async function prepareChannel(kind: StreamKind, tmpDir: string, tag: string): Promise<PreparedChannel> {
-  const withIpc = (stdin: 'pipe' | 'ignore', stdout: 'pipe' | 'inherit'): StdioOptions => [stdin, stdout, 'inherit', 'ipc'];
+export async function prepareChannel(
+  kind: StreamKind,
+  tmpDir: string,
+  tag: string,
+): Promise<PreparedChannel> {
+  const withIpc = (stdin: 'pipe' | 'ignore', stdout: 'pipe' | 'inherit'): StdioOptions => [
+    stdin,
+    stdout,
+    'inherit',
+    'ipc',
+  ];
   switch (kind) {
     case 'stdio':
       return {
@@ -146,7 +155,8 @@ export async function openChildChannel(params: ChannelParams): Promise<StreamPai
       return streamsPair(process.stdin, process.stdout);
     case 'unix':
     case 'tcp': {
-      const socket = params.kind === 'unix' ? connect(params.path!) : connect(params.port!, '127.0.0.1');
+      const socket =
+        params.kind === 'unix' ? connect(params.path!) : connect(params.port!, '127.0.0.1');
       await once(socket, 'connect');
       if (params.kind === 'tcp') socket.setNoDelay(true);
       return socketPair(socket);

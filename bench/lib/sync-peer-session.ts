@@ -7,7 +7,14 @@
 import { emptyTally, type Tally } from './checksum.js';
 import { serveControl, type ControlClient, type Endpoint, type Handler } from './control.js';
 import { expectedTally } from './payload.js';
-import type { Codec, LatencyMeasurement, LatencyRequest, Session, ThroughputMeasurement, ThroughputRequest } from '../transports/transport.js';
+import type {
+  Codec,
+  LatencyMeasurement,
+  LatencyRequest,
+  Session,
+  ThroughputMeasurement,
+  ThroughputRequest,
+} from '../transports/transport.js';
 import { isProcessAlive } from '../../src/lifecycle/liveness.js';
 
 /** What a synchronous transport provides to its session. */
@@ -51,7 +58,8 @@ export class SyncPeerSession implements Session {
       previous = now;
     }
     const echoed = await control.call<number>('echoed');
-    if (echoed !== roundTrips) throw new Error(`the peer echoed ${echoed} messages, expected ${roundTrips}`);
+    if (echoed !== roundTrips)
+      throw new Error(`the peer echoed ${echoed} messages, expected ${roundTrips}`);
     return { rttUs, verification: { expected, actual: { count: roundTrips, checksum } } };
   }
 
@@ -69,7 +77,11 @@ export interface SyncPeer {
 }
 
 /** Serves arm/result/echo/echoed with the peer's loops, plus `handlers`. */
-export function serveSyncPeer(endpoint: Endpoint, peer: SyncPeer, handlers: Record<string, Handler>): void {
+export function serveSyncPeer(
+  endpoint: Endpoint,
+  peer: SyncPeer,
+  handlers: Record<string, Handler>,
+): void {
   let pending: Promise<Tally> = Promise.resolve(emptyTally());
   // The loop starts after the reply to arm / echo is out (replies are sent from a microtask).
   const later = (run: () => Tally): void => {
@@ -86,7 +98,8 @@ export function serveSyncPeer(endpoint: Endpoint, peer: SyncPeer, handlers: Reco
   };
   serveControl(endpoint, {
     ...handlers,
-    arm: ({ count, size }: { count: number; size: number }) => later(() => peer.consume(count, size)),
+    arm: ({ count, size }: { count: number; size: number }) =>
+      later(() => peer.consume(count, size)),
     result: () => pending,
     echo: ({ count, size }: { count: number; size: number }) =>
       later(() => {
@@ -120,12 +133,21 @@ export const parentGone: PeerCheck = (
  * Repeats `attempt(timeoutMs)`, a blocking wait of at most that long that returns 0 when
  * nothing happened, until it returns something else. Throws once `peerGone()` or after STALL_MS.
  */
-export function waitFor(attempt: (timeoutMs: number) => number, what: string, peerGone: PeerCheck): number {
+export function waitFor(
+  attempt: (timeoutMs: number) => number,
+  what: string,
+  peerGone: PeerCheck,
+): number {
   let n = attempt(WAIT_SLICE_MS);
   if (n !== 0) return n; // the common case: no clock read of ours
-  for (const deadline = performance.now() + STALL_MS - WAIT_SLICE_MS; n === 0; n = attempt(WAIT_SLICE_MS)) {
+  for (
+    const deadline = performance.now() + STALL_MS - WAIT_SLICE_MS;
+    n === 0;
+    n = attempt(WAIT_SLICE_MS)
+  ) {
     if (peerGone()) throw new Error(`${what}: the peer process is gone`);
-    if (performance.now() >= deadline) throw new Error(`${what}: nothing for ${STALL_MS / 1000} s (stalled)`);
+    if (performance.now() >= deadline)
+      throw new Error(`${what}: nothing for ${STALL_MS / 1000} s (stalled)`);
   }
   return n;
 }

@@ -25,13 +25,21 @@ interface CodecOps<E extends { length: number }> {
 }
 
 function jsonOps(): CodecOps<string> {
-  return { encode: (value) => JSON.stringify(value), decode: (text) => JSON.parse(text) as unknown, keep: (text) => text };
+  return {
+    encode: (value) => JSON.stringify(value),
+    decode: (text) => JSON.parse(text) as unknown,
+    keep: (text) => text,
+  };
 }
 
 function msgpackOps(): CodecOps<Uint8Array> {
   const encoder = new Encoder();
   const decoder = new Decoder();
-  return { encode: (value) => encoder.encodeSharedRef(value), decode: (bytes) => decoder.decode(bytes), keep: (bytes) => bytes.slice() };
+  return {
+    encode: (value) => encoder.encodeSharedRef(value),
+    decode: (bytes) => decoder.decode(bytes),
+    keep: (bytes) => bytes.slice(),
+  };
 }
 
 /** Tally of objects at the given sequence numbers. */
@@ -53,7 +61,10 @@ function* ringSeqs(firstSeq: number, count: number): Generator<number> {
   for (let i = 0; i < count; i++) yield firstSeq + (i % DECODE_RING);
 }
 
-function encodeRun<E extends { length: number }>(codec: CodecOps<E>, { count, firstSeq }: ThroughputRequest): { bytes: number; sampled: Tally } {
+function encodeRun<E extends { length: number }>(
+  codec: CodecOps<E>,
+  { count, firstSeq }: ThroughputRequest,
+): { bytes: number; sampled: Tally } {
   let bytes = 0;
   let checksum = CHECKSUM_SEED;
   let sampled = 0;
@@ -68,7 +79,11 @@ function encodeRun<E extends { length: number }>(codec: CodecOps<E>, { count, fi
   return { bytes, sampled: { count: sampled, checksum } };
 }
 
-function decodeRun<E extends { length: number }>(codec: CodecOps<E>, ring: E[], { count }: ThroughputRequest): { bytes: number; tally: Tally } {
+function decodeRun<E extends { length: number }>(
+  codec: CodecOps<E>,
+  ring: E[],
+  { count }: ThroughputRequest,
+): { bytes: number; tally: Tally } {
   let bytes = 0;
   let checksum = CHECKSUM_SEED;
   for (let i = 0; i < count; i++) {
@@ -79,7 +94,10 @@ function decodeRun<E extends { length: number }>(codec: CodecOps<E>, ring: E[], 
   return { bytes, tally: { count, checksum } };
 }
 
-function codecSession<E extends { length: number }>(codec: CodecOps<E>, decoding: boolean): Session {
+function codecSession<E extends { length: number }>(
+  codec: CodecOps<E>,
+  decoding: boolean,
+): Session {
   return {
     async throughput(request) {
       const { count, firstSeq } = request;
@@ -88,14 +106,26 @@ function codecSession<E extends { length: number }>(codec: CodecOps<E>, decoding
         const start = process.hrtime.bigint();
         const { bytes, sampled } = encodeRun(codec, request);
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-        return { messages: count, payloadBytes: bytes, seconds, verification: { expected, actual: sampled } };
+        return {
+          messages: count,
+          payloadBytes: bytes,
+          seconds,
+          verification: { expected, actual: sampled },
+        };
       }
-      const ring = Array.from({ length: DECODE_RING }, (_, i) => codec.keep(codec.encode(sampleObject(firstSeq + i))));
+      const ring = Array.from({ length: DECODE_RING }, (_, i) =>
+        codec.keep(codec.encode(sampleObject(firstSeq + i))),
+      );
       const expected = tallyOf(ringSeqs(firstSeq, count));
       const start = process.hrtime.bigint();
       const { bytes, tally } = decodeRun(codec, ring, request);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      return { messages: count, payloadBytes: bytes, seconds, verification: { expected, actual: tally } };
+      return {
+        messages: count,
+        payloadBytes: bytes,
+        seconds,
+        verification: { expected, actual: tally },
+      };
     },
     latency: () => Promise.reject(new Error('codec-only rows have no latency')),
     close: async () => undefined,
@@ -110,6 +140,7 @@ export function codecTransport(operation: CodecOperation): Transport {
     codec: format === 'msgpack' ? 'msgpack' : 'raw',
     description: `codec only, one thread: ${format === 'msgpack' ? '@msgpack/msgpack' : 'JSON'} ${direction} of the sample object (no transport)`,
     sizes: { throughput: [OBJECT_SIZE], latency: [] },
-    open: async () => (format === 'json' ? codecSession(jsonOps(), decoding) : codecSession(msgpackOps(), decoding)),
+    open: async () =>
+      format === 'json' ? codecSession(jsonOps(), decoding) : codecSession(msgpackOps(), decoding),
   };
 }

@@ -50,7 +50,12 @@ async function openForkSession(serialization: Serialization): Promise<Session> {
     codec: 'raw',
     async send({ size, count, firstSeq }) {
       // send() returns false once the channel's write queue is long: then wait until it is written.
-      await sendAll((message, written) => child.send(message as Buffer, written), (seq) => payload(size, seq), firstSeq, count);
+      await sendAll(
+        (message, written) => child.send(message as Buffer, written),
+        (seq) => payload(size, seq),
+        firstSeq,
+        count,
+      );
       return size * count;
     },
     sendPing(seq, size) {

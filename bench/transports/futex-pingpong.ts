@@ -8,16 +8,33 @@ import type { Segment } from '../../src/segment/index.js';
 import { forkPeer } from '../lib/peer-process.js';
 import { Cleanup, createSegment, segmentName, unlinkSegment } from '../lib/shmring-segments.js';
 import { hashRawRecord, putRawPayload, rawTemplateOf, wordsOf } from '../lib/shmring-records.js';
-import { processExited, SyncPeerSession, waitFor, type PeerCheck } from '../lib/sync-peer-session.js';
+import {
+  processExited,
+  SyncPeerSession,
+  waitFor,
+  type PeerCheck,
+} from '../lib/sync-peer-session.js';
 import { LATENCY_SIZES, type OpenContext, type Session, type Transport } from './transport.js';
 
 /** Byte offsets in the segment: the two words on cache lines of their own, then the two payload slots. */
-export const FUTEX_LAYOUT = { ping: 0, pong: 128, pingSlot: 4096, pongSlot: 8192, bytes: 12288 } as const;
+export const FUTEX_LAYOUT = {
+  ping: 0,
+  pong: 128,
+  pingSlot: 4096,
+  pongSlot: 8192,
+  bytes: 12288,
+} as const;
 /** Largest payload of a slot. */
 export const FUTEX_SLOT_BYTES = FUTEX_LAYOUT.pongSlot - FUTEX_LAYOUT.pingSlot;
 
 /** Blocks in FUTEX_WAIT until the word at `offset` differs from `seen`; returns its new value. */
-export function awaitChange(segment: Segment, words: Int32Array, offset: number, seen: number, peerGone: PeerCheck): number {
+export function awaitChange(
+  segment: Segment,
+  words: Int32Array,
+  offset: number,
+  seen: number,
+  peerGone: PeerCheck,
+): number {
   const index = offset >>> 2;
   let value = Atomics.load(words, index);
   if (value !== seen) return value;
@@ -35,7 +52,8 @@ export function futexPingPongTransport(): Transport {
   return {
     name: 'futex-pingpong',
     codec: 'raw',
-    description: 'bare futex ping-pong between two processes: one shared word each way, FUTEX_WAKE then FUTEX_WAIT every hop, payload copied through a shared slot (no ring); the floor of shmring\'s wait \'park\'',
+    description:
+      "bare futex ping-pong between two processes: one shared word each way, FUTEX_WAKE then FUTEX_WAIT every hop, payload copied through a shared slot (no ring); the floor of shmring's wait 'park'",
     sizes: { throughput: [], latency: LATENCY_SIZES.filter((size) => size <= FUTEX_SLOT_BYTES) },
     open: (context) => openFutexSession(context),
   };
@@ -66,7 +84,8 @@ async function openFutexSession(context: OpenContext): Promise<Session> {
         Atomics.store(words, FUTEX_LAYOUT.ping >>> 2, ++sent);
         wake(segment.buffer, FUTEX_LAYOUT.ping, 1);
         let echoed = Atomics.load(words, FUTEX_LAYOUT.pong >>> 2);
-        while (echoed !== sent) echoed = awaitChange(segment, words, FUTEX_LAYOUT.pong, echoed, peerGone);
+        while (echoed !== sent)
+          echoed = awaitChange(segment, words, FUTEX_LAYOUT.pong, echoed, peerGone);
         return hashRawRecord(hash, bytes, words, FUTEX_LAYOUT.pongSlot, size);
       },
       close: () => cleanup.run(),

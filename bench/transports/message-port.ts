@@ -18,7 +18,8 @@ export function messagePortTransport(): Transport {
   return {
     name: 'worker-messageport',
     codec: 'raw',
-    description: 'worker_threads MessagePort between the main thread and a worker of the same process (reference only), structured clone of a Uint8Array',
+    description:
+      'worker_threads MessagePort between the main thread and a worker of the same process (reference only), structured clone of a Uint8Array',
     sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES },
     open: openPortSession,
   };

@@ -9,7 +9,14 @@ import { CHECKSUM_SEED } from '../lib/checksum.js';
 import type { ControlClient } from '../lib/control.js';
 import { expectedTally, hashObject, hashRaw } from '../lib/payload.js';
 import type { ReceiverResult } from '../lib/receiver.js';
-import type { Codec, LatencyMeasurement, LatencyRequest, Session, ThroughputMeasurement, ThroughputRequest } from './transport.js';
+import type {
+  Codec,
+  LatencyMeasurement,
+  LatencyRequest,
+  Session,
+  ThroughputMeasurement,
+  ThroughputRequest,
+} from './transport.js';
 
 /** What a peer-backed transport provides. */
 export interface PeerLink {
@@ -42,8 +49,17 @@ export class PeerSession implements Session {
     const payloadBytes = await this.link.send({ size, count, firstSeq });
     const result = await this.link.control.call<ReceiverResult>('result');
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    if (result.error !== null) throw new Error(`the peer could not decode a message: ${result.error}`);
-    return { messages: count, payloadBytes, seconds, verification: { expected, actual: { count: result.count + result.unexpected, checksum: result.checksum } } };
+    if (result.error !== null)
+      throw new Error(`the peer could not decode a message: ${result.error}`);
+    return {
+      messages: count,
+      payloadBytes,
+      seconds,
+      verification: {
+        expected,
+        actual: { count: result.count + result.unexpected, checksum: result.checksum },
+      },
+    };
   }
 
   async latency({ size, roundTrips, firstSeq }: LatencyRequest): Promise<LatencyMeasurement> {
@@ -63,7 +79,10 @@ export class PeerSession implements Session {
         checksum =
           codec === 'raw'
             ? hashRaw(checksum, bytes, start, length)
-            : hashObject(checksum, this.decoder.decode((bytes as Uint8Array).subarray(start, start + length)));
+            : hashObject(
+                checksum,
+                this.decoder.decode((bytes as Uint8Array).subarray(start, start + length)),
+              );
         if (++received === roundTrips) {
           this.onEcho = null;
           resolve();
@@ -82,8 +101,12 @@ export class PeerSession implements Session {
       this.abortLatency = null;
     }
     const echoed = await this.link.control.call<number>('echoed');
-    if (echoed !== roundTrips) throw new Error(`the peer echoed ${echoed} messages, expected ${roundTrips}`);
-    return { rttUs, verification: { expected, actual: { count: received + this.strays, checksum } } };
+    if (echoed !== roundTrips)
+      throw new Error(`the peer echoed ${echoed} messages, expected ${roundTrips}`);
+    return {
+      rttUs,
+      verification: { expected, actual: { count: received + this.strays, checksum } },
+    };
   }
 
   /** The transport received an echoed message (`bytes[start .. start+length)`). */

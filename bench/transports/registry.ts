@@ -25,24 +25,68 @@ export { LATENCY_SIZES, OBJECT_SIZE, RAW_SIZES } from './transport.js';
 const COALESCED_SIZES = RAW_SIZES.filter((size) => size <= 4096);
 
 const STREAMS: { kind: StreamKind; name: string; description: string }[] = [
-  { kind: 'stdio', name: 'stdio-socketpair', description: 'child stdio "pipe" (on Linux an AF_UNIX socketpair, not pipe(2))' },
-  { kind: 'fifo', name: 'fifo', description: 'kernel pipe: a FIFO made with mkfifo (pipe(2) semantics, 64 KiB pipe buffer)' },
-  { kind: 'unix', name: 'unix-socket', description: 'Unix domain stream socket (the baseline of the ratios)' },
-  { kind: 'tcp', name: 'tcp-nodelay', description: 'TCP on 127.0.0.1, Nagle off (setNoDelay) on both ends' },
+  {
+    kind: 'stdio',
+    name: 'stdio-socketpair',
+    description: 'child stdio "pipe" (on Linux an AF_UNIX socketpair, not pipe(2))',
+  },
+  {
+    kind: 'fifo',
+    name: 'fifo',
+    description: 'kernel pipe: a FIFO made with mkfifo (pipe(2) semantics, 64 KiB pipe buffer)',
+  },
+  {
+    kind: 'unix',
+    name: 'unix-socket',
+    description: 'Unix domain stream socket (the baseline of the ratios)',
+  },
+  {
+    kind: 'tcp',
+    name: 'tcp-nodelay',
+    description: 'TCP on 127.0.0.1, Nagle off (setNoDelay) on both ends',
+  },
 ];
 
 /** Per-message and coalesced rows of one byte stream, raw payloads. */
 function rawStreamTransports({ kind, name, description }: (typeof STREAMS)[number]): Transport[] {
   return [
-    streamTransport({ name, kind, coalesce: false, codec: 'raw', description: `${description}; length-prefixed frames, one write() per message`, sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES } }),
-    streamTransport({ name: `${name}-coalesced`, kind, coalesce: true, codec: 'raw', description: `${description}; frames coalesced into 64 KiB writes`, sizes: { throughput: COALESCED_SIZES, latency: [] } }),
+    streamTransport({
+      name,
+      kind,
+      coalesce: false,
+      codec: 'raw',
+      description: `${description}; length-prefixed frames, one write() per message`,
+      sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES },
+    }),
+    streamTransport({
+      name: `${name}-coalesced`,
+      kind,
+      coalesce: true,
+      codec: 'raw',
+      description: `${description}; frames coalesced into 64 KiB writes`,
+      sizes: { throughput: COALESCED_SIZES, latency: [] },
+    }),
   ];
 }
 
 /** The sample objects, MessagePack-encoded, over the Unix socket. */
 const OBJECT_TRANSPORTS: Transport[] = [
-  streamTransport({ name: 'unix-socket', kind: 'unix', coalesce: false, codec: 'msgpack', description: 'Unix domain stream socket', sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] } }),
-  streamTransport({ name: 'unix-socket-coalesced', kind: 'unix', coalesce: true, codec: 'msgpack', description: 'Unix domain stream socket, frames coalesced into 64 KiB writes', sizes: { throughput: [OBJECT_SIZE], latency: [] } }),
+  streamTransport({
+    name: 'unix-socket',
+    kind: 'unix',
+    coalesce: false,
+    codec: 'msgpack',
+    description: 'Unix domain stream socket',
+    sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] },
+  }),
+  streamTransport({
+    name: 'unix-socket-coalesced',
+    kind: 'unix',
+    coalesce: true,
+    codec: 'msgpack',
+    description: 'Unix domain stream socket, frames coalesced into 64 KiB writes',
+    sizes: { throughput: [OBJECT_SIZE], latency: [] },
+  }),
 ];
 
 /** MPSC rows: up to 64 KiB (1 MiB ring). */
@@ -50,13 +94,33 @@ const MPSC_SIZES = RAW_SIZES.filter((size) => size <= 65536);
 
 /** shmring's rows: SPSC raw (zero-copy records) and objects (channel API) per wait strategy, MPSC, fork(). */
 const SHMRING_TRANSPORTS: Transport[] = [
-  shmringSpscTransport({ wait: 'spin', codec: 'raw', sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES } }),
-  shmringSpscTransport({ wait: 'adaptive', codec: 'raw', sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES } }),
-  shmringSpscTransport({ wait: 'park', codec: 'raw', sizes: { throughput: [], latency: LATENCY_SIZES } }),
+  shmringSpscTransport({
+    wait: 'spin',
+    codec: 'raw',
+    sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES },
+  }),
+  shmringSpscTransport({
+    wait: 'adaptive',
+    codec: 'raw',
+    sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES },
+  }),
+  shmringSpscTransport({
+    wait: 'park',
+    codec: 'raw',
+    sizes: { throughput: [], latency: LATENCY_SIZES },
+  }),
   // Not shmring: the floor of 'park', measured right after it (wake-up costs on a VM drift over time).
   futexPingPongTransport(),
-  shmringSpscTransport({ wait: 'spin', codec: 'msgpack', sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] } }),
-  shmringSpscTransport({ wait: 'adaptive', codec: 'msgpack', sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] } }),
+  shmringSpscTransport({
+    wait: 'spin',
+    codec: 'msgpack',
+    sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] },
+  }),
+  shmringSpscTransport({
+    wait: 'adaptive',
+    codec: 'msgpack',
+    sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] },
+  }),
   shmringMpscTransport(1, 'spin', MPSC_SIZES),
   shmringMpscTransport(4, 'adaptive', MPSC_SIZES),
   shmringForkTransport('msgpack', { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] }),

@@ -5,14 +5,30 @@
 // bench/children/shmring-fork-peer.ts; control messages share the channel with the data.
 import { CHECKSUM_SEED } from '../lib/checksum.js';
 import { forkPeer, type PeerProcess } from '../lib/peer-process.js';
-import { expectedObjects, hashObject, rawTemplate, sampleObject, stampSeq } from '../lib/payload.js';
+import {
+  expectedObjects,
+  hashObject,
+  rawTemplate,
+  sampleObject,
+  stampSeq,
+} from '../lib/payload.js';
 import { sendAll, type CallbackSend } from '../lib/send-window.js';
 import { sampleObjectBytes } from '../lib/shmring-records.js';
 import { PeerSession } from './peer-session.js';
-import { OBJECT_SIZE, type Codec, type LatencyMeasurement, type LatencyRequest, type Pattern, type Session, type Transport } from './transport.js';
+import {
+  OBJECT_SIZE,
+  type Codec,
+  type LatencyMeasurement,
+  type LatencyRequest,
+  type Pattern,
+  type Session,
+  type Transport,
+} from './transport.js';
 
-
-export function shmringForkTransport(codec: Codec, sizes: Record<Pattern, readonly number[]>): Transport {
+export function shmringForkTransport(
+  codec: Codec,
+  sizes: Record<Pattern, readonly number[]>,
+): Transport {
   const what = codec === 'raw' ? 'Uint8Array payloads (msgpack bin)' : 'the sample objects';
   return {
     name: 'shmring-fork',
@@ -28,7 +44,8 @@ export function nodeForkObjectsTransport(): Transport {
   return {
     name: 'fork-ipc-advanced-objects',
     codec: 'raw', // not msgpack: the V8 serializer (MB/s counts the objects' msgpack size, as for the other object rows)
-    description: "child_process.fork() IPC, serialization 'advanced', child.send() of the sample objects (same peer script as shmring-fork)",
+    description:
+      "child_process.fork() IPC, serialization 'advanced', child.send() of the sample objects (same peer script as shmring-fork)",
     sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] },
     open: () => openForkSession(false, false),
   };
@@ -36,7 +53,11 @@ export function nodeForkObjectsTransport(): Transport {
 
 async function openForkSession(raw: boolean, shmring: boolean): Promise<Session> {
   let received: (message: unknown) => void = () => undefined;
-  const peer = forkPeer('shmring-fork-peer', { shmring, serialization: 'advanced', onOther: (message) => received(message) });
+  const peer = forkPeer('shmring-fork-peer', {
+    shmring,
+    serialization: 'advanced',
+    onOther: (message) => received(message),
+  });
   const send = (peer.child.send as CallbackSend).bind(peer.child);
   const payloads = new Map<number, Buffer>();
   /** Message `seq`: the size's one Buffer stamped anew (both forks serialize or copy it at once), or a sample object. */
@@ -67,7 +88,11 @@ async function openForkSession(raw: boolean, shmring: boolean): Promise<Session>
   const objects = new ObjectPingPong(peer, (seq) => void send(message(OBJECT_SIZE, seq), noop));
   received = (echo) => objects.echo(echo);
   peer.onExit((error) => objects.abort(error));
-  return { throughput: (request) => session.throughput(request), latency: (request) => objects.latency(request), close: () => session.close() };
+  return {
+    throughput: (request) => session.throughput(request),
+    latency: (request) => objects.latency(request),
+    close: () => session.close(),
+  };
 }
 
 /** Ping-pong of sample objects that come back decoded. */
@@ -105,8 +130,15 @@ class ObjectPingPong {
       this.onEcho = this.abortLatency = null;
     }
     const echoed = await this.peer.control.call<number>('echoed');
-    if (echoed !== roundTrips) throw new Error(`the peer echoed ${echoed} messages, expected ${roundTrips}`);
-    return { rttUs, verification: { expected: expectedObjects(firstSeq, roundTrips), actual: { count: received, checksum } } };
+    if (echoed !== roundTrips)
+      throw new Error(`the peer echoed ${echoed} messages, expected ${roundTrips}`);
+    return {
+      rttUs,
+      verification: {
+        expected: expectedObjects(firstSeq, roundTrips),
+        actual: { count: received, checksum },
+      },
+    };
   }
 
   echo(value: unknown): void {

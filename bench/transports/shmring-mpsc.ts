@@ -58,7 +58,11 @@ function combined(tallies: readonly Tally[]): Tally {
   return { count, checksum };
 }
 
-export function shmringMpscTransport(producers: number, wait: WaitMode, sizes: readonly number[]): Transport {
+export function shmringMpscTransport(
+  producers: number,
+  wait: WaitMode,
+  sizes: readonly number[],
+): Transport {
   return {
     name: `shmring-mpsc-${producers}`,
     codec: 'raw',
@@ -70,13 +74,20 @@ export function shmringMpscTransport(producers: number, wait: WaitMode, sizes: r
   };
 }
 
-async function openMpscSession(producers: number, wait: WaitMode, context: OpenContext): Promise<Session> {
+async function openMpscSession(
+  producers: number,
+  wait: WaitMode,
+  context: OpenContext,
+): Promise<Session> {
   const cleanup = new Cleanup();
   try {
     const name = segmentName(context.runId, `mpsc-${producers}`);
     const segment = createRingSegment(name, 'mpsc', MPSC_CAPACITY);
     cleanup.add(() => (segment.close(), unlinkSegment(name)));
-    const consumer = attachConsumer(segment.buffer, { wait, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS });
+    const consumer = attachConsumer(segment.buffer, {
+      wait,
+      heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+    });
     cleanup.add(() => consumer.close());
     const peers: PeerProcess[] = [];
     for (let p = 0; p < producers; p++) {
@@ -84,7 +95,15 @@ async function openMpscSession(producers: number, wait: WaitMode, context: OpenC
       cleanup.add(() => peer.stop());
       peers.push(peer);
     }
-    await Promise.all(peers.map((peer, p) => peer.control.call('open', { name, wait, typeId: RAW_RECORD + 1 + p } satisfies ProducerParams)));
+    await Promise.all(
+      peers.map((peer, p) =>
+        peer.control.call('open', {
+          name,
+          wait,
+          typeId: RAW_RECORD + 1 + p,
+        } satisfies ProducerParams),
+      ),
+    );
     unlinkSegment(name);
     const producersGone = (): boolean => peers.some((peer) => processExited(peer.child.pid));
 
@@ -93,7 +112,8 @@ async function openMpscSession(producers: number, wait: WaitMode, context: OpenC
     let strays = 0;
     const onRecord = (typeId: number, bytes: Uint8Array, offset: number, length: number): void => {
       const p = typeId - RAW_RECORD - 1;
-      if (p >= 0 && p < producers) checksums[p] = hashRawRecord(checksums[p]!, bytes, words, offset, length);
+      if (p >= 0 && p < producers)
+        checksums[p] = hashRawRecord(checksums[p]!, bytes, words, offset, length);
       else strays++;
     };
     return {
@@ -103,15 +123,25 @@ async function openMpscSession(producers: number, wait: WaitMode, context: OpenC
         checksums.fill(emptyTally().checksum);
         strays = 0;
         const start = process.hrtime.bigint();
-        const produced = Promise.all(peers.map((peer, p) => peer.control.call<number>('produce', requests[p])));
+        const produced = Promise.all(
+          peers.map((peer, p) => peer.control.call<number>('produce', requests[p])),
+        );
         // The calls go out once their microtasks have run: let them, then consume without returning to the loop.
         await new Promise((resolve) => setImmediate(resolve));
-        for (let left = request.count; left > 0; ) left -= readSome(consumer, onRecord, left, 'consuming', producersGone);
+        for (let left = request.count; left > 0;)
+          left -= readSome(consumer, onRecord, left, 'consuming', producersGone);
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         const counts = await produced;
-        const actual = combined(requests.map((_, p) => ({ count: counts[p]!, checksum: checksums[p]! })));
+        const actual = combined(
+          requests.map((_, p) => ({ count: counts[p]!, checksum: checksums[p]! })),
+        );
         actual.count += strays;
-        return { messages: request.count, payloadBytes: request.count * request.size, seconds, verification: { expected, actual } };
+        return {
+          messages: request.count,
+          payloadBytes: request.count * request.size,
+          seconds,
+          verification: { expected, actual },
+        };
       },
       latency: () => Promise.reject(new Error('the MPSC rows measure throughput only')),
       close: () => cleanup.run(),

@@ -11,9 +11,31 @@ import { createChannel, createSender } from '../../src/channel/index.js';
 import type { WaitMode } from '../../src/wait/index.js';
 import { forkPeer } from '../lib/peer-process.js';
 import { hashObject, sampleObject, type SampleObject } from '../lib/payload.js';
-import { Cleanup, createRingSegment, segmentName, trackSegment, unlinkSegment } from '../lib/shmring-segments.js';
-import { hashRawRecord, POLLS_BEFORE_WAIT, produceRaw, PUBLISH_EVERY, RawRecordWriter, readSome, receiveNext, sampleObjectBytes, wordsOf } from '../lib/shmring-records.js';
-import { processExited, STALL_MS, SyncPeerSession, type PeerCheck, type SyncLink } from '../lib/sync-peer-session.js';
+import {
+  Cleanup,
+  createRingSegment,
+  segmentName,
+  trackSegment,
+  unlinkSegment,
+} from '../lib/shmring-segments.js';
+import {
+  hashRawRecord,
+  POLLS_BEFORE_WAIT,
+  produceRaw,
+  PUBLISH_EVERY,
+  RawRecordWriter,
+  readSome,
+  receiveNext,
+  sampleObjectBytes,
+  wordsOf,
+} from '../lib/shmring-records.js';
+import {
+  processExited,
+  STALL_MS,
+  SyncPeerSession,
+  type PeerCheck,
+  type SyncLink,
+} from '../lib/sync-peer-session.js';
 import type { Codec, OpenContext, Pattern, Session, Transport } from './transport.js';
 
 /** Ring data bytes of the raw rows: the largest record is capacity / 8, and the rows go up to 1 MiB. */
@@ -48,7 +70,8 @@ export function shmringSpscTransport(options: ShmringSpscOptions): Transport {
     options.codec === 'raw'
       ? `zero-copy records (Producer ring.tryClaim/commit, published() every ${PUBLISH_EVERY}): the payload is written straight into the ring, the peer hashes it in place (Consumer.poll); ${RAW_CAPACITY >> 20} MiB rings`
       : `channel API, Sender.sendSync -> Receiver.tryReceive/receiveSync, codec 'msgpack'; ${OBJECT_CAPACITY >> 20} MiB rings`;
-  const polls = options.wait === 'park' ? '' : `; ${POLLS_BEFORE_WAIT} polls before each blocking wait`;
+  const polls =
+    options.wait === 'park' ? '' : `; ${POLLS_BEFORE_WAIT} polls before each blocking wait`;
   return {
     name: `shmring-spsc-${options.wait}`,
     codec: options.codec,
@@ -58,7 +81,10 @@ export function shmringSpscTransport(options: ShmringSpscOptions): Transport {
   };
 }
 
-async function openSpscSession(options: ShmringSpscOptions, context: OpenContext): Promise<Session> {
+async function openSpscSession(
+  options: ShmringSpscOptions,
+  context: OpenContext,
+): Promise<Session> {
   const cleanup = new Cleanup();
   try {
     const label = `spsc-${options.wait}-${options.codec}`;
@@ -67,12 +93,25 @@ async function openSpscSession(options: ShmringSpscOptions, context: OpenContext
     const peer = forkPeer('shmring-peer');
     cleanup.add(() => peer.stop()); // undone last: the rings close first, ending a loop the peer may be in
     const peerGone = (): boolean => processExited(peer.child.pid);
-    const link = options.codec === 'raw' ? rawLink(ping, pong, options.wait, cleanup, peerGone) : objectLink(ping, pong, options.wait, cleanup, peerGone);
-    await peer.control.call('open', { codec: options.codec, ping, pong, wait: options.wait } satisfies ShmringPeerParams);
+    const link =
+      options.codec === 'raw'
+        ? rawLink(ping, pong, options.wait, cleanup, peerGone)
+        : objectLink(ping, pong, options.wait, cleanup, peerGone);
+    await peer.control.call('open', {
+      codec: options.codec,
+      ping,
+      pong,
+      wait: options.wait,
+    } satisfies ShmringPeerParams);
     // Both sides have mapped the rings: the names can go.
     unlinkSegment(ping);
     unlinkSegment(pong);
-    return new SyncPeerSession({ ...link, control: peer.control, codec: options.codec, close: () => cleanup.run() });
+    return new SyncPeerSession({
+      ...link,
+      control: peer.control,
+      codec: options.codec,
+      close: () => cleanup.run(),
+    });
   } catch (error) {
     await cleanup.run();
     throw error;
@@ -81,7 +120,13 @@ async function openSpscSession(options: ShmringSpscOptions, context: OpenContext
 
 type Moves = Pick<SyncLink, 'produce' | 'roundTrip'>;
 
-function rawLink(ping: string, pong: string, wait: WaitMode, cleanup: Cleanup, peerGone: PeerCheck): Moves {
+function rawLink(
+  ping: string,
+  pong: string,
+  wait: WaitMode,
+  cleanup: Cleanup,
+  peerGone: PeerCheck,
+): Moves {
   const waitOptions = { wait, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS };
   const pingSegment = createRingSegment(ping, 'spsc', RAW_CAPACITY);
   cleanup.add(() => (pingSegment.close(), unlinkSegment(ping)));
@@ -108,8 +153,19 @@ function rawLink(ping: string, pong: string, wait: WaitMode, cleanup: Cleanup, p
   };
 }
 
-function objectLink(ping: string, pong: string, wait: WaitMode, cleanup: Cleanup, peerGone: PeerCheck): Moves {
-  const channelOptions = { codec: 'msgpack', wait, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, capacity: OBJECT_CAPACITY } as const;
+function objectLink(
+  ping: string,
+  pong: string,
+  wait: WaitMode,
+  cleanup: Cleanup,
+  peerGone: PeerCheck,
+): Moves {
+  const channelOptions = {
+    codec: 'msgpack',
+    wait,
+    heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+    capacity: OBJECT_CAPACITY,
+  } as const;
   // The parent creates both segments: the ping ring from its sending end, the pong ring from its receiving end.
   const sender = createSender<SampleObject>(trackSegment(ping), channelOptions);
   cleanup.add(() => (sender.close(), unlinkSegment(ping)));
@@ -117,12 +173,16 @@ function objectLink(ping: string, pong: string, wait: WaitMode, cleanup: Cleanup
   cleanup.add(() => (receiver.close(), unlinkSegment(pong)));
   return {
     produce(_size, firstSeq, count) {
-      for (let seq = firstSeq; seq < firstSeq + count; seq++) sender.sendSync(sampleObject(seq), { timeoutMs: STALL_MS });
+      for (let seq = firstSeq; seq < firstSeq + count; seq++)
+        sender.sendSync(sampleObject(seq), { timeoutMs: STALL_MS });
       return sampleObjectBytes(firstSeq, count);
     },
     roundTrip(_size, seq, hash) {
       sender.sendSync(sampleObject(seq), { timeoutMs: STALL_MS });
-      return hashObject(hash, receiveNext(receiver, wait !== 'park', 'waiting for the echo', peerGone));
+      return hashObject(
+        hash,
+        receiveNext(receiver, wait !== 'park', 'waiting for the echo', peerGone),
+      );
     },
   };
 }

@@ -30,8 +30,15 @@ export function streamTransport(options: StreamTransportOptions): Transport {
   };
 }
 
-async function openStreamSession(options: StreamTransportOptions, context: OpenContext): Promise<Session> {
-  const prepared = await prepareChannel(options.kind, context.tmpDir, `${options.name}-${++sessions}`);
+async function openStreamSession(
+  options: StreamTransportOptions,
+  context: OpenContext,
+): Promise<Session> {
+  const prepared = await prepareChannel(
+    options.kind,
+    context.tmpDir,
+    `${options.name}-${++sessions}`,
+  );
   const peer = forkPeer('stream-peer', { stdio: prepared.stdio });
   let pair;
   try {
@@ -46,17 +53,20 @@ async function openStreamSession(options: StreamTransportOptions, context: OpenC
   const sources = new Map<number, FrameSource>();
   const source = (size: number): FrameSource => {
     let found = sources.get(size);
-    if (found === undefined) sources.set(size, (found = options.codec === 'raw' ? rawFrames(size) : objectFrames()));
+    if (found === undefined)
+      sources.set(size, (found = options.codec === 'raw' ? rawFrames(size) : objectFrames()));
     return found;
   };
   let ping = Buffer.alloc(0);
   const session = new PeerSession({
     control: peer.control,
     codec: options.codec,
-    send: ({ size, count, firstSeq }) => writeFrames(writable, source(size), firstSeq, count, options.coalesce),
+    send: ({ size, count, firstSeq }) =>
+      writeFrames(writable, source(size), firstSeq, count, options.coalesce),
     sendPing(seq, size) {
       const frames = source(size);
-      if (ping.length < HEADER_BYTES + frames.maxLength) ping = Buffer.allocUnsafeSlow(HEADER_BYTES + frames.maxLength);
+      if (ping.length < HEADER_BYTES + frames.maxLength)
+        ping = Buffer.allocUnsafeSlow(HEADER_BYTES + frames.maxLength);
       const length = frames.put(seq, ping, HEADER_BYTES, false);
       writeHeader(ping, 0, length);
       // The echo of this frame comes back before the next ping, so `ping` is free again by then.

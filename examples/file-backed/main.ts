@@ -40,16 +40,21 @@ if (existsSync(path)) {
     for (;;) progress = await log.receive({ timeoutMs: 5000 });
   } catch (error) {
     const code = (error as ShmringError).code;
-    if (code === 'ETIMEDOUT') throw new Error(`${path} is still being written: is another run going on?`);
+    if (code === 'ETIMEDOUT')
+      throw new Error(`${path} is still being written: is another run going on?`);
     if (code !== 'ERR_SHMRING_END_OF_STREAM') throw error;
   } finally {
     log.close();
   }
   if (progress.below !== below || progress.chunkSize !== chunkSize) {
-    console.error(`${path} holds a job with --below ${progress.below} --chunk-size ${progress.chunkSize}; finish it or delete the file`);
+    console.error(
+      `${path} holds a job with --below ${progress.below} --chunk-size ${progress.chunkSize}; finish it or delete the file`,
+    );
     process.exit(1);
   }
-  console.log(`resuming from ${path}: ${progress.done} of ${chunks} chunks done, ${progress.primes} primes so far`);
+  console.log(
+    `resuming from ${path}: ${progress.done} of ${chunks} chunks done, ${progress.primes} primes so far`,
+  );
 }
 
 if (progress.done < chunks) {
@@ -59,7 +64,11 @@ if (progress.done < chunks) {
   const next = `${path}.new`;
   rmSync(next, { force: true }); // from a run killed before its rename
   // unlink 'never': the file stays when this process exits. 64 KiB holds ~3000 records.
-  const out = createSender<Progress>(next, { backing: 'file', unlink: 'never', capacity: 64 * 1024 });
+  const out = createSender<Progress>(next, {
+    backing: 'file',
+    unlink: 'never',
+    capacity: 64 * 1024,
+  });
   out.sendSync(progress);
   renameSync(next, path);
 
@@ -70,9 +79,15 @@ if (progress.done < chunks) {
     // 3. Work, logging progress after every chunk.
     for (let run = 0; progress.done < chunks && run < stopAfter && !stopped; run++) {
       const from = progress.done * chunkSize;
-      progress = { ...progress, done: progress.done + 1, primes: progress.primes + countPrimes(from, Math.min(from + chunkSize, below)) };
+      progress = {
+        ...progress,
+        done: progress.done + 1,
+        primes: progress.primes + countPrimes(from, Math.min(from + chunkSize, below)),
+      };
       out.sendSync(progress);
-      console.log(`chunk ${progress.done}/${chunks} done: ${progress.primes} primes below ${Math.min(progress.done * chunkSize, below)}`);
+      console.log(
+        `chunk ${progress.done}/${chunks} done: ${progress.primes} primes below ${Math.min(progress.done * chunkSize, below)}`,
+      );
       await yieldToEvents(); // lets a Ctrl-C in between chunks
     }
   } finally {
@@ -81,7 +96,9 @@ if (progress.done < chunks) {
 }
 
 if (progress.done < chunks) {
-  console.log(`stopped after ${progress.done} of ${chunks} chunks; run again to continue (the log is ${path})`);
+  console.log(
+    `stopped after ${progress.done} of ${chunks} chunks; run again to continue (the log is ${path})`,
+  );
 } else {
   console.log(`there are ${progress.primes} primes below ${below}`);
   rmSync(path); // the job is finished: nothing to pick up any more

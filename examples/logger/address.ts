@@ -20,7 +20,8 @@ export function addressFrom(values: { channel?: string; sysv?: string }): Addres
   if (values.sysv === undefined) return { name: values.channel ?? DEFAULT_CHANNEL, backing: 'shm' };
   if (values.channel !== undefined) throw new Error('give --channel or --sysv, not both');
   const key = Number(values.sysv); // accepts 0x... as well as decimal
-  if (!Number.isInteger(key) || key < 1 || key > 0x7fffffff) throw new Error(`--sysv wants a key in 1..0x7fffffff, not '${values.sysv}'`);
+  if (!Number.isInteger(key) || key < 1 || key > 0x7fffffff)
+    throw new Error(`--sysv wants a key in 1..0x7fffffff, not '${values.sysv}'`);
   return { name: String(key), backing: 'sysv' };
 }
 
@@ -31,5 +32,7 @@ export function addressArgs(address: Address): string[] {
 
 /** How `shmring ls` names it. */
 export function describe(address: Address): string {
-  return address.backing === 'sysv' ? `sysv:0x${Number(address.name).toString(16).padStart(8, '0')}` : address.name;
+  return address.backing === 'sysv'
+    ? `sysv:0x${Number(address.name).toString(16).padStart(8, '0')}`
+    : address.name;
 }

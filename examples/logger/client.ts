@@ -15,7 +15,9 @@ try {
   sender = openChannel<string>(address.name, { backing: address.backing });
 } catch (error) {
   if ((error as ShmringError).code !== 'ENOENT') throw error;
-  console.error(`client: no logger on ${describe(address)}; start one first: npx tsx examples/logger/main.ts`);
+  console.error(
+    `client: no logger on ${describe(address)}; start one first: npx tsx examples/logger/main.ts`,
+  );
   process.exit(1);
 }
 

@@ -30,7 +30,10 @@ Without --clients the logger serves until Ctrl-C (or SIGTERM); start clients wit
 With --clients it starts N clients that send M lines each, and exits once they are done.`;
 
 /** Parses the command line and runs the logger; resolves to the exit code. */
-export async function loggerMain(argv: string[], defaults: { sysv?: string } = {}): Promise<number> {
+export async function loggerMain(
+  argv: string[],
+  defaults: { sysv?: string } = {},
+): Promise<number> {
   let options: LoggerOptions;
   try {
     const { values } = parseArgs({
@@ -59,7 +62,8 @@ export async function loggerMain(argv: string[], defaults: { sysv?: string } = {
 
 function count(flag: string, text: string): number {
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${flag} wants a whole number, not '${text}'`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`${flag} wants a whole number, not '${text}'`);
   return value;
 }
 
@@ -69,10 +73,17 @@ export async function runLogger(options: LoggerOptions): Promise<number> {
   let receiver: Receiver<string>;
   try {
     // keepOpen: clients come and go; the last one closing must not end the logger's stream.
-    receiver = createChannel<string>(address.name, { backing: address.backing, producers: 'multi', capacity: options.capacity, keepOpen: true });
+    receiver = createChannel<string>(address.name, {
+      backing: address.backing,
+      producers: 'multi',
+      capacity: options.capacity,
+      keepOpen: true,
+    });
   } catch (error) {
     if ((error as ShmringError).code !== 'EEXIST') throw error;
-    console.error(`logger: ${describe(address)} exists: another logger runs there, or one was killed (see shmring ls; shmring rm ${describe(address)})`);
+    console.error(
+      `logger: ${describe(address)} exists: another logger runs there, or one was killed (see shmring ls; shmring rm ${describe(address)})`,
+    );
     return 1;
   }
   const stop = new AbortController();
@@ -83,12 +94,16 @@ export async function runLogger(options: LoggerOptions): Promise<number> {
     for (const client of clients) client.kill(signal);
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  receiver.on('error', (error: Error) => console.error(`logger: a damaged message was dropped: ${error.message}`));
+  receiver.on('error', (error: Error) =>
+    console.error(`logger: a damaged message was dropped: ${error.message}`),
+  );
   let failedClients = 0;
   let log: number | undefined;
   try {
     log = openSync(options.log, 'a');
-    console.log(`logger: pid ${process.pid} listening on ${describe(address)}, appending to ${options.log}`);
+    console.log(
+      `logger: pid ${process.pid} listening on ${describe(address)}, appending to ${options.log}`,
+    );
     if (options.clients > 0) {
       for (let i = 0; i < options.clients; i++) clients.push(startClient(address, options.count));
       // Once every client has exited (so all they sent is in the ring), drain and stop.
@@ -111,10 +126,15 @@ export async function runLogger(options: LoggerOptions): Promise<number> {
 // Appends lines as they arrive until `signal` aborts (a signal, or the last client done);
 // returns how many.
 // Each wake-up writes everything already waiting in one append.
-async function appendAll(receiver: Receiver<string>, log: number, signal: AbortSignal): Promise<number> {
+async function appendAll(
+  receiver: Receiver<string>,
+  log: number,
+  signal: AbortSignal,
+): Promise<number> {
   let lines = 0;
   const append = (batch: string[]): void => {
-    for (let line = receiver.tryReceive(); line !== undefined; line = receiver.tryReceive()) batch.push(line);
+    for (let line = receiver.tryReceive(); line !== undefined; line = receiver.tryReceive())
+      batch.push(line);
     if (batch.length > 0) appendFileSync(log, `${batch.join('\n')}\n`);
     lines += batch.length;
   };
@@ -133,13 +153,18 @@ async function appendAll(receiver: Receiver<string>, log: number, signal: AbortS
 
 function startClient(address: Address, count: number): ChildProcess {
   // execArgv carries the TypeScript loader (tsx) to the client.
-  return spawn(process.execPath, [...process.execArgv, CLIENT, ...addressArgs(address), '--count', String(count)], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  return spawn(
+    process.execPath,
+    [...process.execArgv, CLIENT, ...addressArgs(address), '--count', String(count)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
 }
 
 async function exitCode(child: ChildProcess, stopped: AbortSignal): Promise<number> {
   const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  if (code !== 0 && !stopped.aborted) console.error(`logger: client ${child.pid} exited with ${signal ?? `code ${code}`}`);
+  if (code !== 0 && !stopped.aborted)
+    console.error(`logger: client ${child.pid} exited with ${signal ?? `code ${code}`}`);
   return code ?? 1;
 }

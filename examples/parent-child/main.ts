@@ -6,7 +6,13 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { Segment, createRing, openReceiver, ringSegmentSize, type ShmringError } from '../../src/index.js';
+import {
+  Segment,
+  createRing,
+  openReceiver,
+  ringSegmentSize,
+  type ShmringError,
+} from '../../src/index.js';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 const CAPACITY = 1 << 20;
@@ -20,7 +26,9 @@ createRing(segment.buffer, { kind: 'spsc', capacity: CAPACITY });
 const receiver = openReceiver<bigint>(segment.buffer);
 
 // The descriptor becomes the child's fd 3 (exec keeps it, unlike fork()'s copied mappings).
-const child = spawn(process.execPath, [...process.execArgv, CHILD, String(count)], { stdio: ['inherit', 'inherit', 'inherit', segment.fd] });
+const child = spawn(process.execPath, [...process.execArgv, CHILD, String(count)], {
+  stdio: ['inherit', 'inherit', 'inherit', segment.fd],
+});
 console.log(`parent ${process.pid}: child ${child.pid} started; it gets the memfd as fd 3`);
 
 // A child that dies before it could close its end must not leave the parent waiting.
@@ -51,5 +59,7 @@ try {
 }
 if (process.exitCode !== 1) {
   const last = next - expected; // F(received)
-  console.log(`parent: received F(1)..F(${received}) from the child, all correct; F(${received}) has ${last.toString().length} digits`);
+  console.log(
+    `parent: received F(1)..F(${received}) from the child, all correct; F(${received}) has ${last.toString().length} digits`,
+  );
 }

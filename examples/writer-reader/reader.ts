@@ -14,14 +14,18 @@ try {
   receiver = openReceiver<WeatherRecord>(name);
 } catch (error) {
   if ((error as ShmringError).code !== 'ENOENT') throw error;
-  console.error(`reader: nothing waits in ${name}; run the writer first: npx tsx examples/writer-reader/writer.ts ${name}`);
+  console.error(
+    `reader: nothing waits in ${name}; run the writer first: npx tsx examples/writer-reader/writer.ts ${name}`,
+  );
   process.exit(1);
 }
 
 try {
   // Every record the writer left, until the end of its stream (it closed before exiting).
   for await (const record of receiver) {
-    console.log(`reader ${process.pid}: record from writer ${record.writerPid} (${existsSync(`/proc/${record.writerPid}`) ? 'still running' : 'exited'}):`);
+    console.log(
+      `reader ${process.pid}: record from writer ${record.writerPid} (${existsSync(`/proc/${record.writerPid}`) ? 'still running' : 'exited'}):`,
+    );
     console.log(inspect(record, { depth: null, colors: process.stdout.isTTY, breakLength: 100 }));
   }
 } finally {

@@ -9,7 +9,10 @@ const record: WeatherRecord = {
   station: 'Hill Farm, north field',
   takenAt: new Date(),
   writerPid: process.pid,
-  temperatures: Float64Array.from({ length: 24 }, (_, hour) => Math.round((12 + 6 * Math.sin(((hour - 9) * Math.PI) / 12)) * 10) / 10),
+  temperatures: Float64Array.from(
+    { length: 24 },
+    (_, hour) => Math.round((12 + 6 * Math.sin(((hour - 9) * Math.PI) / 12)) * 10) / 10,
+  ),
   rainTips: 2n ** 40n + 12345n,
   notes: ['gauge cleaned at 06:00', 'fog until 08:30 — visibility < 200 m'],
 };
@@ -22,7 +25,11 @@ try {
 } catch (error) {
   if ((error as ShmringError).code !== 'EEXIST') throw error;
   // O_EXCL: never overwrite a record nobody has read yet.
-  console.error(`writer: a record is already waiting in ${name}; read it first (reader.ts ${name}) or remove it (shmring rm ${name})`);
+  console.error(
+    `writer: a record is already waiting in ${name}; read it first (reader.ts ${name}) or remove it (shmring rm ${name})`,
+  );
   process.exit(1);
 }
-console.log(`writer ${process.pid}: record left in ${name}; exiting. Now run: npx tsx examples/writer-reader/reader.ts ${name}`);
+console.log(
+  `writer ${process.pid}: record left in ${name}; exiting. Now run: npx tsx examples/writer-reader/reader.ts ${name}`,
+);

@@ -6,12 +6,18 @@ import type { Backing } from './options.js';
 
 function sysvKey(name: string | number): number {
   const key = typeof name === 'number' ? name : Number(name);
-  if (!Number.isInteger(key)) throw invalidArgType('name', "a numeric System V key with backing 'sysv'", name);
+  if (!Number.isInteger(key))
+    throw invalidArgType('name', "a numeric System V key with backing 'sysv'", name);
   return key;
 }
 
 /** A new segment sized for a ring of `capacity` bytes. */
-export function createSegment(name: string, backing: Backing, capacity: number, mode: number): Segment {
+export function createSegment(
+  name: string,
+  backing: Backing,
+  capacity: number,
+  mode: number,
+): Segment {
   const size = ringSegmentSize(capacity);
   if (backing === 'file') return Segment.createFile(name, size, { mode });
   if (backing === 'sysv') return Segment.createSysv(sysvKey(name), size, { mode });
@@ -29,13 +35,20 @@ function openAnyBacking(name: string, backing: Backing): Segment {
  * name that user: root can open anything, but should not talk to a stranger's channel by
  * accident, and nobody should attach to a segment someone else planted under a known name.
  */
-export function openSegment(name: string, backing: Backing, allowUids: readonly number[] = []): Segment {
+export function openSegment(
+  name: string,
+  backing: Backing,
+  allowUids: readonly number[] = [],
+): Segment {
   const segment = openAnyBacking(name, backing);
   const owner = segment.stat().uid;
   const me = process.geteuid?.() ?? owner;
   if (owner !== me && !allowUids.includes(owner)) {
     segment.close();
-    throw new ShmringError('EACCES', `${segment.name} belongs to uid ${owner}, not to this process (uid ${me}); pass allowUids: [${owner}] to trust it`);
+    throw new ShmringError(
+      'EACCES',
+      `${segment.name} belongs to uid ${owner}, not to this process (uid ${me}); pass allowUids: [${owner}] to trust it`,
+    );
   }
   return segment;
 }

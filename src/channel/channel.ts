@@ -38,21 +38,35 @@ function wrap<E extends Endpoint, R>(endpoint: E, build: (endpoint: E) => R): R 
 }
 
 function target(name: unknown): string | SharedArrayBuffer {
-  if (typeof name === 'string' || typeof name === 'number' || name instanceof SharedArrayBuffer) return name as string | SharedArrayBuffer;
-  throw invalidArgType('name', 'a string (or a SharedArrayBuffer from sender/receiver.buffer)', name);
+  if (typeof name === 'string' || typeof name === 'number' || name instanceof SharedArrayBuffer)
+    return name as string | SharedArrayBuffer;
+  throw invalidArgType(
+    'name',
+    'a string (or a SharedArrayBuffer from sender/receiver.buffer)',
+    name,
+  );
 }
 
 type Resolved<T> = ReturnType<typeof resolveOptions<T>>;
 
 /** @internal A Sender on the ring in `segment` (which it closes on close). */
 export function senderOn<T>(segment: Segment, o: Resolved<T>): Sender<T> {
-  return onSegment(segment, (s) => wrap(new Producer(attachRing(s.buffer), new ChannelControl(s.buffer), waitPolicy(o)), (p) => new Sender<T>(s.name, p, o.codec, s)));
+  return onSegment(segment, (s) =>
+    wrap(
+      new Producer(attachRing(s.buffer), new ChannelControl(s.buffer), waitPolicy(o)),
+      (p) => new Sender<T>(s.name, p, o.codec, s),
+    ),
+  );
 }
 
 /** @internal The Receiver on the ring in `segment` (which it closes on close). */
 export function receiverOn<T>(segment: Segment, o: Resolved<T>, owned: boolean): Receiver<T> {
   return onSegment(segment, (s) => {
-    const consumer = new Consumer(attachRing(s.buffer), new ChannelControl(s.buffer), waitPolicy(o));
+    const consumer = new Consumer(
+      attachRing(s.buffer),
+      new ChannelControl(s.buffer),
+      waitPolicy(o),
+    );
     return wrap(consumer, (c) => new Receiver<T>(s.name, c, o.codec, s, o.unlink, owned));
   });
 }
@@ -86,11 +100,17 @@ export function createChannel<T = unknown>(name: string, options?: ChannelOption
  * Attaches a Sender to an existing channel: by name, or by its SharedArrayBuffer (in a
  * worker thread). The ring's kind and size come from the channel itself.
  */
-export function openChannel<T = unknown>(name: string | SharedChannel, options?: ChannelOptions<T>): Sender<T> {
+export function openChannel<T = unknown>(
+  name: string | SharedChannel,
+  options?: ChannelOptions<T>,
+): Sender<T> {
   const o = resolveOptions(options);
   const where = target(name);
   if (where instanceof SharedArrayBuffer) {
-    return wrap(new Producer(attachRing(where), new ChannelControl(where), waitPolicy(o)), (p) => new Sender<T>('shared', p, o.codec, undefined));
+    return wrap(
+      new Producer(attachRing(where), new ChannelControl(where), waitPolicy(o)),
+      (p) => new Sender<T>('shared', p, o.codec, undefined),
+    );
   }
   return senderOn<T>(openSegment(where, o.backing, o.allowUids), o);
 }
@@ -101,7 +121,10 @@ export function openChannel<T = unknown>(name: string | SharedChannel, options?:
  * delivered now. Refused with EBUSY while another receiver is attached. It does not remove
  * the name on close unless asked: close({ unlink: true }).
  */
-export function openReceiver<T = unknown>(name: string | SharedChannel, options?: ChannelOptions<T>): Receiver<T> {
+export function openReceiver<T = unknown>(
+  name: string | SharedChannel,
+  options?: ChannelOptions<T>,
+): Receiver<T> {
   const o = resolveOptions(options);
   const where = target(name);
   if (where instanceof SharedArrayBuffer) {

@@ -2,7 +2,12 @@
 // producers that wait for space, and reports end-of-stream once everything is drained.
 import { ShmringError } from '../errors.js';
 import type { MessageHandler, RingBuffer } from '../ring/index.js';
-import { deadlineAfter, waitAsyncWatched, waitSyncWatched, type WaitPolicy } from '../wait/index.js';
+import {
+  deadlineAfter,
+  waitAsyncWatched,
+  waitSyncWatched,
+  type WaitPolicy,
+} from '../wait/index.js';
 import type { ChannelControl } from './control.js';
 import { Endpoint } from './endpoint.js';
 import type { WaitCallOptions } from './producer.js';
@@ -30,7 +35,11 @@ export class Consumer extends Endpoint {
    */
   poll(handler: MessageHandler, limit = Infinity): number {
     if (this.closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the receiver is closed');
-    if (this.control.broken) throw new ShmringError('ERR_SHMRING_BROKEN', 'the channel is broken: its shared memory was found corrupt');
+    if (this.control.broken)
+      throw new ShmringError(
+        'ERR_SHMRING_BROKEN',
+        'the channel is broken: its shared memory was found corrupt',
+      );
     if (--this.#pollsToHeartbeat < 0) {
       this.#pollsToHeartbeat = POLLS_PER_HEARTBEAT;
       this.ring.consumerHeartbeatTime = Date.now();
@@ -61,16 +70,34 @@ export class Consumer extends Endpoint {
   readSync(handler: MessageHandler, limit = Infinity, options: WaitCallOptions = {}): number {
     let count = 0;
     const ready = (): boolean => (count = this.poll(handler, limit)) !== 0;
-    waitSyncWatched(ready, this.control.dataAvailable, this.policy, deadlineAfter(options.timeoutMs), this.#reapDeadProducers);
+    waitSyncWatched(
+      ready,
+      this.control.dataAvailable,
+      this.policy,
+      deadlineAfter(options.timeoutMs),
+      this.#reapDeadProducers,
+    );
     return count;
   }
 
   /** readSync() without blocking the event loop; `signal` aborts the wait. */
-  async readAsync(handler: MessageHandler, limit = Infinity, options: WaitCallOptions = {}): Promise<number> {
+  async readAsync(
+    handler: MessageHandler,
+    limit = Infinity,
+    options: WaitCallOptions = {},
+  ): Promise<number> {
     let count = 0;
     const ready = (): boolean => (count = this.poll(handler, limit)) !== 0;
     const deadline = deadlineAfter(options.timeoutMs);
-    await waitAsyncWatched(ready, this.control.dataAvailable, this.waiter, this.policy, deadline, this.#reapDeadProducers, options.signal);
+    await waitAsyncWatched(
+      ready,
+      this.control.dataAvailable,
+      this.waiter,
+      this.policy,
+      deadline,
+      this.#reapDeadProducers,
+      options.signal,
+    );
     return count;
   }
 
@@ -81,7 +108,8 @@ export class Consumer extends Endpoint {
     const slots = this.control.reapDeadProducers();
     if (slots.length === 0) return;
     // Each unblock() clears one record; bounded, whatever the shared memory says.
-    if (this.ring.kind === 'mpsc') for (let i = 0; i < this.ring.capacity >>> 3 && this.ring.unblock(); i++);
+    if (this.ring.kind === 'mpsc')
+      for (let i = 0; i < this.ring.capacity >>> 3 && this.ring.unblock(); i++);
     this.onProducersGone(slots);
   };
 

@@ -34,7 +34,10 @@ const COUNT_ENDED = 1 << 30;
 
 /** A u64 field of the metadata page (two little-endian int32 halves; start times stay far below 2^53). */
 export function loadU64(words: Int32Array, offset: number): number {
-  return (Atomics.load(words, offset >>> 2) >>> 0) + (Atomics.load(words, (offset + 4) >>> 2) >>> 0) * 2 ** 32;
+  return (
+    (Atomics.load(words, offset >>> 2) >>> 0) +
+    (Atomics.load(words, (offset + 4) >>> 2) >>> 0) * 2 ** 32
+  );
 }
 
 /** Producer registry slot states. */
@@ -52,8 +55,16 @@ export class ChannelControl {
 
   constructor(buffer: SharedArrayBuffer) {
     this.words = new Int32Array(buffer, 0, METADATA_LENGTH >>> 2);
-    this.dataAvailable = new EventCount(this.words, DATA_AVAILABLE_FUTEX_OFFSET >>> 2, SLEEPING_CONSUMERS_OFFSET >>> 2);
-    this.spaceAvailable = new EventCount(this.words, SPACE_AVAILABLE_FUTEX_OFFSET >>> 2, SLEEPING_PRODUCERS_OFFSET >>> 2);
+    this.dataAvailable = new EventCount(
+      this.words,
+      DATA_AVAILABLE_FUTEX_OFFSET >>> 2,
+      SLEEPING_CONSUMERS_OFFSET >>> 2,
+    );
+    this.spaceAvailable = new EventCount(
+      this.words,
+      SPACE_AVAILABLE_FUTEX_OFFSET >>> 2,
+      SLEEPING_PRODUCERS_OFFSET >>> 2,
+    );
   }
 
   #hasStatus(flag: number): boolean {
@@ -107,19 +118,26 @@ export class ChannelControl {
    * checks) and counts it open. `single` refuses a second producer (SPSC).
    */
   openProducer(single: boolean): number {
-    if (this.consumerClosed) throw new ShmringError('EPIPE', 'the channel is closed by its consumer');
+    if (this.consumerClosed)
+      throw new ShmringError('EPIPE', 'the channel is closed by its consumer');
     const countK = PRODUCER_COUNT_OFFSET >>> 2;
     for (;;) {
       const count = Atomics.load(this.words, countK);
-      if ((count & COUNT_ENDED) !== 0 || this.ended) throw new ShmringError('EPIPE', 'the channel has ended: all its producers closed');
-      if (single && count !== 0) throw new ShmringError('EBUSY', 'a single-producer channel already has its producer');
+      if ((count & COUNT_ENDED) !== 0 || this.ended)
+        throw new ShmringError('EPIPE', 'the channel has ended: all its producers closed');
+      if (single && count !== 0)
+        throw new ShmringError('EBUSY', 'a single-producer channel already has its producer');
       if (Atomics.compareExchange(this.words, countK, count, count + 1) === count) break;
     }
     for (let slot = 0; slot < PRODUCER_SLOTS; slot++) {
-      const stateK = (PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH + PRODUCER_SLOT_STATE_OFFSET) >>> 2;
+      const stateK =
+        (PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH + PRODUCER_SLOT_STATE_OFFSET) >>> 2;
       if (Atomics.compareExchange(this.words, stateK, SLOT_FREE, SLOT_OPEN) === SLOT_FREE) {
         const base = PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH;
-        this.#storeIdentity(base + PRODUCER_SLOT_PID_OFFSET, base + PRODUCER_SLOT_START_TIME_OFFSET);
+        this.#storeIdentity(
+          base + PRODUCER_SLOT_PID_OFFSET,
+          base + PRODUCER_SLOT_START_TIME_OFFSET,
+        );
         return slot;
       }
     }
@@ -134,7 +152,15 @@ export class ChannelControl {
     const base = PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH;
     // Only the closer that frees the slot counts it out: a producer closing while the
     // consumer reaps it as dead must not be counted twice.
-    if (Atomics.compareExchange(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2, SLOT_OPEN, SLOT_CLOSING) !== SLOT_OPEN) return;
+    if (
+      Atomics.compareExchange(
+        this.words,
+        (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2,
+        SLOT_OPEN,
+        SLOT_CLOSING,
+      ) !== SLOT_OPEN
+    )
+      return;
     Atomics.store(this.words, (base + PRODUCER_SLOT_PID_OFFSET) >>> 2, 0);
     Atomics.store(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2, SLOT_FREE);
     // Everything this producer published precedes the flag (sequentially consistent
@@ -160,10 +186,15 @@ export class ChannelControl {
     const reaped: number[] = [];
     for (let slot = 0; slot < PRODUCER_SLOTS; slot++) {
       const base = PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH;
-      if (Atomics.load(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2) !== SLOT_OPEN) continue;
+      if (Atomics.load(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2) !== SLOT_OPEN)
+        continue;
       const pid = Atomics.load(this.words, (base + PRODUCER_SLOT_PID_OFFSET) >>> 2);
       // pid 0: the producer is between taking the slot and writing its identity.
-      if (pid === 0 || isProcessAlive(pid, loadU64(this.words, base + PRODUCER_SLOT_START_TIME_OFFSET))) continue;
+      if (
+        pid === 0 ||
+        isProcessAlive(pid, loadU64(this.words, base + PRODUCER_SLOT_START_TIME_OFFSET))
+      )
+        continue;
       this.closeProducer(slot);
       reaped.push(slot);
     }
@@ -188,7 +219,11 @@ export class ChannelControl {
    */
   openConsumer(): void {
     const pid = Atomics.load(this.words, CONSUMER_PID_OFFSET >>> 2);
-    if (pid !== 0 && !this.consumerClosed && isProcessAlive(pid, loadU64(this.words, CONSUMER_START_TIME_OFFSET))) {
+    if (
+      pid !== 0 &&
+      !this.consumerClosed &&
+      isProcessAlive(pid, loadU64(this.words, CONSUMER_START_TIME_OFFSET))
+    ) {
       throw new ShmringError('EBUSY', `the channel already has a receiver (pid ${pid})`);
     }
     this.#storeIdentity(CONSUMER_PID_OFFSET, CONSUMER_START_TIME_OFFSET);

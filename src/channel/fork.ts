@@ -16,7 +16,10 @@ import type { Sender } from './sender.js';
 /** The environment variable that tells a forked child which descriptors hold its rings. */
 const FDS_ENV = 'SHMRING_FORK_FDS';
 
-export interface ForkOptions<T = unknown> extends Omit<SpawnOptions, 'stdio'>, Pick<ChannelOptions<T>, 'capacity' | 'codec' | 'wait' | 'spinMicros' | 'yieldMicros'> {
+export interface ForkOptions<T = unknown>
+  extends
+    Omit<SpawnOptions, 'stdio'>,
+    Pick<ChannelOptions<T>, 'capacity' | 'codec' | 'wait' | 'spinMicros' | 'yieldMicros'> {
   /** Node options for the child (default: this process's execArgv). */
   execArgv?: string[];
   /** The child's stdin, stdout, stderr (default 'inherit'); the rings are added after them. */
@@ -59,9 +62,15 @@ function forwardMessages(receiver: Receiver, emitter: EventEmitter): void {
  * child's 'message' events go through a pair of shmring rings (one each way). In the child,
  * parentChannel() gives the other ends. Values are MessagePack by default (`codec` option).
  */
-export function fork<T = unknown>(modulePath: string, args: readonly string[] = [], options: ForkOptions<T> = {}): ShmringChildProcess {
-  if (typeof modulePath !== 'string') throw invalidArgType('modulePath', 'of type string', modulePath);
-  const { capacity, codec, wait, spinMicros, yieldMicros, execArgv, stdio, env, ...spawnOptions } = options;
+export function fork<T = unknown>(
+  modulePath: string,
+  args: readonly string[] = [],
+  options: ForkOptions<T> = {},
+): ShmringChildProcess {
+  if (typeof modulePath !== 'string')
+    throw invalidArgType('modulePath', 'of type string', modulePath);
+  const { capacity, codec, wait, spinMicros, yieldMicros, execArgv, stdio, env, ...spawnOptions } =
+    options;
   const o = resolveOptions<T>({ capacity, codec, wait, spinMicros, yieldMicros });
   const fds = baseStdio(stdio);
   const sender = senderOn<T>(ringSegment('shmring-fork-to-child', o.capacity), o);
@@ -83,7 +92,8 @@ export function fork<T = unknown>(modulePath: string, args: readonly string[] = 
   // As Node's child.send(): true when the value went straight through, false when it had to
   // wait for room (it is still sent, in order; `callback` says when).
   child.send = (message: unknown, callback?: (error: Error | null) => void): boolean => {
-    const failed = (error: Error): void => void (callback ? callback(error) : child.emit('error', error));
+    const failed = (error: Error): void =>
+      void (callback ? callback(error) : child.emit('error', error));
     try {
       if (sender.trySend(message as T)) {
         if (callback) queueMicrotask(() => callback(null));
@@ -109,7 +119,8 @@ export function fork<T = unknown>(modulePath: string, args: readonly string[] = 
   child.once('exit', () => {
     process.off('exit', closeOnExit);
     // Whatever the child sent before it exited is delivered first.
-    for (let value = receiver.tryReceive(); value !== undefined; value = receiver.tryReceive()) child.emit('message', value);
+    for (let value = receiver.tryReceive(); value !== undefined; value = receiver.tryReceive())
+      child.emit('message', value);
     sender.close();
     receiver.close();
   });
@@ -159,7 +170,9 @@ let parent: ParentChannel | undefined;
  * In a child started by shmring's fork(): the channel to the parent (created once).
  * Undefined in a process that fork() did not start.
  */
-export function parentChannel<T = unknown>(options: Pick<ChannelOptions<T>, 'codec' | 'wait' | 'spinMicros' | 'yieldMicros'> = {}): ParentChannel<T> | undefined {
+export function parentChannel<T = unknown>(
+  options: Pick<ChannelOptions<T>, 'codec' | 'wait' | 'spinMicros' | 'yieldMicros'> = {},
+): ParentChannel<T> | undefined {
   if (parent !== undefined) return parent as ParentChannel<T>;
   const fds = process.env[FDS_ENV]?.split(',').map(Number);
   if (fds === undefined || fds.length !== 2 || !fds.every(Number.isInteger)) return undefined;

@@ -51,9 +51,15 @@ export interface ResolvedOptions<T> extends WaitOptions {
   keepOpen: boolean;
 }
 
-function oneOf<V extends string>(name: string, value: unknown, allowed: readonly V[], fallback: V): V {
+function oneOf<V extends string>(
+  name: string,
+  value: unknown,
+  allowed: readonly V[],
+  fallback: V,
+): V {
   if (value === undefined) return fallback;
-  if (!allowed.includes(value as V)) throw invalidArgValue(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+  if (!allowed.includes(value as V))
+    throw invalidArgValue(name, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
   return value as V;
 }
 
@@ -62,8 +68,18 @@ function oneOf<V extends string>(name: string, value: unknown, allowed: readonly
 function codecOption<T>(value: CodecOption<T> | undefined): CodecOption<T> | undefined {
   if (value === undefined || value === 'msgpack' || value === 'raw') return value;
   const codec = value as Partial<Codec<T>> | null;
-  if (codec !== null && typeof codec === 'object' && typeof codec.encode === 'function' && typeof codec.decode === 'function') return value;
-  throw invalidArgValue('codec', "must be 'msgpack', 'raw' or an object with encode() and decode()", value);
+  if (
+    codec !== null &&
+    typeof codec === 'object' &&
+    typeof codec.encode === 'function' &&
+    typeof codec.decode === 'function'
+  )
+    return value;
+  throw invalidArgValue(
+    'codec',
+    "must be 'msgpack', 'raw' or an object with encode() and decode()",
+    value,
+  );
 }
 
 function uidList(value: unknown): readonly number[] {
@@ -76,11 +92,13 @@ function uidList(value: unknown): readonly number[] {
 
 /** Validates options; unknown values get ERR_INVALID_ARG_VALUE, wrong types ERR_INVALID_ARG_TYPE. */
 export function resolveOptions<T>(options: ChannelOptions<T> | undefined): ResolvedOptions<T> {
-  if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'an object', options);
+  if (options !== undefined && (options === null || typeof options !== 'object'))
+    throw invalidArgType('options', 'an object', options);
   const o = options ?? {};
   return {
     capacity: checkCapacity(o.capacity ?? DEFAULT_CAPACITY),
-    kind: oneOf('producers', o.producers, ['single', 'multi'], 'single') === 'single' ? 'spsc' : 'mpsc',
+    kind:
+      oneOf('producers', o.producers, ['single', 'multi'], 'single') === 'single' ? 'spsc' : 'mpsc',
     codec: codecOption(o.codec),
     mode: o.mode ?? DEFAULT_MODE,
     unlink: oneOf('unlink', o.unlink, ['on-close', 'after-attach', 'never'], 'on-close'),

@@ -2,7 +2,13 @@
 // with the channel's wait policy when the ring is full.
 import { ShmringError } from '../errors.js';
 import type { RingBuffer } from '../ring/index.js';
-import { deadlineAfter, timeoutError, waitAsyncWatched, waitSyncWatched, type WaitPolicy } from '../wait/index.js';
+import {
+  deadlineAfter,
+  timeoutError,
+  waitAsyncWatched,
+  waitSyncWatched,
+  type WaitPolicy,
+} from '../wait/index.js';
 import type { ChannelControl } from './control.js';
 import { Endpoint } from './endpoint.js';
 
@@ -28,8 +34,13 @@ export class Producer extends Endpoint {
   /** Throws unless records may be written now: EPIPE once the consumer closed. */
   checkWritable(): void {
     if (this.closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the sender is closed');
-    if (this.control.consumerClosed) throw new ShmringError('EPIPE', 'the channel is closed by its consumer');
-    if (this.control.broken) throw new ShmringError('ERR_SHMRING_BROKEN', 'the channel is broken: its shared memory was found corrupt');
+    if (this.control.consumerClosed)
+      throw new ShmringError('EPIPE', 'the channel is closed by its consumer');
+    if (this.control.broken)
+      throw new ShmringError(
+        'ERR_SHMRING_BROKEN',
+        'the channel is broken: its shared memory was found corrupt',
+      );
   }
 
   /** Wakes the consumer if it sleeps; call after publishing records (write or commit). */
@@ -59,7 +70,13 @@ export class Producer extends Endpoint {
   /** Repeats `attempt` until it reports done, sleeping for space in between (blocks the thread). */
   offerSync(attempt: Attempt, options: WaitCallOptions = {}): void {
     const deadline = deadlineAfter(options.timeoutMs);
-    const done = waitSyncWatched(this.#attempt(attempt), this.control.spaceAvailable, this.policy, deadline, this.#checkConsumer);
+    const done = waitSyncWatched(
+      this.#attempt(attempt),
+      this.control.spaceAvailable,
+      this.policy,
+      deadline,
+      this.#checkConsumer,
+    );
     if (!done) throw timeoutError('space in the ring');
   }
 
@@ -67,14 +84,27 @@ export class Producer extends Endpoint {
   async offerAsync(attempt: Attempt, options: WaitCallOptions = {}): Promise<void> {
     const deadline = deadlineAfter(options.timeoutMs);
     const space = this.control.spaceAvailable;
-    const done = await waitAsyncWatched(this.#attempt(attempt), space, this.waiter, this.policy, deadline, this.#checkConsumer, options.signal);
+    const done = await waitAsyncWatched(
+      this.#attempt(attempt),
+      space,
+      this.waiter,
+      this.policy,
+      deadline,
+      this.#checkConsumer,
+      options.signal,
+    );
     if (!done) throw timeoutError('space in the ring');
   }
 
   // A full ring whose consumer died would block us forever.
   readonly #checkConsumer = (): void => {
-    if (!this.control.consumerAlive(this.policy.heartbeatTimeoutMs, this.ring.consumerHeartbeatTime)) {
-      throw new ShmringError('ECONNRESET', 'the receiver is gone: its process died and its heartbeat stopped');
+    if (
+      !this.control.consumerAlive(this.policy.heartbeatTimeoutMs, this.ring.consumerHeartbeatTime)
+    ) {
+      throw new ShmringError(
+        'ECONNRESET',
+        'the receiver is gone: its process died and its heartbeat stopped',
+      );
     }
   };
 

@@ -34,7 +34,10 @@ export interface CloseOptions {
 }
 
 function endOfStream(): ShmringError {
-  return new ShmringError('ERR_SHMRING_END_OF_STREAM', 'the channel has ended: every sender closed and all messages were received');
+  return new ShmringError(
+    'ERR_SHMRING_END_OF_STREAM',
+    'the channel has ended: every sender closed and all messages were received',
+  );
 }
 
 /**
@@ -57,14 +60,24 @@ export class Receiver<T = unknown> extends EventEmitter {
   #pumping = false;
 
   /** @internal Use createChannel(). */
-  constructor(name: string, consumer: Consumer, codec: CodecOption<T> | undefined, segment: Segment | undefined, unlink: UnlinkPolicy, owned: boolean) {
+  constructor(
+    name: string,
+    consumer: Consumer,
+    codec: CodecOption<T> | undefined,
+    segment: Segment | undefined,
+    unlink: UnlinkPolicy,
+    owned: boolean,
+  ) {
     super();
     this.name = name;
     this.#consumer = consumer;
     this.#segment = segment;
     this.#unlinkPolicy = unlink;
     this.#owned = owned;
-    const sink = { message: (value: T) => void this.#queue.push(value), error: (error: FrameError) => this.#reportBadFrame(error) };
+    const sink = {
+      message: (value: T) => void this.#queue.push(value),
+      error: (error: FrameError) => this.#reportBadFrame(error),
+    };
     this.#reader = new FrameReader<T>(consumer.ring, sink, { codec });
     consumer.onProducersGone = (slots) => {
       for (const slot of slots) this.#reader.discardProducer(slot);
@@ -100,7 +113,11 @@ export class Receiver<T = unknown> extends EventEmitter {
 
   // 'after-attach': the name goes once a sender has mapped the segment.
   #unlinkIfAttached(): void {
-    if (this.#owned && this.#unlinkPolicy === 'after-attach' && this.#consumer.control.openProducers > 0) {
+    if (
+      this.#owned &&
+      this.#unlinkPolicy === 'after-attach' &&
+      this.#consumer.control.openProducers > 0
+    ) {
       this.#owned = false;
       this.#segment?.unlink();
     }
@@ -140,7 +157,9 @@ export class Receiver<T = unknown> extends EventEmitter {
       const next = this.#next();
       if (next === END) throw endOfStream();
       if (next !== EMPTY) return next;
-      const count = this.#consumer.readSync(this.#reader.handler, BATCH, { timeoutMs: Math.max(0, deadline - performance.now()) });
+      const count = this.#consumer.readSync(this.#reader.handler, BATCH, {
+        timeoutMs: Math.max(0, deadline - performance.now()),
+      });
       if (count === 0) throw timeoutError('a message');
       if (count === END_OF_STREAM) this.#end();
     }
@@ -216,7 +235,8 @@ export class Receiver<T = unknown> extends EventEmitter {
       read: () => {
         this.receive({ signal: controller.signal }).then(
           (value) => stream.push(value),
-          (error: ShmringError) => (error.code === 'ERR_SHMRING_END_OF_STREAM' ? stream.push(null) : stream.destroy(error)),
+          (error: ShmringError) =>
+            error.code === 'ERR_SHMRING_END_OF_STREAM' ? stream.push(null) : stream.destroy(error),
         );
       },
       destroy: (error, callback) => {

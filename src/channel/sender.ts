@@ -33,7 +33,12 @@ export class Sender<T = unknown> {
   #queued = 0;
 
   /** @internal Use openChannel(). */
-  constructor(name: string, producer: Producer, codec: CodecOption<T> | undefined, segment: Segment | undefined) {
+  constructor(
+    name: string,
+    producer: Producer,
+    codec: CodecOption<T> | undefined,
+    segment: Segment | undefined,
+  ) {
     this.name = name;
     this.#producer = producer;
     this.#writer = new FrameWriter<T>(producer.ring, { codec, producerSlot: producer.slot });
@@ -83,7 +88,8 @@ export class Sender<T = unknown> {
    */
   sendSync(value: T, options: SendOptions = {}): void {
     this.#producer.checkWritable();
-    if (this.#queued > 0) throw new ShmringError('ERR_SHMRING_BUSY', 'async sends are still pending on this sender');
+    if (this.#queued > 0)
+      throw new ShmringError('ERR_SHMRING_BUSY', 'async sends are still pending on this sender');
     const writer = this.#writer;
     if (writer.write(value)) {
       this.#producer.published();

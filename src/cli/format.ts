@@ -25,10 +25,25 @@ export function formatTable(reports: SegmentReport[]): string {
   if (reports.length === 0) return 'no shmring segments';
   const rows = [['NAME', 'KIND', 'CAPACITY', 'IN USE', 'PRODUCERS', 'HEARTBEAT', 'STATE']];
   for (const r of reports) {
-    rows.push([r.name, r.kind ?? '-', bytes(r.capacity), bytes(r.bytesInUse), producers(r), age(r.heartbeatAgeMs), r.state]);
+    rows.push([
+      r.name,
+      r.kind ?? '-',
+      bytes(r.capacity),
+      bytes(r.bytesInUse),
+      producers(r),
+      age(r.heartbeatAgeMs),
+      r.state,
+    ]);
   }
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** `shmring stat`: one field per line. */
@@ -51,9 +66,21 @@ export function formatReport(report: SegmentReport): string {
       ['creator', who(report.creator)],
       ['created', report.createdAt ?? '-'],
       ['consumer', who(report.consumer)],
-      ['producers', `${report.openProducers} open: ${report.producers!.map(who).join(', ') || '-'}`],
+      [
+        'producers',
+        `${report.openProducers} open: ${report.producers!.map(who).join(', ') || '-'}`,
+      ],
       ['heartbeat age', age(report.heartbeatAgeMs)],
-      ['flags', [report.ended && 'ended', report.consumerClosed && 'consumer-closed', report.broken && 'broken'].filter(Boolean).join(', ') || '-'],
+      [
+        'flags',
+        [
+          report.ended && 'ended',
+          report.consumerClosed && 'consumer-closed',
+          report.broken && 'broken',
+        ]
+          .filter(Boolean)
+          .join(', ') || '-',
+      ],
     );
   }
   return lines.map(([key, value]) => `${key.padEnd(14)}${value}`).join('\n');

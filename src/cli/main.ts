@@ -2,7 +2,12 @@
 // `shmring`: list, inspect, remove and prune shmring segments; run the benchmark.
 import { parseArgs } from 'node:util';
 
-import { inspectSegment, listSegments, removeSegment, type SegmentReport } from '../lifecycle/inspect.js';
+import {
+  inspectSegment,
+  listSegments,
+  removeSegment,
+  type SegmentReport,
+} from '../lifecycle/inspect.js';
 import { formatReport, formatTable } from './format.js';
 
 const HELP: Record<string, string> = {
@@ -49,11 +54,16 @@ async function run(argv: string[]): Promise<number> {
     const { main } = await import('../../bench/main.js');
     return main(rest);
   }
-  if (!(command in HELP) || command === 'main') throw new UsageError(`unknown command '${command}'`);
+  if (!(command in HELP) || command === 'main')
+    throw new UsageError(`unknown command '${command}'`);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     console.log(HELP[command]);
@@ -91,8 +101,13 @@ async function run(argv: string[]): Promise<number> {
       const stale: SegmentReport[] = listSegments().filter((report) => report.state === 'stale');
       const dryRun = values['dry-run'] === true;
       for (const report of stale) if (!dryRun) removeSegment(report.name);
-      print(json, { removed: dryRun ? [] : stale.map((r) => r.name), stale: stale.map((r) => r.name) }, () =>
-        stale.length === 0 ? 'no stale segments' : stale.map((r) => `${dryRun ? 'would remove' : 'removed'} ${r.name}`).join('\n'),
+      print(
+        json,
+        { removed: dryRun ? [] : stale.map((r) => r.name), stale: stale.map((r) => r.name) },
+        () =>
+          stale.length === 0
+            ? 'no stale segments'
+            : stale.map((r) => `${dryRun ? 'would remove' : 'removed'} ${r.name}`).join('\n'),
       );
       return 0;
     }
@@ -105,7 +120,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(argv);
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+    ) {
       console.error(`shmring: ${(error as Error).message}\nRun 'shmring --help' for usage.`);
       return 2;
     }

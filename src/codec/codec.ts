@@ -47,7 +47,8 @@ export class MsgpackCodec<T = unknown> implements Codec<T> {
   /** Encodes `value` into the encoder's buffer: one encode, no copy. */
   encode(value: T): Uint8Array {
     const bytes = this.#encoder.encodeSharedRef(value);
-    if (bytes.byteLength > ENCODER_RETAIN_LIMIT) this.#encoder = new ShmringEncoder(this.#extensions, this.#state);
+    if (bytes.byteLength > ENCODER_RETAIN_LIMIT)
+      this.#encoder = new ShmringEncoder(this.#extensions, this.#state);
     return bytes;
   }
 
@@ -66,7 +67,8 @@ export function createMsgpackCodec<T = unknown>(): MsgpackCodec<T> {
 /** Raw bytes: encode hands the Uint8Array over as is, decode hands out a copy the receiver owns. */
 export const rawCodec: Codec<Uint8Array> = Object.freeze({
   encode(value: Uint8Array): Uint8Array {
-    if (!(value instanceof Uint8Array)) throw invalidArgType('value', 'an instance of Uint8Array', value);
+    if (!(value instanceof Uint8Array))
+      throw invalidArgType('value', 'an instance of Uint8Array', value);
     return value;
   },
   decode(bytes: Uint8Array, owned = false): Uint8Array {
@@ -78,11 +80,21 @@ export const rawCodec: Codec<Uint8Array> = Object.freeze({
 export function resolveCodec<T = unknown>(option: CodecOption<T> | undefined): Codec<T> {
   if (option === undefined || option === 'msgpack') return new MsgpackCodec<T>();
   if (option === 'raw') return rawCodec as unknown as Codec<T>;
-  if (option !== null && typeof option === 'object' && typeof option.encode === 'function' && typeof option.decode === 'function') {
+  if (
+    option !== null &&
+    typeof option === 'object' &&
+    typeof option.encode === 'function' &&
+    typeof option.decode === 'function'
+  ) {
     return option;
   }
-  if (typeof option === 'string') throw invalidArgValue('codec', "must be 'msgpack', 'raw' or a codec", option);
-  throw invalidArgType('codec', "'msgpack', 'raw' or an object with encode and decode methods", option);
+  if (typeof option === 'string')
+    throw invalidArgValue('codec', "must be 'msgpack', 'raw' or a codec", option);
+  throw invalidArgType(
+    'codec',
+    "'msgpack', 'raw' or an object with encode and decode methods",
+    option,
+  );
 }
 
 /** The record type id a codec's messages travel under. */

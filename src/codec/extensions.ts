@@ -68,7 +68,9 @@ export const TYPED_ARRAY_CLASSES: readonly TypedArrayClass[] = [
   DataView,
 ];
 
-const typedArrayIndex = new Map<unknown, number>(TYPED_ARRAY_CLASSES.map((cls, index) => [cls, index]));
+const typedArrayIndex = new Map<unknown, number>(
+  TYPED_ARRAY_CLASSES.map((cls, index) => [cls, index]),
+);
 const NO_DATA = new Uint8Array(0);
 const UNDEFINED_EXT = new ExtData(EXT_UNDEFINED, NO_DATA);
 
@@ -88,9 +90,12 @@ function encodeBigInt(value: bigint): Uint8Array {
 }
 
 function decodeBigInt(data: Uint8Array): bigint {
-  if (data.length < 2 || data[0]! > 1) throw new DecodeError(`BigInt extension of ${data.length} bytes is malformed`);
+  if (data.length < 2 || data[0]! > 1)
+    throw new DecodeError(`BigInt extension of ${data.length} bytes is malformed`);
   // Buffer views shared memory without a copy, and 'hex' saves a per-byte loop.
-  const magnitude = BigInt('0x' + Buffer.from(data.buffer, data.byteOffset + 1, data.length - 1).toString('hex'));
+  const magnitude = BigInt(
+    '0x' + Buffer.from(data.buffer, data.byteOffset + 1, data.length - 1).toString('hex'),
+  );
   return data[0] === 1 ? -magnitude : magnitude;
 }
 
@@ -156,7 +161,8 @@ export class ShmringExtensions implements ExtensionCodecType<DecodeState> {
         return new Date(NaN);
       default: {
         const cls = TYPED_ARRAY_CLASSES[extType - EXT_TYPED_ARRAY];
-        if (cls !== undefined && extType >= EXT_TYPED_ARRAY) return decodeTypedArray(cls, data, state.owned);
+        if (cls !== undefined && extType >= EXT_TYPED_ARRAY)
+          return decodeTypedArray(cls, data, state.owned);
         // Someone else's extension: hand it out as ExtData, as the library does.
         return new ExtData(extType, state.owned ? data : data.slice());
       }

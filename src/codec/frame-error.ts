@@ -57,8 +57,13 @@ export class FrameError extends ShmringError implements FrameErrorDetails {
   constructor(details: FrameErrorDetails, problem: string, cause?: unknown) {
     const code = details.reason === 'too-large' ? ERR_FRAME_TOO_LARGE : ERR_BAD_FRAME;
     const where = details.position === undefined ? '' : `ring position ${details.position}, `;
-    const slot = details.producerSlot === undefined ? '' : `, producer slot ${details.producerSlot}`;
-    super(code, `bad frame at ${where}offset ${details.offset} (record type ${details.typeId}${slot}): ${problem}`, { cause });
+    const slot =
+      details.producerSlot === undefined ? '' : `, producer slot ${details.producerSlot}`;
+    super(
+      code,
+      `bad frame at ${where}offset ${details.offset} (record type ${details.typeId}${slot}): ${problem}`,
+      { cause },
+    );
     this.name = 'FrameError';
     this.reason = details.reason;
     this.typeId = details.typeId;

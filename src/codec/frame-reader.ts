@@ -84,15 +84,30 @@ export class FrameReader<T = unknown> {
 
   constructor(ring: RingConsumer, sink: FrameSink<T>, options: FrameReaderOptions<T> = {}) {
     if (ring === null || typeof ring !== 'object') throw invalidArgType('ring', 'a ring', ring);
-    if (sink === null || typeof sink !== 'object' || typeof sink.message !== 'function' || typeof sink.error !== 'function') {
+    if (
+      sink === null ||
+      typeof sink !== 'object' ||
+      typeof sink.message !== 'function' ||
+      typeof sink.error !== 'function'
+    ) {
       throw invalidArgType('sink', 'an object with message and error methods', sink);
     }
     this.#ring = ring;
     this.#sink = sink;
     this.codec = resolveCodec(options.codec);
     this.#recordType = recordTypeOf(this.codec as Codec<unknown>);
-    this.#maxMessageBytes = checkInteger('maxMessageBytes', options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, 0, Number.MAX_SAFE_INTEGER);
-    const slots = checkInteger('maxProducerSlots', options.maxProducerSlots ?? DEFAULT_MAX_PRODUCER_SLOTS, 1, MAX_PRODUCER_SLOTS);
+    this.#maxMessageBytes = checkInteger(
+      'maxMessageBytes',
+      options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
+    const slots = checkInteger(
+      'maxProducerSlots',
+      options.maxProducerSlots ?? DEFAULT_MAX_PRODUCER_SLOTS,
+      1,
+      MAX_PRODUCER_SLOTS,
+    );
     this.#slots = new Array<Reassembly | undefined>(slots).fill(undefined);
     this.handler = (typeId, bytes, offset, length) => this.#onRecord(typeId, bytes, offset, length);
   }
@@ -141,9 +156,22 @@ export class FrameReader<T = unknown> {
       case RECORD_RAW:
       case RECORD_CUSTOM:
         if (typeId !== this.#recordType) {
-          this.#fail('wrong-type', typeId, offset, undefined, `a ${recordTypeName(typeId)} message on a reader that decodes ${recordTypeName(this.#recordType)}`);
+          this.#fail(
+            'wrong-type',
+            typeId,
+            offset,
+            undefined,
+            `a ${recordTypeName(typeId)} message on a reader that decodes ${recordTypeName(this.#recordType)}`,
+          );
         } else {
-          this.#deliver(bytes.subarray(offset, offset + length), false, typeId, offset, undefined, undefined);
+          this.#deliver(
+            bytes.subarray(offset, offset + length),
+            false,
+            typeId,
+            offset,
+            undefined,
+            undefined,
+          );
         }
         return;
       case RECORD_FRAGMENT_FIRST:
@@ -154,7 +182,13 @@ export class FrameReader<T = unknown> {
         this.#onNextFragment(typeId, bytes, offset, length);
         return;
       default:
-        this.#fail('unknown-type', typeId, offset, undefined, `unknown record type ${typeId} (${length} bytes)`);
+        this.#fail(
+          'unknown-type',
+          typeId,
+          offset,
+          undefined,
+          `unknown record type ${typeId} (${length} bytes)`,
+        );
     }
   }
 
@@ -164,22 +198,36 @@ export class FrameReader<T = unknown> {
     const state = this.#fragmentState(view, typeId, offset, length, FIRST_FRAGMENT_HEADER_LENGTH);
     if (state === null) return;
     const slot = state.slot;
-    if (state.buffer !== null) this.#dropUnfinished(state, 'its producer started another message', offset);
+    if (state.buffer !== null)
+      this.#dropUnfinished(state, 'its producer started another message', offset);
     const messageType = view.getUint32(offset + FRAGMENT_MESSAGE_TYPE_OFFSET, true);
     const total =
-      view.getUint32(offset + FRAGMENT_TOTAL_LENGTH_OFFSET, true) + view.getUint32(offset + FRAGMENT_TOTAL_LENGTH_OFFSET + 4, true) * 2 ** 32;
+      view.getUint32(offset + FRAGMENT_TOTAL_LENGTH_OFFSET, true) +
+      view.getUint32(offset + FRAGMENT_TOTAL_LENGTH_OFFSET + 4, true) * 2 ** 32;
     const chunk = length - FIRST_FRAGMENT_HEADER_LENGTH;
     // Until this message's last fragment, its other fragments are dropped without a report.
     state.skipping = true;
     let problem: [FrameErrorReason, string] | undefined;
     if (!isMessageRecordType(messageType)) {
-      problem = ['bad-fragment-header', `the first fragment announces record type ${messageType}, not a message type`];
+      problem = [
+        'bad-fragment-header',
+        `the first fragment announces record type ${messageType}, not a message type`,
+      ];
     } else if (messageType !== this.#recordType) {
-      problem = ['wrong-type', `a fragmented ${recordTypeName(messageType)} message on a reader that decodes ${recordTypeName(this.#recordType)}`];
+      problem = [
+        'wrong-type',
+        `a fragmented ${recordTypeName(messageType)} message on a reader that decodes ${recordTypeName(this.#recordType)}`,
+      ];
     } else if (total > this.#maxMessageBytes) {
-      problem = ['too-large', `a ${total}-byte message exceeds maxMessageBytes (${this.#maxMessageBytes})`];
+      problem = [
+        'too-large',
+        `a ${total}-byte message exceeds maxMessageBytes (${this.#maxMessageBytes})`,
+      ];
     } else if (chunk > total) {
-      problem = ['length-mismatch', `the first fragment carries ${chunk} bytes of a ${total}-byte message`];
+      problem = [
+        'length-mismatch',
+        `the first fragment carries ${chunk} bytes of a ${total}-byte message`,
+      ];
     }
     if (problem !== undefined) {
       this.#fail(problem[0], typeId, offset, slot, problem[1]);
@@ -189,7 +237,15 @@ export class FrameReader<T = unknown> {
     try {
       buffer = new Uint8Array(total);
     } catch (cause) {
-      this.#fail('too-large', typeId, offset, slot, `cannot allocate ${total} bytes for the message`, undefined, cause);
+      this.#fail(
+        'too-large',
+        typeId,
+        offset,
+        slot,
+        `cannot allocate ${total} bytes for the message`,
+        undefined,
+        cause,
+      );
       return;
     }
     buffer.set(bytes.subarray(offset + FIRST_FRAGMENT_HEADER_LENGTH, offset + length));
@@ -212,7 +268,14 @@ export class FrameReader<T = unknown> {
     const buffer = state.buffer;
     if (buffer === null) {
       // The rest of a message already reported is dropped quietly; anything else is reported.
-      if (!state.skipping) this.#fail('missing-first-fragment', typeId, offset, slot, `${kind} fragment ${index} with no message of its producer in progress`);
+      if (!state.skipping)
+        this.#fail(
+          'missing-first-fragment',
+          typeId,
+          offset,
+          slot,
+          `${kind} fragment ${index} with no message of its producer in progress`,
+        );
       state.skipping = !last;
       return;
     }
@@ -220,9 +283,15 @@ export class FrameReader<T = unknown> {
     const received = state.received + chunk;
     let problem: [FrameErrorReason, string] | undefined;
     if (index !== state.nextIndex) {
-      problem = ['fragment-out-of-order', `${kind} fragment ${index} where fragment ${state.nextIndex} was due`];
+      problem = [
+        'fragment-out-of-order',
+        `${kind} fragment ${index} where fragment ${state.nextIndex} was due`,
+      ];
     } else if (received > buffer.length || (last && received !== buffer.length)) {
-      problem = ['length-mismatch', `fragments carry ${received} bytes of a ${buffer.length}-byte message`];
+      problem = [
+        'length-mismatch',
+        `fragments carry ${received} bytes of a ${buffer.length}-byte message`,
+      ];
     }
     if (problem !== undefined) {
       state.buffer = null;
@@ -230,7 +299,10 @@ export class FrameReader<T = unknown> {
       this.#fail(problem[0], typeId, offset, slot, problem[1], state.firstPosition);
       return;
     }
-    buffer.set(bytes.subarray(offset + NEXT_FRAGMENT_HEADER_LENGTH, offset + length), state.received);
+    buffer.set(
+      bytes.subarray(offset + NEXT_FRAGMENT_HEADER_LENGTH, offset + length),
+      state.received,
+    );
     state.received = received;
     state.nextIndex++;
     if (last) {
@@ -240,27 +312,60 @@ export class FrameReader<T = unknown> {
   }
 
   /** The reassembly of a fragment's producer slot, or null (reported) when its header is unusable. */
-  #fragmentState(view: DataView, typeId: number, offset: number, length: number, headerLength: number): Reassembly | null {
+  #fragmentState(
+    view: DataView,
+    typeId: number,
+    offset: number,
+    length: number,
+    headerLength: number,
+  ): Reassembly | null {
     if (length < headerLength) {
-      this.#fail('bad-fragment-header', typeId, offset, undefined, `a ${length}-byte ${recordTypeName(typeId)} is shorter than its ${headerLength}-byte header`);
+      this.#fail(
+        'bad-fragment-header',
+        typeId,
+        offset,
+        undefined,
+        `a ${length}-byte ${recordTypeName(typeId)} is shorter than its ${headerLength}-byte header`,
+      );
       return null;
     }
     const slot = view.getUint32(offset + FRAGMENT_SLOT_OFFSET, true);
     if (slot >= this.#slots.length) {
-      this.#fail('bad-fragment-header', typeId, offset, undefined, `producer slot ${slot} is not below ${this.#slots.length}`);
+      this.#fail(
+        'bad-fragment-header',
+        typeId,
+        offset,
+        undefined,
+        `producer slot ${slot} is not below ${this.#slots.length}`,
+      );
       return null;
     }
     return this.#slotState(slot);
   }
 
   /** Decodes one message and hands it (or its decode error) to the sink. */
-  #deliver(message: Uint8Array, owned: boolean, typeId: number, offset: number, slot: number | undefined, messagePosition: number | undefined): void {
+  #deliver(
+    message: Uint8Array,
+    owned: boolean,
+    typeId: number,
+    offset: number,
+    slot: number | undefined,
+    messagePosition: number | undefined,
+  ): void {
     let value: T;
     try {
       value = this.codec.decode(message, owned);
     } catch (cause) {
       const why = cause instanceof Error ? cause.message : String(cause);
-      this.#fail('decode-failed', typeId, offset, slot, `cannot decode the ${message.length}-byte ${recordTypeName(this.#recordType)} message: ${why}`, messagePosition, cause);
+      this.#fail(
+        'decode-failed',
+        typeId,
+        offset,
+        slot,
+        `cannot decode the ${message.length}-byte ${recordTypeName(this.#recordType)} message: ${why}`,
+        messagePosition,
+        cause,
+      );
       return;
     }
     this.#sink.message(value);
@@ -279,7 +384,9 @@ export class FrameReader<T = unknown> {
       messagePosition: state.firstPosition,
     };
     const where = offset === undefined ? '' : ` (seen at offset ${offset})`;
-    this.#sink.error(new FrameError(details, `the message lacks its last ${missing} bytes: ${why}${where}`));
+    this.#sink.error(
+      new FrameError(details, `the message lacks its last ${missing} bytes: ${why}${where}`),
+    );
   }
 
   #fail(
@@ -291,7 +398,14 @@ export class FrameReader<T = unknown> {
     messagePosition?: number,
     cause?: unknown,
   ): void {
-    const details: FrameErrorDetails = { reason, typeId, offset, position: this.#positionOf(offset), producerSlot, messagePosition };
+    const details: FrameErrorDetails = {
+      reason,
+      typeId,
+      offset,
+      position: this.#positionOf(offset),
+      producerSlot,
+      messagePosition,
+    };
     this.#sink.error(new FrameError(details, problem, cause));
   }
 
@@ -317,7 +431,15 @@ export class FrameReader<T = unknown> {
   #slotState(slot: number): Reassembly {
     let state = this.#slots[slot];
     if (state === undefined) {
-      state = { slot, buffer: null, received: 0, nextIndex: 0, firstPosition: undefined, firstOffset: 0, skipping: false };
+      state = {
+        slot,
+        buffer: null,
+        received: 0,
+        nextIndex: 0,
+        firstPosition: undefined,
+        firstOffset: 0,
+        skipping: false,
+      };
       this.#slots[slot] = state;
     }
     return state;

@@ -1,7 +1,13 @@
 // Writes messages into a ring: one record when the message fits, else a run of fragments that
 // the writer hands out as far as the ring has room and resumes once the consumer frees space.
 import { ShmringError, checkInteger, invalidArgType, invalidArgValue } from '../errors.js';
-import { ENCODER_RETAIN_LIMIT, recordTypeOf, resolveCodec, type Codec, type CodecOption } from './codec.js';
+import {
+  ENCODER_RETAIN_LIMIT,
+  recordTypeOf,
+  resolveCodec,
+  type Codec,
+  type CodecOption,
+} from './codec.js';
 import {
   FIRST_FRAGMENT_HEADER_LENGTH,
   FRAGMENT_INDEX_OFFSET,
@@ -92,8 +98,10 @@ export class FrameWriter<T = unknown> {
    */
   writeEncoded(recordType: number, bytes: Uint8Array): boolean {
     this.#checkIdle();
-    if (!isMessageRecordType(recordType)) throw invalidArgValue('recordType', 'must be a message record type (1, 2 or 6)', recordType);
-    if (!(bytes instanceof Uint8Array)) throw invalidArgType('bytes', 'an instance of Uint8Array', bytes);
+    if (!isMessageRecordType(recordType))
+      throw invalidArgValue('recordType', 'must be a message record type (1, 2 or 6)', recordType);
+    if (!(bytes instanceof Uint8Array))
+      throw invalidArgType('bytes', 'an instance of Uint8Array', bytes);
     return this.#start(recordType, bytes);
   }
 
@@ -120,7 +128,10 @@ export class FrameWriter<T = unknown> {
 
   #checkIdle(): void {
     if (this.#pending !== null) {
-      throw new ShmringError('ERR_SHMRING_WRITER_BUSY', 'the previous message is not fully written: call resume() until it returns true');
+      throw new ShmringError(
+        'ERR_SHMRING_WRITER_BUSY',
+        'the previous message is not fully written: call resume() until it returns true',
+      );
     }
   }
 
@@ -157,7 +168,11 @@ export class FrameWriter<T = unknown> {
       const headerLength = first ? FIRST_FRAGMENT_HEADER_LENGTH : NEXT_FRAGMENT_HEADER_LENGTH;
       // Whole multiples of 8 keep every chunk's source and reassembly offsets 8-byte aligned.
       const chunk = Math.min((ring.maxMessageLength - headerLength) & ~7, total - this.#written);
-      const type = first ? RECORD_FRAGMENT_FIRST : this.#written + chunk === total ? RECORD_FRAGMENT_LAST : RECORD_FRAGMENT_MIDDLE;
+      const type = first
+        ? RECORD_FRAGMENT_FIRST
+        : this.#written + chunk === total
+          ? RECORD_FRAGMENT_LAST
+          : RECORD_FRAGMENT_MIDDLE;
       const at = ring.tryClaim(type, headerLength + chunk);
       if (at < 0) return false;
       try {
@@ -165,7 +180,11 @@ export class FrameWriter<T = unknown> {
         if (first) {
           headers.setUint32(at + FRAGMENT_MESSAGE_TYPE_OFFSET, this.#pendingType, true);
           headers.setUint32(at + FRAGMENT_TOTAL_LENGTH_OFFSET, total % 2 ** 32, true);
-          headers.setUint32(at + FRAGMENT_TOTAL_LENGTH_OFFSET + 4, Math.floor(total / 2 ** 32), true);
+          headers.setUint32(
+            at + FRAGMENT_TOTAL_LENGTH_OFFSET + 4,
+            Math.floor(total / 2 ** 32),
+            true,
+          );
         } else {
           headers.setUint32(at + FRAGMENT_INDEX_OFFSET, this.#fragmentIndex, true);
         }

@@ -13,11 +13,22 @@ export {
 } from './record-types.js';
 export { MsgpackCodec, createMsgpackCodec, rawCodec, resolveCodec, recordTypeOf } from './codec.js';
 export type { Codec, CodecOption } from './codec.js';
-export { EXT_BIGINT, EXT_UNDEFINED, EXT_INVALID_DATE, EXT_TYPED_ARRAY, TYPED_ARRAY_CLASSES } from './extensions.js';
+export {
+  EXT_BIGINT,
+  EXT_UNDEFINED,
+  EXT_INVALID_DATE,
+  EXT_TYPED_ARRAY,
+  TYPED_ARRAY_CLASSES,
+} from './extensions.js';
 export { FrameError, ERR_BAD_FRAME, ERR_FRAME_TOO_LARGE } from './frame-error.js';
 export type { FrameErrorReason, FrameErrorDetails } from './frame-error.js';
 export { FrameWriter } from './frame-writer.js';
 export type { FrameWriterOptions } from './frame-writer.js';
-export { FrameReader, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_PRODUCER_SLOTS, MAX_PRODUCER_SLOTS } from './frame-reader.js';
+export {
+  FrameReader,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_PRODUCER_SLOTS,
+  MAX_PRODUCER_SLOTS,
+} from './frame-reader.js';
 export type { FrameReaderOptions, FrameSink } from './frame-reader.js';
 export type { RingProducer, RingConsumer, RecordHandler } from './ring-api.js';

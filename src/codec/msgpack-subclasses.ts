@@ -89,7 +89,11 @@ export class ShmringDecoder extends DecoderBase {
   override decodeUtf8String(byteLength: number, headerOffset: number): string {
     const start = this.pos + headerOffset;
     // Short strings, and the error cases (too long, truncated), stay the library's.
-    if (byteLength <= SHORT_STRING_BYTES || byteLength > this.maxStrLength || start + byteLength > this.bytes.byteLength) {
+    if (
+      byteLength <= SHORT_STRING_BYTES ||
+      byteLength > this.maxStrLength ||
+      start + byteLength > this.bytes.byteLength
+    ) {
       return super.decodeUtf8String(byteLength, headerOffset);
     }
     const bytes = this.bytes;

@@ -5,7 +5,12 @@
 export const RECORD_HEADER_LENGTH = 8;
 
 /** Receives one record: the payload is bytes[offset, offset + length), valid during the call. */
-export type RecordHandler = (typeId: number, bytes: Uint8Array, offset: number, length: number) => void;
+export type RecordHandler = (
+  typeId: number,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+) => void;
 
 /** What FrameWriter needs from a ring. */
 export interface RingProducer {

@@ -15,9 +15,12 @@ export function wordAt(sab: SharedArrayBuffer, byteOffset: number): [Int32Array,
   if (!(sab instanceof SharedArrayBuffer)) throw invalidArgType('sab', 'a SharedArrayBuffer', sab);
   checkInteger('byteOffset', byteOffset, 0, sab.byteLength - 4);
   if (byteOffset % 4 !== 0) {
-    throw Object.assign(new RangeError(`The "byteOffset" argument must be a multiple of 4. Received ${byteOffset}`), {
-      code: 'ERR_OUT_OF_RANGE',
-    });
+    throw Object.assign(
+      new RangeError(`The "byteOffset" argument must be a multiple of 4. Received ${byteOffset}`),
+      {
+        code: 'ERR_OUT_OF_RANGE',
+      },
+    );
   }
   let view = wordViews.get(sab);
   if (view === undefined) {
@@ -30,9 +33,14 @@ export function wordAt(sab: SharedArrayBuffer, byteOffset: number): [Int32Array,
 function timeoutArg(timeoutMs: number | undefined): number {
   if (timeoutMs === undefined || timeoutMs === Infinity) return Infinity;
   if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
-    throw Object.assign(new RangeError(`The "timeoutMs" argument must be a number >= 0. Received ${String(timeoutMs)}`), {
-      code: 'ERR_OUT_OF_RANGE',
-    });
+    throw Object.assign(
+      new RangeError(
+        `The "timeoutMs" argument must be a number >= 0. Received ${String(timeoutMs)}`,
+      ),
+      {
+        code: 'ERR_OUT_OF_RANGE',
+      },
+    );
   }
   return timeoutMs;
 }
@@ -41,7 +49,12 @@ function timeoutArg(timeoutMs: number | undefined): number {
  * Blocks the calling thread while the word at `byteOffset` equals `expected`, until a
  * wake, the timeout, or a spurious wake-up ('ok': callers re-check their condition).
  */
-export function wait(sab: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs?: number): FutexWaitResult {
+export function wait(
+  sab: SharedArrayBuffer,
+  byteOffset: number,
+  expected: number,
+  timeoutMs?: number,
+): FutexWaitResult {
   const [view, index] = wordAt(sab, byteOffset);
   return native.futexWait(view, index, expected | 0, timeoutArg(timeoutMs));
 }
@@ -49,7 +62,11 @@ export function wait(sab: SharedArrayBuffer, byteOffset: number, expected: numbe
 /** Wakes up to `count` waiters (default: all) on the word at `byteOffset`, in any process; returns how many woke. */
 export function wake(sab: SharedArrayBuffer, byteOffset: number, count = INT32_MAX): number {
   const [view, index] = wordAt(sab, byteOffset);
-  return native.futexWake(view, index, count === Infinity ? INT32_MAX : checkInteger('count', count, 0, INT32_MAX));
+  return native.futexWake(
+    view,
+    index,
+    count === Infinity ? INT32_MAX : checkInteger('count', count, 0, INT32_MAX),
+  );
 }
 
 export interface AsyncWaitOptions {
@@ -74,7 +91,12 @@ export class FutexWaiter {
    * timeout passes. Rejects with an AbortError (code 'ABORT_ERR') when `signal` aborts
    * and with ERR_SHMRING_CLOSED when the waiter is closed meanwhile.
    */
-  async wait(sab: SharedArrayBuffer, byteOffset: number, expected: number, options: AsyncWaitOptions = {}): Promise<FutexWaitResult> {
+  async wait(
+    sab: SharedArrayBuffer,
+    byteOffset: number,
+    expected: number,
+    options: AsyncWaitOptions = {},
+  ): Promise<FutexWaitResult> {
     const [view, index] = wordAt(sab, byteOffset);
     const { signal } = options;
     if (signal?.aborted) throw abortError(signal);

@@ -96,12 +96,18 @@ function describe(segment: Segment, backing: 'posix' | 'sysv'): SegmentReport {
     for (let slot = 0; slot < PRODUCER_SLOTS; slot++) {
       const base = PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH;
       if (Atomics.load(words, (base + PRODUCER_SLOT_PID_OFFSET) >>> 2) !== 0) {
-        producers.push(ref(base + PRODUCER_SLOT_PID_OFFSET, base + PRODUCER_SLOT_START_TIME_OFFSET));
+        producers.push(
+          ref(base + PRODUCER_SLOT_PID_OFFSET, base + PRODUCER_SLOT_START_TIME_OFFSET),
+        );
       }
     }
     const consumerPid = Atomics.load(words, CONSUMER_PID_OFFSET >>> 2);
-    const consumer = consumerPid === 0 ? null : ref(CONSUMER_PID_OFFSET, CONSUMER_START_TIME_OFFSET);
-    const creator = { pid: metadata.creatorPid, alive: isProcessAlive(metadata.creatorPid, metadata.creatorStartTime) };
+    const consumer =
+      consumerPid === 0 ? null : ref(CONSUMER_PID_OFFSET, CONSUMER_START_TIME_OFFSET);
+    const creator = {
+      pid: metadata.creatorPid,
+      alive: isProcessAlive(metadata.creatorPid, metadata.creatorStartTime),
+    };
     const heartbeat = ring.consumerHeartbeatTime;
     Object.assign(report, {
       kind: metadata.kind,
@@ -141,12 +147,18 @@ export function inspectSegment(name: string): SegmentReport {
   const key = sysvKeyOf(name);
   if (key === undefined && !hasMagic(shmPath(name))) {
     Segment.open(name).close(); // ENOENT / EACCES / bad name, with the usual errors
-    throw new ShmringError('ERR_SHMRING_NOT_SHMRING', `${name} is not a shmring segment (no shmring magic)`);
+    throw new ShmringError(
+      'ERR_SHMRING_NOT_SHMRING',
+      `${name} is not a shmring segment (no shmring magic)`,
+    );
   }
   const segment = openByName(name);
   try {
     if (key !== undefined && new DataView(segment.buffer).getUint32(0, true) !== MAGIC) {
-      throw new ShmringError('ERR_SHMRING_NOT_SHMRING', `${name} is not a shmring segment (no shmring magic)`);
+      throw new ShmringError(
+        'ERR_SHMRING_NOT_SHMRING',
+        `${name} is not a shmring segment (no shmring magic)`,
+      );
     }
     return describe(segment, key === undefined ? 'posix' : 'sysv');
   } finally {

@@ -19,7 +19,8 @@ export type AnyRingBuffer = OneToOneRingBuffer | ManyToOneRingBuffer;
  * a ring already) and returns it attached. Peers attach with attachRing.
  */
 export function createRing(buffer: SharedArrayBuffer, options: CreateRingOptions): AnyRingBuffer {
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
+  if (options === null || typeof options !== 'object')
+    throw invalidArgType('options', 'an object', options);
   writeMetadata(buffer, options.kind, checkCapacity(options.capacity));
   return attachRing(buffer);
 }
@@ -31,9 +32,12 @@ export function createRing(buffer: SharedArrayBuffer, options: CreateRingOptions
  * `kind` when given.
  */
 export function attachRing(buffer: SharedArrayBuffer, kind?: RingKind): AnyRingBuffer {
-  if (kind !== undefined && kind !== 'spsc' && kind !== 'mpsc') throw invalidArgType('kind', "'spsc' or 'mpsc'", kind);
+  if (kind !== undefined && kind !== 'spsc' && kind !== 'mpsc')
+    throw invalidArgType('kind', "'spsc' or 'mpsc'", kind);
   // Each constructor validates the metadata and refuses a ring of the other kind.
-  return (kind ?? readMetadata(buffer).kind) === 'spsc' ? new OneToOneRingBuffer(buffer) : new ManyToOneRingBuffer(buffer);
+  return (kind ?? readMetadata(buffer).kind) === 'spsc'
+    ? new OneToOneRingBuffer(buffer)
+    : new ManyToOneRingBuffer(buffer);
 }
 
 export type { RingBuffer };

@@ -37,7 +37,11 @@ export function isValidCapacity(capacity: number): boolean {
 export function checkCapacity(capacity: unknown): number {
   if (typeof capacity !== 'number') throw invalidArgType('capacity', 'of type number', capacity);
   if (!isValidCapacity(capacity)) {
-    throw outOfRange('capacity', `a power of two >= ${MIN_CAPACITY} and <= ${MAX_CAPACITY}`, capacity);
+    throw outOfRange(
+      'capacity',
+      `a power of two >= ${MIN_CAPACITY} and <= ${MAX_CAPACITY}`,
+      capacity,
+    );
   }
   return capacity;
 }

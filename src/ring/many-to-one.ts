@@ -88,7 +88,15 @@ export class ManyToOneRingBuffer extends RingBufferBase {
       } else {
         const hi = Atomics.load(words, tailK + 1);
         const expected = joinHalves(hi, tail);
-        if (Atomics.compareExchange(this.wide, tailK >>> 1, expected, joinHalves(hi + 1, (tail + delta) | 0)) === expected) break;
+        if (
+          Atomics.compareExchange(
+            this.wide,
+            tailK >>> 1,
+            expected,
+            joinHalves(hi + 1, (tail + delta) | 0),
+          ) === expected
+        )
+          break;
         tail = Atomics.load(words, tailK);
       }
     }
@@ -124,7 +132,11 @@ export class ManyToOneRingBuffer extends RingBufferBase {
       // The tail we read may be older than the head; only a current tail proves corruption.
       if (Atomics.load(words, this.tailK) !== tail) return tail + 1;
       const position = loadPosition(words, this.wide, this.headK);
-      throw corruptRecord(position, position % this.capacity, `the head is ${-used} bytes ahead of the tail or more than the capacity behind it`);
+      throw corruptRecord(
+        position,
+        position % this.capacity,
+        `the head is ${-used} bytes ahead of the tail or more than the capacity behind it`,
+      );
     }
     // Several producers store the cache; it is a hint read through its low half only (here,
     // in C and in Agrona, which cast the difference to int32), so a mixed-up high half from
@@ -146,7 +158,10 @@ export class ManyToOneRingBuffer extends RingBufferBase {
     if (head === tail) return false;
     const used = (tail - head) | 0;
     if (used < 0 || used > this.capacity || (head & (ALIGNMENT - 1)) !== 0) {
-      throw new ShmringError('ERR_SHMRING_CORRUPT', `cannot unblock: head ${this.consumerPosition()} and tail ${this.producerPosition()} are inconsistent`);
+      throw new ShmringError(
+        'ERR_SHMRING_CORRUPT',
+        `cannot unblock: head ${this.consumerPosition()} and tail ${this.producerPosition()} are inconsistent`,
+      );
     }
     const mask = this.mask;
     const consumerIndex = head & mask;
@@ -157,7 +172,11 @@ export class ManyToOneRingBuffer extends RingBufferBase {
     if (length < 0) {
       // Claimed and marked in progress: skip exactly what was claimed.
       if (-length < HEADER_LENGTH || -length > this.capacity - consumerIndex) {
-        throw corruptRecord(this.consumerPosition(), consumerIndex, `in-progress length ${length} cannot fit the data area`);
+        throw corruptRecord(
+          this.consumerPosition(),
+          consumerIndex,
+          `in-progress length ${length} cannot fit the data area`,
+        );
       }
       words[(at >>> 2) + 1] = PADDING_TYPE_ID;
       Atomics.store(words, at >>> 2, -length);

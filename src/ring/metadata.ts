@@ -5,7 +5,13 @@
 import { endianness } from 'node:os';
 
 import { ShmringError, invalidArgType } from '../errors.js';
-import { MAX_CAPACITY, TRAILER_LENGTH, checkCapacity, isValidCapacity, maxMessageLengthFor } from './descriptor.js';
+import {
+  MAX_CAPACITY,
+  TRAILER_LENGTH,
+  checkCapacity,
+  isValidCapacity,
+  maxMessageLengthFor,
+} from './descriptor.js';
 import { processStartTime } from './process-info.js';
 
 /** "SRNG" read as a little-endian u32. */
@@ -92,12 +98,16 @@ function badFormat(message: string): ShmringError {
 /** The layout relies on little-endian int32/int64 views over the shared bytes. */
 export function checkPlatform(): void {
   if (endianness() !== 'LE') {
-    throw new ShmringError('ERR_SHMRING_UNSUPPORTED_PLATFORM', 'shmring segments are little-endian; this host is big-endian');
+    throw new ShmringError(
+      'ERR_SHMRING_UNSUPPORTED_PLATFORM',
+      'shmring segments are little-endian; this host is big-endian',
+    );
   }
 }
 
 function checkBuffer(buffer: unknown): SharedArrayBuffer {
-  if (!(buffer instanceof SharedArrayBuffer)) throw invalidArgType('buffer', 'a SharedArrayBuffer', buffer);
+  if (!(buffer instanceof SharedArrayBuffer))
+    throw invalidArgType('buffer', 'a SharedArrayBuffer', buffer);
   checkPlatform();
   return buffer;
 }
@@ -107,16 +117,25 @@ function checkBuffer(buffer: unknown): SharedArrayBuffer {
  * sequentially consistent store: a peer that sees it (Atomics.load) sees every other field.
  * Refuses a buffer that already holds a ring (ERR_SHMRING_EXISTS); zero it to reuse it.
  */
-export function writeMetadata(buffer: SharedArrayBuffer, kind: RingKind, capacity: number): RingMetadata {
+export function writeMetadata(
+  buffer: SharedArrayBuffer,
+  kind: RingKind,
+  capacity: number,
+): RingMetadata {
   checkBuffer(buffer);
   if (kind !== 'spsc' && kind !== 'mpsc') throw invalidArgType('kind', "'spsc' or 'mpsc'", kind);
   const length = ringSegmentSize(capacity);
   if (buffer.byteLength < length) {
-    throw badFormat(`a ring of capacity ${capacity} needs ${length} bytes, the buffer has ${buffer.byteLength}`);
+    throw badFormat(
+      `a ring of capacity ${capacity} needs ${length} bytes, the buffer has ${buffer.byteLength}`,
+    );
   }
   const words = new Int32Array(buffer, 0, METADATA_LENGTH >>> 2);
   if (Atomics.load(words, MAGIC_OFFSET >>> 2) !== 0) {
-    throw new ShmringError('ERR_SHMRING_EXISTS', 'the buffer already holds a ring (non-zero magic); zero it first to reuse it');
+    throw new ShmringError(
+      'ERR_SHMRING_EXISTS',
+      'the buffer already holds a ring (non-zero magic); zero it first to reuse it',
+    );
   }
   new Uint8Array(buffer, 0, length).fill(0);
   const view = new DataView(buffer, 0, METADATA_LENGTH);
@@ -141,31 +160,47 @@ export function writeMetadata(buffer: SharedArrayBuffer, kind: RingKind, capacit
  */
 export function readMetadata(buffer: SharedArrayBuffer): RingMetadata {
   checkBuffer(buffer);
-  if (buffer.byteLength < METADATA_LENGTH) throw badFormat(`the buffer has ${buffer.byteLength} bytes, less than the ${METADATA_LENGTH}-byte metadata page`);
+  if (buffer.byteLength < METADATA_LENGTH)
+    throw badFormat(
+      `the buffer has ${buffer.byteLength} bytes, less than the ${METADATA_LENGTH}-byte metadata page`,
+    );
   const magic = Atomics.load(new Int32Array(buffer, 0, 1), 0) >>> 0;
   if (magic === 0) {
-    throw new ShmringError('ERR_SHMRING_NOT_READY', 'the segment has no ring yet (magic is 0): its creator has not finished initializing it');
+    throw new ShmringError(
+      'ERR_SHMRING_NOT_READY',
+      'the segment has no ring yet (magic is 0): its creator has not finished initializing it',
+    );
   }
-  if (magic !== MAGIC) throw badFormat(`magic is 0x${magic.toString(16)}, expected 0x${MAGIC.toString(16)}`);
+  if (magic !== MAGIC)
+    throw badFormat(`magic is 0x${magic.toString(16)}, expected 0x${MAGIC.toString(16)}`);
   const view = new DataView(buffer, 0, METADATA_LENGTH);
   const version = view.getUint16(VERSION_OFFSET, true);
-  if (version !== FORMAT_VERSION) throw badFormat(`format version ${version}, this library reads version ${FORMAT_VERSION}`);
+  if (version !== FORMAT_VERSION)
+    throw badFormat(`format version ${version}, this library reads version ${FORMAT_VERSION}`);
   const kindCode = view.getUint16(KIND_OFFSET, true);
-  if (kindCode !== KIND_SPSC && kindCode !== KIND_MPSC) throw badFormat(`unknown ring kind ${kindCode}`);
+  if (kindCode !== KIND_SPSC && kindCode !== KIND_MPSC)
+    throw badFormat(`unknown ring kind ${kindCode}`);
   const metadataLength = view.getUint32(METADATA_LENGTH_OFFSET, true);
-  if (metadataLength !== METADATA_LENGTH) throw badFormat(`metadata length ${metadataLength}, expected ${METADATA_LENGTH}`);
+  if (metadataLength !== METADATA_LENGTH)
+    throw badFormat(`metadata length ${metadataLength}, expected ${METADATA_LENGTH}`);
   const trailerLength = view.getUint32(TRAILER_LENGTH_OFFSET, true);
-  if (trailerLength !== TRAILER_LENGTH) throw badFormat(`trailer length ${trailerLength}, expected ${TRAILER_LENGTH}`);
+  if (trailerLength !== TRAILER_LENGTH)
+    throw badFormat(`trailer length ${trailerLength}, expected ${TRAILER_LENGTH}`);
   const rawCapacity = view.getBigUint64(CAPACITY_OFFSET, true);
   const capacity = rawCapacity <= BigInt(MAX_CAPACITY) ? Number(rawCapacity) : -1;
-  if (!isValidCapacity(capacity)) throw badFormat(`capacity ${rawCapacity} is not a power of two in [64, ${MAX_CAPACITY}]`);
+  if (!isValidCapacity(capacity))
+    throw badFormat(`capacity ${rawCapacity} is not a power of two in [64, ${MAX_CAPACITY}]`);
   const segmentLength = METADATA_LENGTH + capacity + TRAILER_LENGTH;
   if (segmentLength > buffer.byteLength) {
-    throw badFormat(`capacity ${capacity} needs ${segmentLength} bytes, the buffer has ${buffer.byteLength}`);
+    throw badFormat(
+      `capacity ${capacity} needs ${segmentLength} bytes, the buffer has ${buffer.byteLength}`,
+    );
   }
   const maxMessageLength = view.getUint32(MAX_MESSAGE_LENGTH_OFFSET, true);
   if (maxMessageLength !== maxMessageLengthFor(capacity)) {
-    throw badFormat(`max message length ${maxMessageLength}, expected capacity / 8 = ${maxMessageLengthFor(capacity)}`);
+    throw badFormat(
+      `max message length ${maxMessageLength}, expected capacity / 8 = ${maxMessageLengthFor(capacity)}`,
+    );
   }
   return {
     kind: kindCode === KIND_SPSC ? 'spsc' : 'mpsc',

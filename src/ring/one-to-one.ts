@@ -85,7 +85,11 @@ export class OneToOneRingBuffer extends RingBufferBase {
     const used = (tail - head) | 0;
     if (used < 0 || used > this.capacity) {
       const position = loadPosition(words, this.wide, this.headK);
-      throw corruptRecord(position, position % this.capacity, `the head is ${-used} bytes ahead of the tail or more than the capacity behind it`);
+      throw corruptRecord(
+        position,
+        position % this.capacity,
+        `the head is ${-used} bytes ahead of the tail or more than the capacity behind it`,
+      );
     }
     // The cache is a hint read through its low half only (here, in C and in Agrona, which
     // cast the difference to int32), so a stale high half is harmless.

@@ -35,7 +35,13 @@ export function loadPosition(words: Int32Array, wide: BigInt64Array, k: number):
  * half is `lo`, by `delta` (0 < delta < 2^31). A 32-bit store suffices unless the low half
  * carries into the high one.
  */
-export function advancePosition(words: Int32Array, wide: BigInt64Array, k: number, lo: number, delta: number): void {
+export function advancePosition(
+  words: Int32Array,
+  wide: BigInt64Array,
+  k: number,
+  lo: number,
+  delta: number,
+): void {
   const next = (lo + delta) | 0;
   if ((lo >>> 0) + delta < TWO_32) Atomics.store(words, k, next);
   else Atomics.store(wide, k >>> 1, joinHalves(words[k + 1] + 1, next));
@@ -47,14 +53,26 @@ export function advancePosition(words: Int32Array, wide: BigInt64Array, k: numbe
  * store (the record's length) is. Readers that synchronise through that store see it, and a
  * plain aligned int32 store is still a single untorn machine store for peers in C.
  */
-export function stepPosition(words: Int32Array, wide: BigInt64Array, k: number, lo: number, delta: number): void {
+export function stepPosition(
+  words: Int32Array,
+  wide: BigInt64Array,
+  k: number,
+  lo: number,
+  delta: number,
+): void {
   const next = (lo + delta) | 0;
   if ((lo >>> 0) + delta < TWO_32) words[k] = next;
   else Atomics.store(wide, k >>> 1, joinHalves(words[k + 1] + 1, next));
 }
 
 /** Stores position halves `hi`, `lo` at int32 index `k`: 32-bit when the high half is unchanged. */
-export function storePosition(words: Int32Array, wide: BigInt64Array, k: number, hi: number, lo: number): void {
+export function storePosition(
+  words: Int32Array,
+  wide: BigInt64Array,
+  k: number,
+  hi: number,
+  lo: number,
+): void {
   if (Atomics.load(words, k + 1) === hi) Atomics.store(words, k, lo);
   else Atomics.store(wide, k >>> 1, joinHalves(hi, lo));
 }

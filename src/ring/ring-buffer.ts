@@ -18,7 +18,12 @@ import { ALIGNMENT, HEADER_LENGTH, MAX_TYPE_ID, PADDING_TYPE_ID, alignRecord } f
  * every call) and the payload is bytes[offset, offset + length). The view is only valid
  * during the call: the space is reused once read() returns.
  */
-export type MessageHandler = (typeId: number, bytes: Uint8Array, offset: number, length: number) => void;
+export type MessageHandler = (
+  typeId: number,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+) => void;
 
 /** The operations the channel layer uses, implemented by both ring kinds. */
 export interface RingBuffer {
@@ -54,7 +59,10 @@ export interface RingBuffer {
 
 /** ERR_SHMRING_CORRUPT for the record at `position`; the error carries `position`. */
 export function corruptRecord(position: number, index: number, reason: string): ShmringError {
-  const error = new ShmringError('ERR_SHMRING_CORRUPT', `ring record at position ${position} (data index ${index}): ${reason}`);
+  const error = new ShmringError(
+    'ERR_SHMRING_CORRUPT',
+    `ring record at position ${position} (data index ${index}): ${reason}`,
+  );
   return Object.assign(error, { position });
 }
 
@@ -102,7 +110,10 @@ export abstract class RingBufferBase implements RingBuffer {
   protected constructor(buffer: SharedArrayBuffer, kind: RingKind) {
     const metadata = readMetadata(buffer);
     if (metadata.kind !== kind) {
-      throw new ShmringError('ERR_SHMRING_BAD_FORMAT', `the segment holds an ${metadata.kind} ring, not an ${kind} one`);
+      throw new ShmringError(
+        'ERR_SHMRING_BAD_FORMAT',
+        `the segment holds an ${metadata.kind} ring, not an ${kind} one`,
+      );
     }
     this.kind = kind;
     this.metadata = metadata;
@@ -133,7 +144,8 @@ export abstract class RingBufferBase implements RingBuffer {
   // ---- producers ---------------------------------------------------------------------
 
   write(typeId: number, bytes: Uint8Array, offset = 0, length?: number): boolean {
-    if (!(bytes instanceof Uint8Array)) throw invalidArgType('bytes', 'an instance of Uint8Array', bytes);
+    if (!(bytes instanceof Uint8Array))
+      throw invalidArgType('bytes', 'an instance of Uint8Array', bytes);
     if (length === undefined) length = bytes.length - offset;
     this.checkMessage(typeId, length);
     this.checkSource(bytes, offset, length);
@@ -158,7 +170,8 @@ export abstract class RingBufferBase implements RingBuffer {
 
   /** Validates typeId and payload length on the hot path; the slow path names the problem. */
   private checkMessage(typeId: number, length: number): void {
-    if (!(typeId >= 1 && typeId <= MAX_TYPE_ID && (typeId | 0) === typeId)) checkInteger('typeId', typeId, 1, MAX_TYPE_ID);
+    if (!(typeId >= 1 && typeId <= MAX_TYPE_ID && (typeId | 0) === typeId))
+      checkInteger('typeId', typeId, 1, MAX_TYPE_ID);
     if (!(length >= 0 && length <= this.maxMessageLength && (length | 0) === length)) {
       checkInteger('length', length, 0, this.maxMessageLength);
     }
@@ -223,13 +236,21 @@ export abstract class RingBufferBase implements RingBuffer {
   /** The byte index of the record whose payload index tryClaim returned; throws if it cannot be one. */
   private claimedRecord(index: number): number {
     const relative = index - HEADER_LENGTH - this.dataOffset;
-    if (!(relative >= 0 && relative <= this.capacity - HEADER_LENGTH && (relative & (ALIGNMENT - 1)) === 0 && Number.isInteger(index))) {
+    if (!(
+      relative >= 0 &&
+      relative <= this.capacity - HEADER_LENGTH &&
+      (relative & (ALIGNMENT - 1)) === 0 &&
+      Number.isInteger(index)
+    )) {
       throw outOfRange('index', 'a payload index returned by tryClaim', index);
     }
     const record = index - HEADER_LENGTH;
     if (this.words[record >>> 2] >= 0) {
       const what = this.words[(record >>> 2) + 1] === PADDING_TYPE_ID ? 'aborted' : 'committed';
-      throw new ShmringError('ERR_SHMRING_NOT_CLAIMED', `the record at index ${index} is not claimed (already ${what})`);
+      throw new ShmringError(
+        'ERR_SHMRING_NOT_CLAIMED',
+        `the record at index ${index} is not claimed (already ${what})`,
+      );
     }
     return record;
   }
@@ -253,7 +274,8 @@ export abstract class RingBufferBase implements RingBuffer {
     if (!(limit >= 0)) throw outOfRange('limit', 'a number >= 0', limit);
     // The head moves when a block is done: a read from inside a handler would see the same
     // messages again.
-    if (this.reading) throw new ShmringError('ERR_SHMRING_REENTRANT', 'read() called from inside a read() handler');
+    if (this.reading)
+      throw new ShmringError('ERR_SHMRING_REENTRANT', 'read() called from inside a read() handler');
     this.reading = true;
     try {
       let count = this.readBlock(handler, limit);
@@ -282,7 +304,12 @@ export abstract class RingBufferBase implements RingBuffer {
     let bytesRead = 0;
     let count = 0;
     this.wrapped = false;
-    if ((head & (ALIGNMENT - 1)) !== 0) throw corruptRecord(this.consumerPosition(), headIndex, 'the head position is not 8-byte aligned');
+    if ((head & (ALIGNMENT - 1)) !== 0)
+      throw corruptRecord(
+        this.consumerPosition(),
+        headIndex,
+        'the head position is not 8-byte aligned',
+      );
     try {
       while (bytesRead < blockLength && count < limit) {
         const at = base + bytesRead;
@@ -292,12 +319,18 @@ export abstract class RingBufferBase implements RingBuffer {
         if (length <= 0) {
           // Zero: nothing claimed yet. Negative: claimed, still being written.
           if (length < 0 && (-length < HEADER_LENGTH || -length > room)) {
-            throw this.corrupt(bytesRead, `in-progress length ${length} cannot fit the ${room} bytes to the end of the data area`);
+            throw this.corrupt(
+              bytesRead,
+              `in-progress length ${length} cannot fit the ${room} bytes to the end of the data area`,
+            );
           }
           break;
         }
         if (length < HEADER_LENGTH || length > room) {
-          throw this.corrupt(bytesRead, `length ${length} is outside [${HEADER_LENGTH}, ${room}] (header to end of data area)`);
+          throw this.corrupt(
+            bytesRead,
+            `length ${length} is outside [${HEADER_LENGTH}, ${room}] (header to end of data area)`,
+          );
         }
         const typeId = words[(at >>> 2) + 1];
         const recordLength = alignRecord(length);
@@ -305,18 +338,25 @@ export abstract class RingBufferBase implements RingBuffer {
           bytesRead += recordLength;
           continue;
         }
-        if (typeId < 1) throw this.corrupt(bytesRead, `typeId ${typeId} is neither padding nor positive`);
+        if (typeId < 1)
+          throw this.corrupt(bytesRead, `typeId ${typeId} is neither padding nor positive`);
         if (length - HEADER_LENGTH > maxMessageLength) {
-          throw this.corrupt(bytesRead, `payload length ${length - HEADER_LENGTH} exceeds the maximum ${maxMessageLength}`);
+          throw this.corrupt(
+            bytesRead,
+            `payload length ${length - HEADER_LENGTH} exceeds the maximum ${maxMessageLength}`,
+          );
         }
         // A committed record lies below the tail: producers move the tail before they commit.
         // The tail we know may predate this record, so look again before calling it corrupt.
         // (Unsigned: a record also ends less than the capacity below the tail.)
         const end = (head + bytesRead + recordLength) | 0;
-        if (((tail - end) >>> 0) > capacity) {
+        if ((tail - end) >>> 0 > capacity) {
           tail = this.tailSeen = Atomics.load(words, this.tailK);
-          if (((tail - end) >>> 0) > capacity) {
-            throw this.corrupt(bytesRead, `the record ends past the tail (${this.producerPosition()}) or a lap before it`);
+          if ((tail - end) >>> 0 > capacity) {
+            throw this.corrupt(
+              bytesRead,
+              `the record ends past the tail (${this.producerPosition()}) or a lap before it`,
+            );
           }
         }
         bytesRead += recordLength;
@@ -376,7 +416,8 @@ export abstract class RingBufferBase implements RingBuffer {
   }
 
   set consumerHeartbeatTime(time: number) {
-    if (!Number.isSafeInteger(time)) checkInteger('time', time, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    if (!Number.isSafeInteger(time))
+      checkInteger('time', time, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
     Atomics.store(this.wide, this.heartbeatK >>> 1, BigInt(time));
   }
 }

@@ -12,11 +12,15 @@ export function validateShmName(name: unknown): string {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
   if (!name.startsWith('/')) throw invalidArgValue('name', "must start with '/'", name);
   const rest = name.slice(1);
-  if (rest.length === 0) throw invalidArgValue('name', "must have at least one character after '/'", name);
-  if (rest.includes('/')) throw invalidArgValue('name', "must not contain '/' after the first character", name);
+  if (rest.length === 0)
+    throw invalidArgValue('name', "must have at least one character after '/'", name);
+  if (rest.includes('/'))
+    throw invalidArgValue('name', "must not contain '/' after the first character", name);
   if (rest.includes('\0')) throw invalidArgValue('name', 'must not contain NUL bytes', name);
-  if (rest === '.' || rest === '..') throw invalidArgValue('name', "must not be '/.' or '/..'", name);
-  if (Buffer.byteLength(rest) > MAX_NAME_BYTES) throw invalidArgValue('name', `must be at most ${MAX_NAME_BYTES} bytes after '/'`, name);
+  if (rest === '.' || rest === '..')
+    throw invalidArgValue('name', "must not be '/.' or '/..'", name);
+  if (Buffer.byteLength(rest) > MAX_NAME_BYTES)
+    throw invalidArgValue('name', `must be at most ${MAX_NAME_BYTES} bytes after '/'`, name);
   return name;
 }
 

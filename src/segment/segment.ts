@@ -26,12 +26,14 @@ function sizeArg(size: unknown): number {
 }
 
 function modeArg(options: CreateOptions | undefined): number {
-  if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'an object', options);
+  if (options !== undefined && (options === null || typeof options !== 'object'))
+    throw invalidArgType('options', 'an object', options);
   return checkInteger('mode', options?.mode ?? DEFAULT_MODE, 0, 0o7777);
 }
 
 function pathArg(path: unknown): string {
-  if (typeof path !== 'string' || path.length === 0) throw invalidArgType('path', 'a non-empty string', path);
+  if (typeof path !== 'string' || path.length === 0)
+    throw invalidArgType('path', 'a non-empty string', path);
   return path;
 }
 
@@ -78,7 +80,11 @@ export class Segment {
    */
   static createMemfd(name: string, size: number): Segment {
     if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
-    return new Segment(name, 'memfd', native.memfdCreate(name.slice(0, 200) || 'shmring', sizeArg(size)));
+    return new Segment(
+      name,
+      'memfd',
+      native.memfdCreate(name.slice(0, 200) || 'shmring', sizeArg(size)),
+    );
   }
 
   /** Maps the object behind an open (typically inherited) descriptor; the descriptor stays the caller's. */
@@ -89,7 +95,11 @@ export class Segment {
 
   /** Creates a regular file of `size` bytes (O_EXCL, O_NOFOLLOW) and maps it shared. */
   static createFile(path: string, size: number, options?: CreateOptions): Segment {
-    return new Segment(pathArg(path), 'file', native.fileCreate(path, sizeArg(size), modeArg(options)));
+    return new Segment(
+      pathArg(path),
+      'file',
+      native.fileCreate(path, sizeArg(size), modeArg(options)),
+    );
   }
 
   /** Maps an existing regular file whole (O_NOFOLLOW: a symlink is refused with ELOOP). */

@@ -78,9 +78,19 @@ export class EventCount {
   }
 
   /** sleep() without blocking the event loop, on a native waiter thread; withdraws. */
-  async sleepAsync(waiter: FutexWaiter, key: number, timeoutMs: number, signal?: AbortSignal): Promise<FutexWaitResult> {
+  async sleepAsync(
+    waiter: FutexWaiter,
+    key: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<FutexWaitResult> {
     try {
-      return this.#counted(await waiter.wait(this.#words.buffer as SharedArrayBuffer, this.#sequence * 4, key, { timeoutMs, signal }));
+      return this.#counted(
+        await waiter.wait(this.#words.buffer as SharedArrayBuffer, this.#sequence * 4, key, {
+          timeoutMs,
+          signal,
+        }),
+      );
     } finally {
       this.withdraw();
     }
@@ -88,7 +98,10 @@ export class EventCount {
 
   /** After publishing: wakes the sleepers, if any announced themselves. */
   notify(): void {
-    if (Atomics.load(this.#words, this.#sleepers) !== 0 && Atomics.load(this.#words, this.#sequence) !== this.#lastWake) {
+    if (
+      Atomics.load(this.#words, this.#sleepers) !== 0 &&
+      Atomics.load(this.#words, this.#sequence) !== this.#lastWake
+    ) {
       this.notifyAll();
     }
   }

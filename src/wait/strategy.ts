@@ -27,7 +27,12 @@ export interface WaitPolicy {
 
 // A futex wake-up costs ~25 µs per hop on a VM; spinning about twice that before parking
 // catches request/response traffic without syscalls, and costs an idle side ~100 µs once.
-export const DEFAULT_WAIT_POLICY: Readonly<WaitPolicy> = { mode: 'adaptive', spinMicros: 50, yieldMicros: 50, heartbeatTimeoutMs: 2000 };
+export const DEFAULT_WAIT_POLICY: Readonly<WaitPolicy> = {
+  mode: 'adaptive',
+  spinMicros: 50,
+  yieldMicros: 50,
+  heartbeatTimeoutMs: 2000,
+};
 
 // How many polls between clock reads: performance.now() costs more than a poll.
 const POLLS_PER_CLOCK_READ = 32;
@@ -35,27 +40,49 @@ const POLLS_PER_CLOCK_READ = 32;
 const EVENT_LOOP_SPIN_SLICE_MS = 1;
 
 /** Builds a policy from user options, with clear errors for bad ones. */
-export function waitPolicy(options: { wait?: WaitMode; spinMicros?: number; yieldMicros?: number; heartbeatTimeoutMs?: number } = {}): WaitPolicy {
+export function waitPolicy(
+  options: {
+    wait?: WaitMode;
+    spinMicros?: number;
+    yieldMicros?: number;
+    heartbeatTimeoutMs?: number;
+  } = {},
+): WaitPolicy {
   const mode = options.wait ?? DEFAULT_WAIT_POLICY.mode;
   if (mode !== 'spin' && mode !== 'adaptive' && mode !== 'park') {
     throw invalidArgValue('wait', "must be 'spin', 'adaptive' or 'park'", mode);
   }
   const micros = (name: 'spinMicros' | 'yieldMicros'): number => {
     const value = options[name] ?? DEFAULT_WAIT_POLICY[name];
-    if (typeof value !== 'number' || !(value >= 0) || value > 1e7) throw invalidArgValue(name, 'must be a number of microseconds in [0, 1e7]', value);
+    if (typeof value !== 'number' || !(value >= 0) || value > 1e7)
+      throw invalidArgValue(name, 'must be a number of microseconds in [0, 1e7]', value);
     return value;
   };
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_WAIT_POLICY.heartbeatTimeoutMs;
-  if (typeof heartbeatTimeoutMs !== 'number' || !(heartbeatTimeoutMs >= 10) || heartbeatTimeoutMs > 3.6e6) {
-    throw invalidArgValue('heartbeatTimeoutMs', 'must be a number of ms in [10, 3600000]', heartbeatTimeoutMs);
+  if (
+    typeof heartbeatTimeoutMs !== 'number' ||
+    !(heartbeatTimeoutMs >= 10) ||
+    heartbeatTimeoutMs > 3.6e6
+  ) {
+    throw invalidArgValue(
+      'heartbeatTimeoutMs',
+      'must be a number of ms in [10, 3600000]',
+      heartbeatTimeoutMs,
+    );
   }
-  return { mode, spinMicros: micros('spinMicros'), yieldMicros: micros('yieldMicros'), heartbeatTimeoutMs };
+  return {
+    mode,
+    spinMicros: micros('spinMicros'),
+    yieldMicros: micros('yieldMicros'),
+    heartbeatTimeoutMs,
+  };
 }
 
 /** Converts a timeout option (ms; undefined = forever) into a deadline on performance.now(). */
 export function deadlineAfter(timeoutMs: number | undefined): number {
   if (timeoutMs === undefined || timeoutMs === Infinity) return Infinity;
-  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw invalidArgValue('timeoutMs', 'must be a number >= 0', timeoutMs);
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))
+    throw invalidArgValue('timeoutMs', 'must be a number >= 0', timeoutMs);
   return performance.now() + timeoutMs;
 }
 
@@ -81,13 +108,25 @@ const yieldCpu = (): void => native.yieldCpu();
  * whether it did) or the deadline passes. Returns false on timeout.
  * Sleeps only through `event`'s handshake, so the notifier wakes it if and only if needed.
  */
-export function waitSync(ready: () => boolean, event: EventCount, policy: WaitPolicy, deadline: number): boolean {
+export function waitSync(
+  ready: () => boolean,
+  event: EventCount,
+  policy: WaitPolicy,
+  deadline: number,
+): boolean {
   if (ready()) return true;
   if (policy.mode === 'spin') return pollUntil(ready, deadline);
   if (policy.mode === 'adaptive') {
     const start = performance.now();
     if (pollUntil(ready, Math.min(deadline, start + policy.spinMicros / 1000))) return true;
-    if (pollUntil(ready, Math.min(deadline, start + (policy.spinMicros + policy.yieldMicros) / 1000), yieldCpu)) return true;
+    if (
+      pollUntil(
+        ready,
+        Math.min(deadline, start + (policy.spinMicros + policy.yieldMicros) / 1000),
+        yieldCpu,
+      )
+    )
+      return true;
   }
   for (;;) {
     const key = event.announce();
@@ -134,12 +173,17 @@ export async function waitAsync(
   if (policy.mode === 'spin') {
     for (;;) {
       if (signal?.aborted) throw abortError(signal);
-      if (pollUntil(ready, Math.min(deadline, performance.now() + EVENT_LOOP_SPIN_SLICE_MS))) return true;
+      if (pollUntil(ready, Math.min(deadline, performance.now() + EVENT_LOOP_SPIN_SLICE_MS)))
+        return true;
       if (performance.now() >= deadline) return false;
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  if (policy.mode === 'adaptive' && pollUntil(ready, Math.min(deadline, performance.now() + policy.spinMicros / 1000))) return true;
+  if (
+    policy.mode === 'adaptive' &&
+    pollUntil(ready, Math.min(deadline, performance.now() + policy.spinMicros / 1000))
+  )
+    return true;
   for (;;) {
     if (signal?.aborted) throw abortError(signal);
     const key = event.announce();
@@ -153,10 +197,24 @@ export async function waitAsync(
  * waitSync() that stops every heartbeatTimeoutMs / 2 while nothing happens to run `check`
  * (a liveness check, which may throw or make `ready` true), until the deadline.
  */
-export function waitSyncWatched(ready: () => boolean, event: EventCount, policy: WaitPolicy, deadline: number, check: () => void): boolean {
+export function waitSyncWatched(
+  ready: () => boolean,
+  event: EventCount,
+  policy: WaitPolicy,
+  deadline: number,
+  check: () => void,
+): boolean {
   if (ready()) return true; // the common case, before any clock read
   for (;;) {
-    if (waitSync(ready, event, policy, Math.min(deadline, performance.now() + policy.heartbeatTimeoutMs / 2))) return true;
+    if (
+      waitSync(
+        ready,
+        event,
+        policy,
+        Math.min(deadline, performance.now() + policy.heartbeatTimeoutMs / 2),
+      )
+    )
+      return true;
     if (performance.now() >= deadline) return false;
     check();
   }
@@ -174,7 +232,17 @@ export async function waitAsyncWatched(
 ): Promise<boolean> {
   if (ready()) return true; // the common case, before any clock read
   for (;;) {
-    if (await waitAsync(ready, event, waiter, policy, Math.min(deadline, performance.now() + policy.heartbeatTimeoutMs / 2), signal)) return true;
+    if (
+      await waitAsync(
+        ready,
+        event,
+        waiter,
+        policy,
+        Math.min(deadline, performance.now() + policy.heartbeatTimeoutMs / 2),
+        signal,
+      )
+    )
+      return true;
     if (performance.now() >= deadline) return false;
     check();
   }

@@ -17,7 +17,8 @@ const plan = JSON.parse(process.argv[2]) as {
   sizes?: number[];
   options?: Record<string, unknown>;
 };
-const out = (value: unknown): void => console.log(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
+const out = (value: unknown): void =>
+  console.log(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
 
 if (plan.role === 'send') {
   const sender = openChannel(plan.name, plan.options);
@@ -26,7 +27,11 @@ if (plan.role === 'send') {
       ? trickyValues()
       : plan.what === 'big'
         ? plan.sizes!.map((size, seed) => patternBytes(size, seed))
-        : Array.from({ length: plan.count! }, (_, i) => ({ seq: i, pid: process.pid, pad: 'p'.repeat(i % 50) }));
+        : Array.from({ length: plan.count! }, (_, i) => ({
+            seq: i,
+            pid: process.pid,
+            pad: 'p'.repeat(i % 50),
+          }));
   let full = 0;
   if (plan.how === 'stream') {
     await pipeline(Readable.from(values, { objectMode: true }), sender.createWriteStream());

@@ -3,7 +3,10 @@
 import { fork } from '../../src/channel/index.js';
 
 const how = process.argv[2];
-const child = fork(new URL('./fork-echo.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit'] });
+const child = fork(new URL('./fork-echo.ts', import.meta.url).pathname, [], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
 child.on('message', (message) => {
   if (message !== 'ready') return;
   console.log(`child ${child.pid}`);

@@ -6,7 +6,9 @@ import { FutexWaiter } from '../../src/futex/index.js';
 const [name, how] = process.argv.slice(2);
 const segment = Segment.open(name);
 const waiter = new FutexWaiter();
-waiter.wait(segment.buffer, 0, 0).catch((error: { code: string }) => console.log(`rejected ${error.code}`));
+waiter
+  .wait(segment.buffer, 0, 0)
+  .catch((error: { code: string }) => console.log(`rejected ${error.code}`));
 if (how === 'close') waiter.close();
 else waiter.unref();
 console.log('end of script');

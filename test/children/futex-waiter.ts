@@ -10,7 +10,12 @@ const words = new Int32Array(segment.buffer);
 Atomics.add(words, 1, 1);
 console.log('waiting');
 const started = process.hrtime.bigint();
-const result = wait(segment.buffer, Number(offset), Number(expected), timeout === 'forever' ? undefined : Number(timeout));
+const result = wait(
+  segment.buffer,
+  Number(offset),
+  Number(expected),
+  timeout === 'forever' ? undefined : Number(timeout),
+);
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
 console.log(`result=${result} ms=${ms.toFixed(1)} word=${Atomics.load(words, Number(offset) / 4)}`);
 segment.close();

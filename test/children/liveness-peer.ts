@@ -29,7 +29,11 @@ if (plan.role === 'produce') {
     console.log(JSON.stringify({ sent: limit }));
   }
 } else if (plan.role === 'consume') {
-  const receiver = createChannel(plan.name, { capacity: plan.capacity, unlink: 'never', mode: 0o666 });
+  const receiver = createChannel(plan.name, {
+    capacity: plan.capacity,
+    unlink: 'never',
+    mode: 0o666,
+  });
   console.log('ready');
   setInterval(() => receiver.name, 1000);
 } else if (plan.role === 'open') {

@@ -78,7 +78,12 @@ export interface ProduceResult {
  * and then claiming and aborting a record first (the consumer must skip it). Spins (with
  * backoff) while the ring is full; gives up with an error after `deadline` (epoch ms).
  */
-export function produce(ring: RingBuffer, producer: number, count: number, deadline: number): ProduceResult {
+export function produce(
+  ring: RingBuffer,
+  producer: number,
+  count: number,
+  deadline: number,
+): ProduceResult {
   const scratch = new Uint8Array(ring.maxMessageLength + 8);
   const backoff = new Backoff();
   const max = ring.maxMessageLength;
@@ -132,17 +137,23 @@ export class Verifier {
 
   readonly handler = (typeId: number, bytes: Uint8Array, offset: number, length: number): void => {
     const producer = (typeId - 1) & 7;
-    if (producer >= this.next.length) throw new Error(`message ${this.total}: typeId ${typeId} names producer ${producer}`);
+    if (producer >= this.next.length)
+      throw new Error(`message ${this.total}: typeId ${typeId} names producer ${producer}`);
     const seq = this.next[producer];
     if (typeId !== messageTypeId(producer, seq)) {
-      throw new Error(`producer ${producer}: expected seq ${seq}, got typeId ${typeId} (seq ${(typeId - 1) >>> 3} mod 2^24)`);
+      throw new Error(
+        `producer ${producer}: expected seq ${seq}, got typeId ${typeId} (seq ${(typeId - 1) >>> 3} mod 2^24)`,
+      );
     }
     const hash = messageHash(producer, seq);
     const expected = messageLength(hash, this.max);
-    if (length !== expected) throw new Error(`producer ${producer} seq ${seq}: length ${length}, expected ${expected}`);
+    if (length !== expected)
+      throw new Error(`producer ${producer} seq ${seq}: length ${length}, expected ${expected}`);
     for (let i = 0; i < length; i++) {
       if (bytes[offset + i] !== ((hash + Math.imul(i, 131)) & 0xff)) {
-        throw new Error(`producer ${producer} seq ${seq}: byte ${i} of ${length} is ${bytes[offset + i]}, expected ${byteAt(hash, i)}`);
+        throw new Error(
+          `producer ${producer} seq ${seq}: byte ${i} of ${length} is ${bytes[offset + i]}, expected ${byteAt(hash, i)}`,
+        );
       }
     }
     this.checksums[producer] = (this.checksums[producer] + hash) >>> 0;
@@ -155,15 +166,23 @@ export class Verifier {
  * Reads until at least `total` messages arrived, verifying each; gives up with an error after
  * `deadline`. With `last`, `total` is everything the producers send: anything more is an error.
  */
-export function consume(ring: RingBuffer, verifier: Verifier, total: number, deadline: number, last = true): void {
+export function consume(
+  ring: RingBuffer,
+  verifier: Verifier,
+  total: number,
+  deadline: number,
+  last = true,
+): void {
   const backoff = new Backoff();
   while (verifier.total < total) {
     if (ring.read(verifier.handler, 4096) === 0) {
       backoff.idle();
-      if (Date.now() > deadline) throw new Error(`only ${verifier.total} of ${total} messages arrived before the deadline`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${verifier.total} of ${total} messages arrived before the deadline`);
     } else {
       backoff.reset();
     }
   }
-  if (last && (verifier.total > total || ring.read(verifier.handler) !== 0)) throw new Error('more messages than were sent');
+  if (last && (verifier.total > total || ring.read(verifier.handler) !== 0))
+    throw new Error('more messages than were sent');
 }

@@ -4,7 +4,12 @@ import { Segment } from '../../src/segment/index.js';
 
 const [how, where, expectText, replyText] = process.argv.slice(2);
 
-const segment = how === 'name' ? Segment.open(where) : how === 'fd' ? Segment.fromFd(Number(where)) : Segment.openFile(where);
+const segment =
+  how === 'name'
+    ? Segment.open(where)
+    : how === 'fd'
+      ? Segment.fromFd(Number(where))
+      : Segment.openFile(where);
 try {
   const bytes = new Uint8Array(segment.buffer);
   const seen = Buffer.from(bytes.subarray(0, expectText.length)).toString('utf8');

@@ -35,10 +35,17 @@ try {
       last = now;
       if (n === -1) break;
       if (n === 0) throw new Error('no message for 10 s');
-      if (drainDelayMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, drainDelayMs);
+      if (drainDelayMs > 0)
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, drainDelayMs);
     }
     consumer.close();
-    report({ count, outOfOrder, maxStallMs, producers: expected.size, parks: consumer.control.dataAvailable.parks });
+    report({
+      count,
+      outOfOrder,
+      maxStallMs,
+      producers: expected.size,
+      parks: consumer.control.dataAvailable.parks,
+    });
   } else if (role === 'producer') {
     const producer = attachProducer(segment.buffer, { wait: wait as WaitMode });
     const count = Number(arg1);
@@ -54,7 +61,8 @@ try {
           // Wait until the consumer has announced that it sleeps: every message is a wake-up.
           const started = performance.now();
           while (producer.control.dataAvailable.sleepers === 0) {
-            if (performance.now() - started > 1000) throw new Error(`consumer did not park within 1 s at ${seq}`);
+            if (performance.now() - started > 1000)
+              throw new Error(`consumer did not park within 1 s at ${seq}`);
           }
           // Then a random 0-10 µs, so the write lands anywhere from before the consumer's
           // re-check to well after it entered the kernel.

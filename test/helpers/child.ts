@@ -13,13 +13,21 @@ export interface ChildResult {
 }
 
 /** Starts `test/children/<script>` (or an absolute path) in a new Node process; `nodeOptions` go before it. */
-export function spawnChild(script: string, args: string[] = [], options: SpawnOptions & { nodeOptions?: string[] } = {}): ChildProcess {
+export function spawnChild(
+  script: string,
+  args: string[] = [],
+  options: SpawnOptions & { nodeOptions?: string[] } = {},
+): ChildProcess {
   const path = script.startsWith('/') ? script : resolve(ROOT, 'test', 'children', script);
-  return spawn(process.execPath, [...(options.nodeOptions ?? []), '--import', 'tsx', path, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...options,
-  });
+  return spawn(
+    process.execPath,
+    [...(options.nodeOptions ?? []), '--import', 'tsx', path, ...args],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...options,
+    },
+  );
 }
 
 /** Collects a child's output and exit; rejects if it runs longer than `timeoutMs` (and kills it). */
@@ -27,11 +35,19 @@ export function finished(child: ChildProcess, timeoutMs = 30_000): Promise<Child
   return new Promise((resolvePromise, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk)).resume();
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk)).resume();
+    child.stdout
+      ?.setEncoding('utf8')
+      .on('data', (chunk: string) => (stdout += chunk))
+      .resume();
+    child.stderr
+      ?.setEncoding('utf8')
+      .on('data', (chunk: string) => (stderr += chunk))
+      .resume();
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`child ${child.pid} still running after ${timeoutMs} ms; stderr: ${stderr}`));
+      reject(
+        new Error(`child ${child.pid} still running after ${timeoutMs} ms; stderr: ${stderr}`),
+      );
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -42,7 +58,12 @@ export function finished(child: ChildProcess, timeoutMs = 30_000): Promise<Child
 }
 
 /** Runs a child to completion. */
-export function runChild(script: string, args: string[] = [], options: SpawnOptions & { nodeOptions?: string[] } = {}, timeoutMs?: number): Promise<ChildResult> {
+export function runChild(
+  script: string,
+  args: string[] = [],
+  options: SpawnOptions & { nodeOptions?: string[] } = {},
+  timeoutMs?: number,
+): Promise<ChildResult> {
   return finished(spawnChild(script, args, options), timeoutMs);
 }
 
@@ -56,7 +77,11 @@ export function lineFrom(child: ChildProcess, pattern: RegExp): Promise<string> 
     const onData = (chunk: Buffer | string): void => {
       buffered += chunk.toString();
       let start = 0;
-      for (let end = buffered.indexOf('\n'); end >= 0; start = end + 1, end = buffered.indexOf('\n', start)) {
+      for (
+        let end = buffered.indexOf('\n');
+        end >= 0;
+        start = end + 1, end = buffered.indexOf('\n', start)
+      ) {
         const line = buffered.slice(start, end);
         if (!pattern.test(line)) continue;
         child.stdout?.off('data', onData);

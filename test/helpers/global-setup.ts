@@ -12,7 +12,9 @@ export function setup(): () => void {
   const runId = randomBytes(4).toString('hex');
   process.env.SHMRING_TEST_RUN = runId;
   return () => {
-    const shmLeft = readdirSync('/dev/shm').filter((entry) => entry.startsWith(`${RUN_PREFIX}${runId}-`));
+    const shmLeft = readdirSync('/dev/shm').filter((entry) =>
+      entry.startsWith(`${RUN_PREFIX}${runId}-`),
+    );
     const left = [...shmLeft];
     const sysvLeft = sysvKeys().filter((key) => key >>> 24 === TEST_SYSV_KEY_TAG);
     left.push(...sysvLeft.map((key) => `System V key 0x${key.toString(16)}`));

@@ -9,7 +9,8 @@ export function patternBytes(length: number, seed: number): Uint8Array {
 
 /** Whether `bytes` is patternBytes(bytes.length, seed), without building a copy. */
 export function isPattern(bytes: Uint8Array, seed: number): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== ((i * 31 + seed * 7 + (i >>> 12)) & 0xff)) return false;
+  for (let i = 0; i < bytes.length; i++)
+    if (bytes[i] !== ((i * 31 + seed * 7 + (i >>> 12)) & 0xff)) return false;
   return true;
 }
 
@@ -28,7 +29,13 @@ export function trickyValues(): unknown[] {
     new Float64Array([1.5, -0, Infinity]),
     new Int32Array([-1, 2 ** 31 - 1]),
     new BigInt64Array([-5n, 2n ** 62n]),
-    { id: 7, nested: { list: [1, 'two', { three: [3n] }], when: new Date(0) }, empty: {}, nothing: null, undef: undefined },
+    {
+      id: 7,
+      nested: { list: [1, 'two', { three: [3n] }], when: new Date(0) },
+      empty: {},
+      nothing: null,
+      undef: undefined,
+    },
     [true, false, null, 0, -1.25, Number.MAX_SAFE_INTEGER],
   ];
 }
