@@ -30,9 +30,11 @@ const HELP = `Usage: npm run bench -- [options]
 Compares IPC transports between two Node processes: throughput (messages/s, MB/s) for raw
 payloads of 16 B to 1 MiB and small msgpack objects, and round-trip latency (p50, p99).
 Every figure is the median of several interleaved runs, shown with its ratio to the Unix
-socket with one write per message (unix-socket), measured in the same run. At the end, the
-figures shmring's issues ask for, each with its target, reached or missed (informative: only a
-failed measurement or verification fails the run).
+socket with one write per message (unix-socket), measured in the same run. Every shmring row
+goes through the package's public calls (its description names them), except one row of the
+internal ring, the ceiling. At the end, shmring's speed goals as ratios between two rows of
+this run, each reached or missed (informative: only a failed measurement or verification
+fails the run).
 
 Options:
   --quick          the whole comparison in well under a minute (CI smoke test)

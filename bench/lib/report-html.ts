@@ -12,7 +12,7 @@ import {
 import { formatCount, formatFigure, formatSize } from './format.js';
 import { BASELINE_TRANSPORT, seriesOf, sizesOf } from './results.js';
 import type { Report, ResultRow } from './schema.js';
-import { checkTargets, renderTargetsHtml } from './targets.js';
+import { checkGoals, renderGoalsHtml } from './goals.js';
 
 const PALETTE = [
   '#1f77b4',
@@ -311,7 +311,7 @@ ${charts.join('\n')}
 <h2>Tables</h2>
 ${LEGEND.map((line) => `<p class="meta">${esc(line)}</p>`).join('\n')}
 ${buildTables(results).map(htmlTable).join('\n')}
-${renderTargetsHtml(checkTargets(results), esc)}
+${renderGoalsHtml(checkGoals(results), esc)}
 <h2>Transports</h2>
 <ul>${names.map((n) => `<li><code>${esc(n)}</code>: ${esc(descriptions.get(n) ?? '')}</li>`).join('')}</ul>
 <h2>Method</h2>
