@@ -23,7 +23,7 @@ import {
   Runner,
   type Settings,
 } from './lib/runner.js';
-import { TRANSPORTS, type Transport } from './transports/registry.js';
+import { TRANSPORTS, UNAVAILABLE, type Transport } from './transports/registry.js';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -119,6 +119,8 @@ export async function main(argv: string[]): Promise<number> {
   if (options.list) {
     for (const t of transports)
       process.stdout.write(`${t.name.padEnd(28)} ${t.codec.padEnd(8)} ${t.description}\n`);
+    for (const u of UNAVAILABLE)
+      process.stdout.write(`${u.name.padEnd(37)} not run: ${u.reason}\n`);
     return 0;
   }
   const base = options.quick ? QUICK_SETTINGS : FULL_SETTINGS;
@@ -201,7 +203,10 @@ async function measureAndReport(
     );
   }
 
+  for (const u of UNAVAILABLE) descriptions.set(u.name, `not run: ${u.reason}`);
+
   process.stdout.write(renderTerminalReport(rows));
+  for (const u of UNAVAILABLE) process.stdout.write(`\n${u.name}: not run: ${u.reason}\n`);
   if (options.json !== undefined) writeOutput(options.json, renderJsonReport(report));
   if (options.md !== undefined) writeOutput(options.md, renderMarkdownReport(report, descriptions));
   if (options.html !== undefined) writeOutput(options.html, renderHtmlReport(report, descriptions));

@@ -284,7 +284,7 @@ export function renderHtmlReport(report: Report, descriptions: Descriptions): st
   const { machine, results } = report;
   const style = styler();
   const latencySizes = sizesOf(results, (r) => r.pattern === 'latency' && r.size > 0);
-  const names = [...new Set(results.map((r) => r.transport))];
+  const names = [...descriptions.keys()];
   const charts = [
     throughputChart(
       results,

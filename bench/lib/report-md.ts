@@ -30,7 +30,7 @@ export function renderMarkdownTable(table: Table): string {
 /** The whole report in Markdown. */
 export function renderMarkdownReport(report: Report, descriptions: Descriptions): string {
   const { machine, results } = report;
-  const names = [...new Set(results.map((r) => r.transport))];
+  const names = [...descriptions.keys()];
   const noisy = results.filter(isNoisy).map((row) => {
     const key = mainFigure(row.pattern);
     const format = key === 'msgsPerSec' ? formatCount : formatFigure;

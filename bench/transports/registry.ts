@@ -17,6 +17,7 @@ import { shmringInternalTransport } from './shmring-internal.js';
 import { shmringMpscTransport } from './shmring-mpsc.js';
 import { shmringSyncTransport } from './shmring-sync.js';
 import { streamTransport } from './stream.js';
+import { ZEROMQ_NAME, zeromqTransport, zeromqUnavailable } from './zeromq.js';
 import {
   LATENCY_SIZES,
   OBJECT_SIZE,
@@ -169,6 +170,16 @@ const SHMRING_TRANSPORTS: Transport[] = [
   shmringInternalTransport({ throughput: RAW_SIZES, latency: [16] }),
 ];
 
+/** ZeroMQ, the peer a Node user picks for fast local messaging (when its package loads here). */
+const ZEROMQ_TRANSPORTS: Transport[] =
+  zeromqUnavailable !== null
+    ? []
+    : rawAndObjects((codec, sizes) => zeromqTransport(codec, sizes), ALL);
+
+/** Transports that cannot run on this machine, with the reason (the reports say it). */
+export const UNAVAILABLE: readonly { name: string; reason: string }[] =
+  zeromqUnavailable !== null ? [{ name: ZEROMQ_NAME, reason: zeromqUnavailable }] : [];
+
 /** All transports, shmring's first. */
 export const TRANSPORTS: readonly Transport[] = [
   ...SHMRING_TRANSPORTS,
@@ -177,6 +188,7 @@ export const TRANSPORTS: readonly Transport[] = [
   forkIpcTransport('advanced'),
   nodeForkObjectsTransport(),
   messagePortTransport(),
+  ...ZEROMQ_TRANSPORTS,
   ...OBJECT_TRANSPORTS,
   codecTransport('msgpack-encode'),
   codecTransport('msgpack-decode'),

@@ -1,0 +1,142 @@
+// ZeroMQ (the `zeromq` 6 package from npm, prebuilt libzmq inside) between the bench process and a
+// peer process (bench/children/zeromq-peer.ts), over `ipc://` sockets in the run's directory:
+// streaming with PUSH -> PULL (`await push.send(buffer)` per message, `for await (const [m] of
+// pull)` in the peer), round trips with REQ -> REP (`await req.send(buffer)`, then
+// `await req.receive()`; the peer's REP answers each request with the same bytes). Objects are
+// encoded with @msgpack/msgpack by the sender and decoded by the receiver, as over the Unix socket.
+// If the package cannot be loaded here, its rows are not run and the reports say why.
+import { decode, encode } from '@msgpack/msgpack';
+import { join } from 'node:path';
+import { CHECKSUM_SEED } from '../lib/checksum.js';
+import { forkPeer } from '../lib/peer-process.js';
+import {
+  expectedTally,
+  hashObject,
+  hashRaw,
+  rawTemplate,
+  sampleObject,
+  sampleObjectBytes,
+  stampSeq,
+} from '../lib/payload.js';
+import type { ReceiverResult } from '../lib/receiver.js';
+import { Cleanup } from '../lib/shmring-segments.js';
+import type { Codec, OpenContext, Pattern, Session, Transport } from './transport.js';
+
+type Zmq = typeof import('zeromq');
+
+/** The loaded package, or why it could not be loaded. */
+const loaded: { zmq: Zmq } | { error: string } = await import('zeromq').then(
+  (zmq) => ({ zmq }),
+  (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
+);
+
+export const ZEROMQ_NAME = 'zeromq-ipc';
+
+/** Why the ZeroMQ rows cannot run, or null when they can. */
+export const zeromqUnavailable: string | null =
+  'error' in loaded ? `the zeromq package could not be loaded: ${loaded.error}` : null;
+
+/** The socket addresses the peer connects to. */
+export interface ZeromqPeerParams {
+  pull: string;
+  reply: string;
+}
+
+export function zeromqTransport(
+  codec: Codec,
+  sizes: Record<Pattern, readonly number[]>,
+): Transport {
+  const what =
+    codec === 'raw'
+      ? 'a new Buffer per message'
+      : 'objects encoded with @msgpack/msgpack per message, decoded by the receiver';
+  return {
+    name: ZEROMQ_NAME,
+    codec,
+    description: `ZeroMQ (zeromq ${'zmq' in loaded ? loaded.zmq.version : '6'}) over ipc://, ${what}: PUSH await push.send(m) -> PULL for await (const [m] of pull); round trip REQ await req.send(m), await req.receive() <- REP echoing`,
+    sizes,
+    open: (context) => openZeromqSession(codec, context),
+  };
+}
+
+let sessions = 0;
+
+async function openZeromqSession(codec: Codec, context: OpenContext): Promise<Session> {
+  if (!('zmq' in loaded)) throw new Error(zeromqUnavailable ?? 'zeromq is not loaded');
+  const { zmq } = loaded;
+  const cleanup = new Cleanup();
+  try {
+    const id = ++sessions;
+    const params: ZeromqPeerParams = {
+      pull: `ipc://${join(context.tmpDir, `zmq-${id}-stream`)}`,
+      reply: `ipc://${join(context.tmpDir, `zmq-${id}-rtt`)}`,
+    };
+    const push = new zmq.Push({ linger: 0 });
+    cleanup.add(() => push.close());
+    const request = new zmq.Request({ linger: 0 });
+    cleanup.add(() => request.close());
+    await push.bind(params.pull);
+    await request.bind(params.reply);
+    const peer = forkPeer('zeromq-peer');
+    cleanup.add(() => peer.stop());
+    await peer.control.call('open', params);
+    const templates = new Map<number, Buffer>();
+    const message = (size: number, seq: number): Uint8Array => {
+      if (codec === 'msgpack') return encode(sampleObject(seq));
+      let template = templates.get(size);
+      if (template === undefined) templates.set(size, (template = rawTemplate(size)));
+      // A new buffer each time: ZeroMQ may still hold the previous one (it sends without copying).
+      const buffer = Buffer.allocUnsafe(size);
+      template.copy(buffer);
+      stampSeq(buffer, 0, size, seq);
+      return buffer;
+    };
+    const hash = (value: number, bytes: Uint8Array): number =>
+      codec === 'raw' ? hashRaw(value, bytes, 0, bytes.length) : hashObject(value, decode(bytes));
+    const { control } = peer;
+    return {
+      async throughput({ size, count, firstSeq }) {
+        const expected = expectedTally(codec, size, firstSeq, count);
+        await control.call('arm', { codec, count, size });
+        const start = process.hrtime.bigint();
+        for (let seq = firstSeq; seq < firstSeq + count; seq++) await push.send(message(size, seq));
+        const result = await control.call<ReceiverResult>('result');
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        if (result.error !== null)
+          throw new Error(`the peer could not decode a message: ${result.error}`);
+        return {
+          messages: count,
+          payloadBytes: codec === 'raw' ? size * count : sampleObjectBytes(firstSeq, count),
+          seconds,
+          verification: {
+            expected,
+            actual: { count: result.count + result.unexpected, checksum: result.checksum },
+          },
+        };
+      },
+      async latency({ size, roundTrips, firstSeq }) {
+        const expected = expectedTally(codec, size, firstSeq, roundTrips);
+        await control.call('echo', { count: roundTrips });
+        const rttUs = new Float64Array(roundTrips);
+        let checksum = CHECKSUM_SEED;
+        let previous = process.hrtime.bigint();
+        for (let i = 0; i < roundTrips; i++) {
+          await request.send(message(size, firstSeq + i));
+          const [echo] = await request.receive();
+          checksum = hash(checksum, echo!);
+          const now = process.hrtime.bigint();
+          rttUs[i] = Number(now - previous) / 1000;
+          previous = now;
+        }
+        const echoed = await control.call<number>('echoed');
+        if (echoed !== roundTrips)
+          throw new Error(`the peer echoed ${echoed} messages, expected ${roundTrips}`);
+        return { rttUs, verification: { expected, actual: { count: roundTrips, checksum } } };
+      },
+      close: () => cleanup.run(),
+    };
+  } catch (error) {
+    await cleanup.run();
+    throw error;
+  }
+}
