@@ -340,7 +340,7 @@ export function renderGoalsHtml(
           .map((text, i) =>
             i === 0
               ? `<th>${esc(text)}</th>`
-              : `<td${i === 3 ? ` class="${c.status === 'reached' ? 'ok' : 'miss'}"` : ''}>${esc(text)}</td>`,
+              : `<td${i === 3 ? ` class="${c.status === 'reached' ? 'ok' : c.status === 'missed' ? 'miss' : 'text'}"` : i === 4 ? ' class="text"' : ''}>${esc(text)}</td>`,
           )
           .join('')}</tr>`,
     )

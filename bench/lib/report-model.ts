@@ -1,7 +1,15 @@
 // The result tables, independent of how they are rendered (terminal, Markdown, HTML):
 // throughput (messages/s and MB/s by payload size), round-trip latency, and the small objects.
 import { formatCount, formatFigure, formatRatio, formatSize } from './format.js';
-import { baselineOf, isNoisy, ratioTo, seriesOf, sizesOf, type FigureKey } from './results.js';
+import {
+  baselineOf,
+  isCodecOnly,
+  isNoisy,
+  ratioTo,
+  seriesOf,
+  sizesOf,
+  type FigureKey,
+} from './results.js';
 import type { ResultRow } from './schema.js';
 
 export interface Cell {
@@ -17,6 +25,8 @@ export interface Table {
   title: string;
   columns: string[];
   rows: { label: string; cells: (Cell | null)[] }[];
+  /** Rows that move nothing between processes (encoding or decoding alone). */
+  codecOnly?: boolean;
 }
 
 /** Row label: the transport, with the codec when it is not raw. */
@@ -106,27 +116,45 @@ export function buildTables(rows: readonly ResultRow[]): Table[] {
     });
   }
 
-  const objects = (row: ResultRow): boolean => row.size === 0;
-  const objectSeries = seriesOf(rows, objects);
-  if (objectSeries.length > 0) {
+  // Codec-only rows have no latency, and a table of their own.
+  const objectTable = (title: string, codecOnly: boolean): void => {
+    const latency = !codecOnly;
+    const series = seriesOf(
+      rows,
+      (row) => row.size === 0 && isCodecOnly(row.transport) === codecOnly,
+    );
+    if (series.length === 0) return;
     tables.push({
-      title: 'Small objects {id, ts, name, tags} (ratio to unix-socket, msgpack)',
-      columns: ['messages/s', 'MB/s', 'RTT p50 µs', 'RTT p99 µs'],
-      rows: objectSeries.map((s) => {
+      title,
+      codecOnly,
+      columns: ['messages/s', 'MB/s', ...(latency ? ['RTT p50 µs', 'RTT p99 µs'] : [])],
+      rows: series.map((s) => {
         const throughput = s.rows.find((r) => r.pattern === 'throughput');
-        const latency = s.rows.find((r) => r.pattern === 'latency');
+        const rtt = s.rows.find((r) => r.pattern === 'latency');
         return {
           label: seriesLabel(s.transport, s.codec),
           cells: [
             cellOf(rows, throughput, 'msgsPerSec', formatCount, fullRuns),
             cellOf(rows, throughput, 'mbPerSec', formatFigure, fullRuns),
-            cellOf(rows, latency, 'p50us', formatFigure, fullRuns),
-            cellOf(rows, latency, 'p99us', formatFigure, fullRuns),
+            ...(latency
+              ? [
+                  cellOf(rows, rtt, 'p50us', formatFigure, fullRuns),
+                  cellOf(rows, rtt, 'p99us', formatFigure, fullRuns),
+                ]
+              : []),
           ],
         };
       }),
     });
-  }
+  };
+  objectTable(
+    'Small objects {id, ts, name, tags} between two processes (ratio to unix-socket, msgpack)',
+    false,
+  );
+  objectTable(
+    'Encoding or decoding the small objects alone, in one process, no transport (ratio to unix-socket, msgpack)',
+    true,
+  );
   return tables;
 }
 

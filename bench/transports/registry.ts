@@ -27,6 +27,7 @@ import {
   type Transport,
 } from './transport.js';
 import type { StreamKind } from '../lib/stream-channels.js';
+import { BASELINE_TRANSPORT } from '../lib/results.js';
 
 export type * from './transport.js';
 export { LATENCY_SIZES, OBJECT_SIZE, RAW_SIZES } from './transport.js';
@@ -48,7 +49,7 @@ const STREAMS: { kind: StreamKind; name: string; description: string }[] = [
   {
     kind: 'unix',
     name: 'unix-socket',
-    description: 'Unix domain stream socket (the baseline of the ratios)',
+    description: 'Unix domain stream socket',
   },
   {
     kind: 'tcp',
@@ -65,7 +66,7 @@ function rawStreamTransports({ kind, name, description }: (typeof STREAMS)[numbe
       kind,
       coalesce: false,
       codec: 'raw',
-      description: `${description}; length-prefixed frames, one write() per message`,
+      description: `${description}; length-prefixed frames, one write() per message${name === BASELINE_TRANSPORT ? ' (the baseline of the ratios)' : ''}`,
       sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES },
     }),
     streamTransport({
@@ -86,7 +87,8 @@ const OBJECT_TRANSPORTS: Transport[] = [
     kind: 'unix',
     coalesce: false,
     codec: 'msgpack',
-    description: 'Unix domain stream socket',
+    description:
+      'Unix domain stream socket, one write() per message; the sender encodes and the receiver decodes each object with @msgpack/msgpack',
     sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] },
   }),
   streamTransport({
@@ -94,7 +96,8 @@ const OBJECT_TRANSPORTS: Transport[] = [
     kind: 'unix',
     coalesce: true,
     codec: 'msgpack',
-    description: 'Unix domain stream socket, frames coalesced into 64 KiB writes',
+    description:
+      'Unix domain stream socket, frames coalesced into 64 KiB writes; the sender encodes and the receiver decodes each object with @msgpack/msgpack',
     sizes: { throughput: [OBJECT_SIZE], latency: [] },
   }),
 ];

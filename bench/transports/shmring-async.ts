@@ -12,6 +12,7 @@ import type { ReceiverResult } from '../lib/receiver.js';
 import { Cleanup, unlinkSegment } from '../lib/shmring-segments.js';
 import {
   CHANNEL_CAPACITY,
+  CODEC_TEXT,
   parentChannels,
   payloadBytes,
   WAIT_TEXT,
@@ -48,7 +49,7 @@ export function shmringAsyncTransport(
   return {
     name: wait === 'adaptive' ? base : `${base}-${wait}`,
     codec,
-    description: `shmring channel, codec '${codec}', ${WAIT_TEXT[wait]}, ${CHANNEL_CAPACITY >> 20} MiB: ${STYLE_TEXT[style]}`,
+    description: `shmring channel, ${CODEC_TEXT}, ${WAIT_TEXT[wait]}, ${CHANNEL_CAPACITY >> 20} MiB: ${STYLE_TEXT[style]}`,
     sizes,
     open: (context) => openAsyncSession({ style, codec, wait }, context),
   };

@@ -49,6 +49,9 @@ export interface SyncPeerParams {
   pong: string;
 }
 
+/** The codecs of a row's two transports (one description for both). */
+export const CODEC_TEXT = "codec 'raw' (Uint8Array payloads) or 'msgpack' (the objects)";
+
 export const WAIT_TEXT: Record<WaitMode, string> = {
   spin: "wait: 'spin'",
   adaptive: "wait: 'adaptive' (the default)",
@@ -74,7 +77,7 @@ export function shmringSyncTransport(
   return {
     name: style === 'sync' ? `shmring-sync-${wait}` : `shmring-try-${wait}`,
     codec,
-    description: `shmring channel, codec '${codec}', ${WAIT_TEXT[wait]}, ${CHANNEL_CAPACITY >> 20} MiB: ${STYLE_TEXT[style]}`,
+    description: `shmring channel, ${CODEC_TEXT}, ${WAIT_TEXT[wait]}, ${CHANNEL_CAPACITY >> 20} MiB: ${STYLE_TEXT[style]}`,
     sizes,
     open: (context) => openSyncSession({ style, codec, wait }, context),
   };

@@ -6,6 +6,7 @@
 // encoded with @msgpack/msgpack by the sender and decoded by the receiver, as over the Unix socket.
 // If the package cannot be loaded here, its rows are not run and the reports say why.
 import { decode, encode } from '@msgpack/msgpack';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { CHECKSUM_SEED } from '../lib/checksum.js';
 import { forkPeer } from '../lib/peer-process.js';
@@ -24,11 +25,15 @@ import type { Codec, OpenContext, Pattern, Session, Transport } from './transpor
 
 type Zmq = typeof import('zeromq');
 
-/** The loaded package, or why it could not be loaded. */
-const loaded: { zmq: Zmq } | { error: string } = await import('zeromq').then(
-  (zmq) => ({ zmq }),
-  (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
-);
+/** The package, loaded now (synchronously: the registry lists the rows at import), or why it could not be. */
+function load(): { zmq: Zmq } | { error: string } {
+  try {
+    return { zmq: createRequire(import.meta.url)('zeromq') as Zmq };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+const loaded = load();
 
 export const ZEROMQ_NAME = 'zeromq-ipc';
 
@@ -46,14 +51,10 @@ export function zeromqTransport(
   codec: Codec,
   sizes: Record<Pattern, readonly number[]>,
 ): Transport {
-  const what =
-    codec === 'raw'
-      ? 'a new Buffer per message'
-      : 'objects encoded with @msgpack/msgpack per message, decoded by the receiver';
   return {
     name: ZEROMQ_NAME,
     codec,
-    description: `ZeroMQ (zeromq ${'zmq' in loaded ? loaded.zmq.version : '6'}) over ipc://, ${what}: PUSH await push.send(m) -> PULL for await (const [m] of pull); round trip REQ await req.send(m), await req.receive() <- REP echoing`,
+    description: `ZeroMQ (npm package zeromq 6, libzmq ${'zmq' in loaded ? loaded.zmq.version : '?'}) over ipc://, a new Buffer per raw message, objects encoded with @msgpack/msgpack by the sender and decoded by the receiver: PUSH await push.send(m) -> PULL for await (const [m] of pull); round trip REQ await req.send(m), await req.receive() <- REP echoing`,
     sizes,
     open: (context) => openZeromqSession(codec, context),
   };
