@@ -37,7 +37,7 @@ this run, each reached or missed (informative: only a failed measurement or veri
 fails the run).
 
 Options:
-  --quick          the whole comparison in well under a minute (CI smoke test)
+  --quick          every row, three short runs each, in under a minute (a smoke test)
   --json FILE      write machine-readable results ({ machine, results: [...] })
   --md FILE        write a Markdown report
   --html FILE      write a self-contained HTML page with charts

@@ -90,7 +90,7 @@ function legendEntry(
   const stroke = line
     ? `<line x1="${x}" x2="${x + 30}" y1="${y}" y2="${y}" stroke="${style.color}" stroke-width="${style.filled ? 2.5 : 1.6}"${style.dashed ? ' stroke-dasharray="7 4"' : ''}/>`
     : '';
-  return `${stroke}${marker(style, x + 15, y, 4.5, '')}<text x="${x + 38}" y="${y + 4}" class="legend">${esc(label)}</text>`;
+  return `${stroke}${marker(style, x + 15, y, 4.5, null)}<text x="${x + 38}" y="${y + 4}" class="legend">${esc(label)}</text>`;
 }
 
 /** Throughput (one figure) against payload size, one line per transport, log-log, whiskers for the spread. */
@@ -213,7 +213,7 @@ function rowChart(
       const wy = cy + (k - (row.figures.length - 1) / 2) * 5;
       if (!log)
         parts.push(
-          `<rect x="${L}" y="${cy - 7}" width="${Math.max(1, scale.at(f.value) - L).toFixed(1)}" height="14" fill="${row.style.color}" fill-opacity="${row.style.filled ? 0.85 : 0.3}" stroke="${row.style.color}"${row.style.dashed ? ' stroke-dasharray="5 3"' : ''} class="mark"><title>${esc(`${row.label}: ${f.text}`)}</title></rect>`,
+          `<rect x="${L}" y="${cy - 7}" width="${Math.max(1, scale.at(f.value) - L).toFixed(1)}" height="14" fill="${row.style.color}" fill-opacity="${row.style.filled ? 0.85 : 0.3}" stroke="${row.style.color}"${row.style.dashed ? ' stroke-dasharray="5 3"' : ''} class="bar"><title>${esc(`${row.label}: ${f.text}`)}</title></rect>`,
         );
       parts.push(
         whisker(

@@ -92,18 +92,21 @@ export function stylesOf(names: readonly string[]): (name: string) => SeriesStyl
   };
 }
 
-/** An SVG marker of `style` centred on (x, y), radius about `r`; `title` is its tooltip. */
+/**
+ * An SVG marker of `style` centred on (x, y), radius about `r`; `title` is its tooltip (none in
+ * a legend). Class "mark" on a figure's marker, "key" on a legend's.
+ */
 export function marker(
   style: SeriesStyle,
   x: number,
   y: number,
   r: number,
-  title: string,
+  title: string | null,
   opacity = 1,
 ): string {
   const fill = style.filled ? style.color : '#fff';
-  const paint = `fill="${fill}" stroke="${style.color}" stroke-width="1.8" opacity="${opacity}" class="mark"`;
-  const tip = title === '' ? '' : `<title>${title}</title>`;
+  const paint = `fill="${fill}" stroke="${style.color}" stroke-width="1.8" opacity="${opacity}" class="${title === null ? 'key' : 'mark'}"`;
+  const tip = title === null ? '' : `<title>${title}</title>`;
   const p = (n: number): string => n.toFixed(1);
   switch (style.shape) {
     case 'circle':
