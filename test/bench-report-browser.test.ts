@@ -17,6 +17,7 @@ import {
   type Report,
   type ResultRow,
 } from '../bench/lib/schema.js';
+import { lat, tput } from './helpers/bench-figures.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const MISSING = 'headless Chromium is not installed (apt-get install -y chromium)';
@@ -26,18 +27,6 @@ if (CHROMIUM === undefined && process.env.CI === undefined)
 const dir = mkdtempSync(join(tmpdir(), 'bench-report-browser-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const tput = (msgsPerSec: number): Figures => ({
-  msgsPerSec,
-  mbPerSec: msgsPerSec / 1e4,
-  p50us: null,
-  p99us: null,
-});
-const lat = (p50us: number): Figures => ({
-  msgsPerSec: null,
-  mbPerSec: null,
-  p50us,
-  p99us: 3 * p50us,
-});
 const SIZES = [16, 4096, 1 << 20];
 
 /** A small result file: shmring and socket rows at three sizes, latencies, objects, codec-only rows. */

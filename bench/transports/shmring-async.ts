@@ -4,20 +4,17 @@
 // `for await (const v of receiver)` or a `receiver.on('message', ...)` listener. A round trip:
 // `await sender.send(v)`, the peer's loop or listener echoes with `await sender.send(v)`, then
 // `await receiver.receive()`. Channels as in shmring-sync.ts.
-import { CHECKSUM_SEED } from '../lib/checksum.js';
 import { hashValue, messageMaker } from '../lib/channel-calls.js';
-import { forkPeer } from '../lib/peer-process.js';
-import { expectedTally } from '../lib/payload.js';
-import type { ReceiverResult } from '../lib/receiver.js';
-import { Cleanup, unlinkSegment } from '../lib/shmring-segments.js';
+import { Cleanup } from '../lib/shmring-segments.js';
 import {
   CHANNEL_CAPACITY,
   CODEC_TEXT,
-  parentChannels,
+  openPeerChannels,
   payloadBytes,
   WAIT_TEXT,
   type WaitMode,
 } from './shmring-sync.js';
+import { asyncPeerSession } from './async-session.js';
 import type { Codec, OpenContext, Pattern, Session, Transport } from './transport.js';
 
 /** How the peer takes the values. */
@@ -61,60 +58,21 @@ async function openAsyncSession(
 ): Promise<Session> {
   const cleanup = new Cleanup();
   try {
-    const peer = forkPeer('shmring-async-peer');
-    cleanup.add(() => peer.stop());
-    const { ping, pong, sender, receiver } = parentChannels(
-      `${style}-${wait}-${codec}`,
-      codec,
-      wait,
+    const { peer, sender, receiver } = await openPeerChannels(
+      'shmring-async-peer',
+      { style, codec, wait },
       context,
       cleanup,
     );
-    await peer.control.call('open', { style, codec, wait, ping, pong } satisfies AsyncPeerParams);
-    unlinkSegment(ping);
-    unlinkSegment(pong);
-    const message = messageMaker(codec);
-    const { control } = peer;
-    return {
-      async throughput({ size, count, firstSeq }) {
-        const expected = expectedTally(codec, size, firstSeq, count);
-        await control.call('arm', { codec, count, size });
-        const start = process.hrtime.bigint();
-        for (let seq = firstSeq; seq < firstSeq + count; seq++)
-          await sender.send(message(size, seq));
-        const result = await control.call<ReceiverResult>('result');
-        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-        if (result.error !== null) throw new Error(`the peer got a wrong value: ${result.error}`);
-        return {
-          messages: count,
-          payloadBytes: payloadBytes(codec, size, firstSeq, count),
-          seconds,
-          verification: {
-            expected,
-            actual: { count: result.count + result.unexpected, checksum: result.checksum },
-          },
-        };
-      },
-      async latency({ size, roundTrips, firstSeq }) {
-        const expected = expectedTally(codec, size, firstSeq, roundTrips);
-        await control.call('echo', { count: roundTrips });
-        const rttUs = new Float64Array(roundTrips);
-        let checksum = CHECKSUM_SEED;
-        let previous = process.hrtime.bigint();
-        for (let i = 0; i < roundTrips; i++) {
-          await sender.send(message(size, firstSeq + i));
-          checksum = hashValue(codec, checksum, await receiver.receive());
-          const now = process.hrtime.bigint();
-          rttUs[i] = Number(now - previous) / 1000;
-          previous = now;
-        }
-        const echoed = await control.call<number>('echoed');
-        if (echoed !== roundTrips)
-          throw new Error(`the peer echoed ${echoed} messages, expected ${roundTrips}`);
-        return { rttUs, verification: { expected, actual: { count: roundTrips, checksum } } };
-      },
+    return asyncPeerSession({
+      control: peer.control,
+      codec,
+      message: messageMaker(codec),
+      send: (value) => sender.send(value),
+      receiveEcho: async (hash) => hashValue(codec, hash, await receiver.receive()),
+      payloadBytes: (size, firstSeq, count) => payloadBytes(codec, size, firstSeq, count),
       close: () => cleanup.run(),
-    };
+    });
   } catch (error) {
     await cleanup.run();
     throw error;

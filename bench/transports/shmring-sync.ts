@@ -21,7 +21,7 @@ import {
   sendPolling,
 } from '../lib/channel-calls.js';
 import { sampleObjectBytes } from '../lib/payload.js';
-import { forkPeer } from '../lib/peer-process.js';
+import { forkPeer, type PeerProcess } from '../lib/peer-process.js';
 import { Cleanup, segmentName, trackSegment, unlinkSegment } from '../lib/shmring-segments.js';
 import { processExited, SyncPeerSession, type PeerCheck } from '../lib/sync-peer-session.js';
 import type { Codec, OpenContext, Pattern, Session, Transport } from './transport.js';
@@ -83,14 +83,20 @@ export function shmringSyncTransport(
   };
 }
 
-/** The ping and pong channels of a row, created by the parent; the names are tracked for removal. */
-export function parentChannels(
-  label: string,
-  codec: Codec,
-  wait: WaitMode,
+/**
+ * Starts the peer script `script`, creates the ping and pong channels of a row (their names
+ * tracked for removal), has the peer open them with `params`, then removes their names.
+ */
+export async function openPeerChannels<P extends { style: string; codec: Codec; wait: WaitMode }>(
+  script: string,
+  params: P,
   context: OpenContext,
   cleanup: Cleanup,
-): { ping: string; pong: string; sender: Sender<unknown>; receiver: Receiver<unknown> } {
+): Promise<{ peer: PeerProcess; sender: Sender<unknown>; receiver: Receiver<unknown> }> {
+  const { style, codec, wait } = params;
+  const peer = forkPeer(script);
+  cleanup.add(() => peer.stop()); // undone last: the channels close first, ending a loop the peer may be in
+  const label = `${style}-${wait}-${codec}`;
   const ping = trackSegment(segmentName(context.runId, `${label}-ping`));
   const pong = trackSegment(segmentName(context.runId, `${label}-pong`));
   const options = channelOptions(codec, wait);
@@ -98,7 +104,10 @@ export function parentChannels(
   cleanup.add(() => (sender.close(), unlinkSegment(ping)));
   const receiver = createChannel<unknown>(pong, options);
   cleanup.add(() => (receiver.close(), unlinkSegment(pong)));
-  return { ping, pong, sender, receiver };
+  await peer.control.call('open', { ...params, ping, pong });
+  unlinkSegment(ping);
+  unlinkSegment(pong);
+  return { peer, sender, receiver };
 }
 
 async function openSyncSession(
@@ -107,18 +116,12 @@ async function openSyncSession(
 ): Promise<Session> {
   const cleanup = new Cleanup();
   try {
-    const peer = forkPeer('shmring-sync-peer');
-    cleanup.add(() => peer.stop()); // undone last: the channels close first, ending a loop the peer may be in
-    const { ping, pong, sender, receiver } = parentChannels(
-      `${style}-${wait}-${codec}`,
-      codec,
-      wait,
+    const { peer, sender, receiver } = await openPeerChannels(
+      'shmring-sync-peer',
+      { style, codec, wait },
       context,
       cleanup,
     );
-    await peer.control.call('open', { style, codec, wait, ping, pong } satisfies SyncPeerParams);
-    unlinkSegment(ping);
-    unlinkSegment(pong);
     const peerGone: PeerCheck = () => processExited(peer.child.pid);
     const message = messageMaker(codec);
     const send =

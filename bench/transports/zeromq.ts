@@ -8,10 +8,8 @@
 import { decode, encode } from '@msgpack/msgpack';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { CHECKSUM_SEED } from '../lib/checksum.js';
 import { forkPeer } from '../lib/peer-process.js';
 import {
-  expectedTally,
   hashObject,
   hashRaw,
   rawTemplate,
@@ -19,8 +17,8 @@ import {
   sampleObjectBytes,
   stampSeq,
 } from '../lib/payload.js';
-import type { ReceiverResult } from '../lib/receiver.js';
 import { Cleanup } from '../lib/shmring-segments.js';
+import { asyncPeerSession } from './async-session.js';
 import type { Codec, OpenContext, Pattern, Session, Transport } from './transport.js';
 
 type Zmq = typeof import('zeromq');
@@ -92,50 +90,21 @@ async function openZeromqSession(codec: Codec, context: OpenContext): Promise<Se
       stampSeq(buffer, 0, size, seq);
       return buffer;
     };
-    const hash = (value: number, bytes: Uint8Array): number =>
-      codec === 'raw' ? hashRaw(value, bytes, 0, bytes.length) : hashObject(value, decode(bytes));
-    const { control } = peer;
-    return {
-      async throughput({ size, count, firstSeq }) {
-        const expected = expectedTally(codec, size, firstSeq, count);
-        await control.call('arm', { codec, count, size });
-        const start = process.hrtime.bigint();
-        for (let seq = firstSeq; seq < firstSeq + count; seq++) await push.send(message(size, seq));
-        const result = await control.call<ReceiverResult>('result');
-        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-        if (result.error !== null)
-          throw new Error(`the peer could not decode a message: ${result.error}`);
-        return {
-          messages: count,
-          payloadBytes: codec === 'raw' ? size * count : sampleObjectBytes(firstSeq, count),
-          seconds,
-          verification: {
-            expected,
-            actual: { count: result.count + result.unexpected, checksum: result.checksum },
-          },
-        };
+    return asyncPeerSession({
+      control: peer.control,
+      codec,
+      message,
+      send: (bytes) => push.send(bytes as Uint8Array),
+      async receiveEcho(hash) {
+        const [echo] = await request.receive();
+        return codec === 'raw'
+          ? hashRaw(hash, echo!, 0, echo!.length)
+          : hashObject(hash, decode(echo!));
       },
-      async latency({ size, roundTrips, firstSeq }) {
-        const expected = expectedTally(codec, size, firstSeq, roundTrips);
-        await control.call('echo', { count: roundTrips });
-        const rttUs = new Float64Array(roundTrips);
-        let checksum = CHECKSUM_SEED;
-        let previous = process.hrtime.bigint();
-        for (let i = 0; i < roundTrips; i++) {
-          await request.send(message(size, firstSeq + i));
-          const [echo] = await request.receive();
-          checksum = hash(checksum, echo!);
-          const now = process.hrtime.bigint();
-          rttUs[i] = Number(now - previous) / 1000;
-          previous = now;
-        }
-        const echoed = await control.call<number>('echoed');
-        if (echoed !== roundTrips)
-          throw new Error(`the peer echoed ${echoed} messages, expected ${roundTrips}`);
-        return { rttUs, verification: { expected, actual: { count: roundTrips, checksum } } };
-      },
+      payloadBytes: (size, firstSeq, count) =>
+        codec === 'raw' ? size * count : sampleObjectBytes(firstSeq, count),
       close: () => cleanup.run(),
-    };
+    });
   } catch (error) {
     await cleanup.run();
     throw error;
