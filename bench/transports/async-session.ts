@@ -3,7 +3,7 @@
 // echo -> round trips -> echoed) over the control channel.
 //
 // throughput: arm -> start the clock -> `await send(message)` for each -> result -> stop;
-// latency: echo -> for each round trip `await send(message)`, `await receiveEcho()` -> echoed.
+// latency: echo -> for each round trip `await sendPing(message)`, `await receiveEcho()` -> echoed.
 import { CHECKSUM_SEED } from '../lib/checksum.js';
 import type { ControlClient } from '../lib/control.js';
 import { expectedTally } from '../lib/payload.js';
@@ -16,8 +16,10 @@ export interface AsyncLink {
   codec: Codec;
   /** Message `seq` of `size` bytes (or a sample object). */
   message(size: number, seq: number): unknown;
-  /** Hands one message over; resolves once it is sent. */
+  /** Hands one message of a stream over; resolves once it is sent. */
   send(message: unknown): Promise<void>;
+  /** Sends one message to be echoed (the same as send() where one channel does both). */
+  sendPing(message: unknown): Promise<void>;
   /** The next echo, folded into `hash`. */
   receiveEcho(hash: number): Promise<number>;
   /** Payload bytes of messages `firstSeq .. firstSeq+count-1` of `size` bytes. */
@@ -55,7 +57,7 @@ export function asyncPeerSession(link: AsyncLink): Session {
       let checksum = CHECKSUM_SEED;
       let previous = process.hrtime.bigint();
       for (let i = 0; i < roundTrips; i++) {
-        await link.send(link.message(size, firstSeq + i));
+        await link.sendPing(link.message(size, firstSeq + i));
         checksum = await link.receiveEcho(checksum);
         const now = process.hrtime.bigint();
         rttUs[i] = Number(now - previous) / 1000;

@@ -69,6 +69,7 @@ async function openAsyncSession(
       codec,
       message: messageMaker(codec),
       send: (value) => sender.send(value),
+      sendPing: (value) => sender.send(value),
       receiveEcho: async (hash) => hashValue(codec, hash, await receiver.receive()),
       payloadBytes: (size, firstSeq, count) => payloadBytes(codec, size, firstSeq, count),
       close: () => cleanup.run(),

@@ -95,6 +95,7 @@ async function openZeromqSession(codec: Codec, context: OpenContext): Promise<Se
       codec,
       message,
       send: (bytes) => push.send(bytes as Uint8Array),
+      sendPing: (bytes) => request.send(bytes as Uint8Array),
       async receiveEcho(hash) {
         const [echo] = await request.receive();
         return codec === 'raw'
