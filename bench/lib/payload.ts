@@ -140,3 +140,13 @@ export function sampleObjectBytes(firstSeq: number, count: number): number {
   }
   return total;
 }
+
+/** Payload bytes of messages `firstSeq .. firstSeq+count-1`: `size` each, or the encoded sample objects. */
+export function payloadBytes(
+  codec: 'raw' | 'msgpack',
+  size: number,
+  firstSeq: number,
+  count: number,
+): number {
+  return codec === 'raw' ? size * count : sampleObjectBytes(firstSeq, count);
+}

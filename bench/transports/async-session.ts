@@ -6,7 +6,7 @@
 // latency: echo -> for each round trip `await sendPing(message)`, `await receiveEcho()` -> echoed.
 import { CHECKSUM_SEED } from '../lib/checksum.js';
 import type { ControlClient } from '../lib/control.js';
-import { expectedTally } from '../lib/payload.js';
+import { expectedTally, payloadBytes } from '../lib/payload.js';
 import type { ReceiverResult } from '../lib/receiver.js';
 import { checkEchoed } from '../lib/sync-peer-session.js';
 import type { Codec, Session } from './transport.js';
@@ -22,8 +22,6 @@ export interface AsyncLink {
   sendPing(message: unknown): Promise<void>;
   /** The next echo, folded into `hash`. */
   receiveEcho(hash: number): Promise<number>;
-  /** Payload bytes of messages `firstSeq .. firstSeq+count-1` of `size` bytes. */
-  payloadBytes(size: number, firstSeq: number, count: number): number;
   /** Releases everything; never throws. */
   close(): Promise<void>;
 }
@@ -42,7 +40,7 @@ export function asyncPeerSession(link: AsyncLink): Session {
       if (result.error !== null) throw new Error(`the peer got a wrong value: ${result.error}`);
       return {
         messages: count,
-        payloadBytes: link.payloadBytes(size, firstSeq, count),
+        payloadBytes: payloadBytes(codec, size, firstSeq, count),
         seconds,
         verification: {
           expected,

@@ -10,7 +10,6 @@ import {
   CHANNEL_CAPACITY,
   CODEC_TEXT,
   openPeerChannels,
-  payloadBytes,
   WAIT_TEXT,
   type WaitMode,
 } from './shmring-sync.js';
@@ -71,7 +70,6 @@ async function openAsyncSession(
       send: (value) => sender.send(value),
       sendPing: (value) => sender.send(value),
       receiveEcho: async (hash) => hashValue(codec, hash, await receiver.receive()),
-      payloadBytes: (size, firstSeq, count) => payloadBytes(codec, size, firstSeq, count),
       close: () => cleanup.run(),
     });
   } catch (error) {

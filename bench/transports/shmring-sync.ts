@@ -20,7 +20,7 @@ import {
   SEND_TIMEOUT,
   sendPolling,
 } from '../lib/channel-calls.js';
-import { sampleObjectBytes } from '../lib/payload.js';
+import { payloadBytes } from '../lib/payload.js';
 import { forkPeer, type PeerProcess } from '../lib/peer-process.js';
 import { Cleanup, segmentName, trackSegment, unlinkSegment } from '../lib/shmring-segments.js';
 import { processExited, SyncPeerSession, type PeerCheck } from '../lib/sync-peer-session.js';
@@ -62,11 +62,6 @@ const STYLE_TEXT: Record<SyncStyle, string> = {
   sync: 'sender.sendSync(v) -> receiver.receiveSync(); round trip: sendSync, the peer receiveSync + sendSync, receiveSync',
   try: 'sender.trySend(v) repeated until true -> receiver.tryReceive() repeated until a value (busy polling, no waiting)',
 };
-
-/** Payload bytes of messages `firstSeq ..`: `size` each, or the encoded sample objects. */
-export function payloadBytes(codec: Codec, size: number, firstSeq: number, count: number): number {
-  return codec === 'raw' ? size * count : sampleObjectBytes(firstSeq, count);
-}
 
 export function shmringSyncTransport(
   style: SyncStyle,

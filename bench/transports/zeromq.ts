@@ -9,14 +9,7 @@ import { decode, encode } from '@msgpack/msgpack';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { forkPeer } from '../lib/peer-process.js';
-import {
-  hashObject,
-  hashRaw,
-  rawTemplate,
-  sampleObject,
-  sampleObjectBytes,
-  stampSeq,
-} from '../lib/payload.js';
+import { hashObject, hashRaw, rawTemplate, sampleObject, stampSeq } from '../lib/payload.js';
 import { Cleanup } from '../lib/shmring-segments.js';
 import { asyncPeerSession } from './async-session.js';
 import type { Codec, OpenContext, Pattern, Session, Transport } from './transport.js';
@@ -102,8 +95,6 @@ async function openZeromqSession(codec: Codec, context: OpenContext): Promise<Se
           ? hashRaw(hash, echo!, 0, echo!.length)
           : hashObject(hash, decode(echo!));
       },
-      payloadBytes: (size, firstSeq, count) =>
-        codec === 'raw' ? size * count : sampleObjectBytes(firstSeq, count),
       close: () => cleanup.run(),
     });
   } catch (error) {
