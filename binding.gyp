@@ -10,6 +10,7 @@
         "native/src/futex.cc",
         "native/src/sched.cc",
         "native/src/async_waiter.cc",
+        "native/src/waiter_pool.cc",
         "native/src/fault_guard.cc",
         "native/src/health.cc"
       ],
