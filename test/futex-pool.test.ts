@@ -4,12 +4,15 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
+import { once } from 'node:events';
+
 import { createChannel } from '../src/channel/index.js';
 import { FutexWaiter } from '../src/futex/index.js';
 import { Segment } from '../src/segment/index.js';
 import { finished, spawnChild } from './helpers/child.js';
 import { useCleanups } from './helpers/cleanup.js';
 import { uniqueShmName } from './helpers/names.js';
+import { tsWorker } from './helpers/worker.js';
 
 const defer = useCleanups();
 
@@ -66,7 +69,9 @@ describe('many async waits at once', () => {
 
     // Another process wakes the even words only: exactly those resolve.
     const child = spawnChild('futex-wake-many.ts', [name, '0', String(WAITS / 2), '2']);
-    expect((await finished(child)).stdout).toContain('woke 500');
+    // (How many it finds asleep depends on how far the pool threads got on a loaded machine:
+    // a word changed before its thread sleeps again resolves as well.)
+    expect((await finished(child)).stdout).toMatch(/^woke \d+/);
     await within(Promise.all(pending.filter((_, i) => i % 2 === 0)), 10_000, 'the woken waits');
     await new Promise((resolve) => setTimeout(resolve, 50));
     outcomes.forEach((outcome, i) => expect(outcome).toBe(i % 2 === 0 ? 'ok' : undefined));
@@ -125,5 +130,28 @@ describe('many async waits at once', () => {
     expect(await within(received, 20_000, 'the receives')).toEqual(
       Array.from({ length: count }, (_, i) => i),
     );
+  });
+
+  it('a worker terminated with waits pending: the pool lets go of them, the main thread goes on', async () => {
+    const name = uniqueShmName('worker');
+    const segment = Segment.create(name, 4096);
+    defer(
+      () => Segment.unlink(name),
+      () => segment.close(),
+    );
+    for (let round = 0; round < 3; round++) {
+      const worker = tsWorker(new URL('./children/futex-pool-worker.ts', import.meta.url), {
+        workerData: segment.buffer,
+      });
+      expect((await once(worker, 'message'))[0]).toBe('waiting');
+      await worker.terminate();
+    }
+    // The words those waits slept on still work for a waiter here, woken by another process.
+    const waiter = new FutexWaiter();
+    defer(() => waiter.close());
+    const pending = waiter.wait(segment.buffer, 0, 0);
+    const child = spawnChild('futex-wake-many.ts', [name, '0', '1', '1']);
+    expect((await finished(child)).stdout).toContain('woke 1');
+    expect(await within(pending, 10_000, 'the wait')).toBe('ok');
   });
 });
