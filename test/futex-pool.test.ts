@@ -154,4 +154,23 @@ describe('many async waits at once', () => {
     expect((await finished(child)).stdout).toContain('woke 1');
     expect(await within(pending, 10_000, 'the wait')).toBe('ok');
   });
+
+  it('without futex_waitv (SHMRING_FUTEX_WAITV=0): one thread per wait, every ending still right', async () => {
+    const name = uniqueShmName('fallback');
+    const segment = Segment.create(name, 4096);
+    defer(
+      () => Segment.unlink(name),
+      () => segment.close(),
+    );
+    const child = spawnChild('futex-fallback.ts', [name], {
+      env: { ...process.env, SHMRING_FUTEX_WAITV: '0' },
+    });
+    const result = await finished(child);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      results: ['timed-out', 'ok', 'ABORT_ERR', 'ERR_SHMRING_CLOSED'],
+      threadsAdded: 4, // one per wait: no futex_waitv to sleep on several words
+      prompt: true,
+    });
+  });
 });

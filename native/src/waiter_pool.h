@@ -6,6 +6,7 @@
 //
 // On a kernel without futex_waitv each thread takes one wait and sleeps on it alone, in
 // slices (a cancel wakes the word itself; a slice bounds how long a missed wake can last).
+// SHMRING_FUTEX_WAITV=0 in the environment forces that path (tests, diagnosis).
 #pragma once
 
 #include <cstddef>
