@@ -485,11 +485,6 @@ static inline int shmring_read(shmring_t *ring, shmring_handler_t handler, void 
 
 /* ---- waiting and waking (docs/FORMAT.md, "Waiting and waking") ------------------------ */
 
-/* Which eventcount: consumers sleep on "data available", producers facing a full ring on
- * "space available". */
-#define SHMRING_DATA_AVAILABLE 0
-#define SHMRING_SPACE_AVAILABLE 1
-
 /* One side's handle on an eventcount: the two shared words, and what this process's own
  * last wake left in the futex word (so a notifier makes one syscall per announcement, not
  * one per publish). One per direction per process (or thread); zero-initialise it with
@@ -501,11 +496,12 @@ typedef struct shmring_event {
     int has_last_wake;
 } shmring_event_t;
 
-static inline void shmring_event_init(shmring_event_t *event, const shmring_t *ring, int which) {
-    uint8_t *line = ring->base + (which == SHMRING_SPACE_AVAILABLE ? SHMRING_SPACE_AVAILABLE_FUTEX_OFFSET
-                                                                    : SHMRING_DATA_AVAILABLE_FUTEX_OFFSET);
-    event->word = SHMRING_I32(line);
-    event->sleepers = SHMRING_I32(line + 4); /* the sleeper count follows the word */
+/* `futex_offset`: SHMRING_DATA_AVAILABLE_FUTEX_OFFSET (consumers sleep there, producers
+ * notify) or SHMRING_SPACE_AVAILABLE_FUTEX_OFFSET (producers facing a full ring sleep there,
+ * the consumer notifies). The sleeper count is the word after it. */
+static inline void shmring_event_init(shmring_event_t *event, const shmring_t *ring, int32_t futex_offset) {
+    event->word = SHMRING_I32(ring->base + futex_offset);
+    event->sleepers = SHMRING_I32(ring->base + futex_offset + 4);
     event->last_wake = 0;
     event->has_last_wake = 0;
 }

@@ -34,7 +34,7 @@ int main(int argc, char **argv) {
     shmring_t ring;
     if (shmring_attach(&ring, base, (size_t)st.st_size) != SHMRING_OK) return fail("attach failed");
     shmring_event_t data_available;
-    shmring_event_init(&data_available, &ring, SHMRING_DATA_AVAILABLE);
+    shmring_event_init(&data_available, &ring, SHMRING_DATA_AVAILABLE_FUTEX_OFFSET);
     int woken = 0;
     for (int i = 0; i < count; i++) {
         struct timespec gap = {gap_ms / 1000, (gap_ms % 1000) * 1000000L};
