@@ -25,6 +25,8 @@ static_assert(std::atomic<uintptr_t>::is_always_lock_free, "lock-free range star
 static_assert(std::atomic<size_t>::is_always_lock_free, "lock-free range length");
 
 Entry g_entries[kMaxMappings];
+// One past the highest slot ever used: lookups scan no further.
+std::atomic<int> g_slotsInUse{0};
 // Page-aligned, so JavaScript can see it as a SharedArrayBuffer of its own.
 alignas(65536) int32_t g_health[kMaxMappings];
 
@@ -87,7 +89,10 @@ int Register(void* addr, size_t length) {
     g_entries[i].start.store(reinterpret_cast<uintptr_t>(addr));
     g_entries[i].length.store(length);
     __atomic_store_n(&g_health[i], kHealthy, __ATOMIC_SEQ_CST);
-    g_entries[i].state.store(kLive);  // seq_cst: the range is visible before the state
+    int seen = g_slotsInUse.load();
+    while (seen < i + 1 && !g_slotsInUse.compare_exchange_weak(seen, i + 1)) {
+    }
+    g_entries[i].state.store(kLive);  // seq_cst: the range and the bound are visible first
     return i;
   }
   return -1;
@@ -100,7 +105,8 @@ void Unregister(int slot) {
 
 int SlotOf(const void* addr) {
   uintptr_t at = reinterpret_cast<uintptr_t>(addr);
-  for (int i = 0; i < kMaxMappings; i++) {
+  int bound = g_slotsInUse.load();
+  for (int i = 0; i < bound; i++) {
     if (g_entries[i].state.load() != kLive) continue;
     uintptr_t start = g_entries[i].start.load();
     if (at >= start && at - start < g_entries[i].length.load()) return i;

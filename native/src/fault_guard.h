@@ -15,8 +15,9 @@
 namespace shmring {
 namespace fault_guard {
 
-// How many mappings can be guarded at once in one process.
-constexpr int kMaxMappings = 8192;
+// How many mappings can be guarded at once in one process: as many as the kernel allows
+// by default (vm.max_map_count is 65530), so the table is never what refuses a segment.
+constexpr int kMaxMappings = 65536;
 
 // Health word values (one int32 per table slot).
 constexpr int32_t kHealthy = 0;

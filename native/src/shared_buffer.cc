@@ -9,6 +9,7 @@
 
 #include <cerrno>
 
+#include "addon.h"
 #include "errors.h"
 #include "fault_guard.h"
 
@@ -25,6 +26,7 @@ struct MappedRange {
   void* addr;
   size_t length;
   int guardSlot;
+  std::shared_ptr<std::atomic<int64_t>> unmappedBytes;  // of the environment that mapped it
 };
 
 // Runs when V8 frees the backing store, possibly on another thread; munmap is thread-safe.
@@ -33,6 +35,7 @@ void UnmapRange(void* /*data*/, void* hint) {
   auto* range = static_cast<MappedRange*>(hint);
   fault_guard::Unregister(range->guardSlot);
   munmap(range->addr, range->length);
+  range->unmappedBytes->fetch_add(static_cast<int64_t>(range->length));
   delete range;
 }
 
@@ -77,9 +80,16 @@ Napi::Value NewMappedSharedArrayBuffer(Napi::Env env, void* addr, size_t length)
   int slot = fault_guard::Register(addr, length);
   if (slot < 0) {
     munmap(addr, length);
-    throw ErrnoError(env, ENOMEM, "mmap", "more than 8192 segments mapped at once");
+    throw ErrnoError(env, ENOMEM, "mmap", "more segments mapped at once than the SIGBUS guard holds");
   }
-  return NewExternal(env, addr, length, UnmapRange, new MappedRange{addr, length, slot});
+  // V8 does not count external backing stores toward its heap, so a program that closes
+  // channels (dropping handles, not mappings) would not collect for a long time and keep
+  // every segment's memory. Telling it the size makes it collect under that pressure.
+  AddonData* data = env.GetInstanceData<AddonData>();
+  int64_t change = static_cast<int64_t>(length) - data->unmappedBytes->exchange(0);
+  int64_t total;
+  napi_adjust_external_memory(env, change, &total);
+  return NewExternal(env, addr, length, UnmapRange, new MappedRange{addr, length, slot, data->unmappedBytes});
 }
 
 Napi::Value NewStaticSharedArrayBuffer(Napi::Env env, void* addr, size_t length) {
