@@ -84,8 +84,14 @@ WaiterPool::Thread* WaiterPool::ThreadOf(const PoolWait* wait) {
 int WaiterPool::Add(const std::shared_ptr<PoolWait>& wait) {
   std::lock_guard<std::mutex> lock(mutex_);
   size_t capacity = vectored_ ? kWaitsPerThread : 1;
-  size_t index = 0;
-  while (index < threads_.size() && threads_[index]->waits.size() >= capacity) index++;
+  // The least busy thread with room: a thread re-queues all its words whenever one of them
+  // comes or goes, so spreading the waits over the threads there are keeps that cheap. A new
+  // thread starts only when every thread is full.
+  size_t index = threads_.size();
+  for (size_t i = 0; i < threads_.size(); i++) {
+    size_t load = threads_[i]->waits.size();
+    if (load < capacity && (index == threads_.size() || load < threads_[index]->waits.size())) index = i;
+  }
   if (index == threads_.size()) {
     auto thread = std::make_unique<Thread>();
     // Pool threads take no asynchronous signals (those belong to the event loop); faults
