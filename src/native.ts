@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ShmringError } from './errors.js';
 
 /** One mapped segment; the SharedArrayBuffer owns the mapping and unmaps it when collected. */
 export interface NativeMapping {
@@ -110,13 +111,11 @@ function loadAddon(): NativeAddon {
     }
   }
   const tried = failures.length > 0 ? ` (${failures.join('; ')})` : '';
-  throw Object.assign(
-    new Error(
-      `shmring: no native addon for Node ${process.version} on ${process.platform}-${process.arch}` +
-        `${tried}; build one from source with \`npm rebuild shmring --build-from-source\` ` +
-        '(needs Python 3, make and a C++ compiler)',
-    ),
-    { code: 'ERR_SHMRING_NO_ADDON' },
+  throw new ShmringError(
+    'ERR_SHMRING_NO_ADDON',
+    `shmring: no native addon for Node ${process.version} on ${process.platform}-${process.arch}` +
+      `${tried}; build one from source with \`npm rebuild shmring --build-from-source\` ` +
+      '(needs Python 3, make and a C++ compiler)',
   );
 }
 
