@@ -28,15 +28,21 @@ function prebuildLoads() {
   }
 }
 
+/**
+ * node-gyp as the package manager provides it to install scripts: npm names its own copy in
+ * npm_config_node_gyp, npm and pnpm put one on the PATH. shmring does not depend on node-gyp,
+ * so that an install that finds a prebuild downloads nothing of a compiler toolchain.
+ */
+function nodeGyp() {
+  const bundled = process.env.npm_config_node_gyp;
+  if (bundled !== undefined && existsSync(bundled)) return [process.execPath, [bundled]];
+  return ['node-gyp', []];
+}
+
 if (!prebuildLoads()) {
   console.warn(`shmring: compiling the native addon for Node ${process.version}`);
-  const gyp = spawnSync(
-    process.execPath,
-    [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  const [command, args] = nodeGyp();
+  const gyp = spawnSync(command, [...args, 'rebuild'], { cwd: root, stdio: 'inherit' });
+  if (gyp.error !== undefined) console.error(`shmring: cannot run node-gyp: ${gyp.error.message}`);
   process.exit(gyp.status ?? 1);
 }
