@@ -29,12 +29,14 @@ export function nodeDist(spec, arch = process.arch) {
   mkdirSync(join(cacheDir, 'node'), { recursive: true });
   const work = mkdtempSync(join(cacheDir, 'node', 'fetch-'));
   try {
-    const tarball = execFileSync('npm', ['pack', '--silent', `${name}@${spec}`], {
-      cwd: work,
-      encoding: 'utf8',
-    }).trim();
-    const version = /-(\d+\.\d+\.\d+)\.tgz$/.exec(tarball)?.[1];
-    if (version === undefined) throw new Error(`npm pack ${name}@${spec} gave ${tarball}`);
+    // Explicit destination and no dry run: inside `npm pack` of shmring (prepack), npm hands
+    // its own command line down as npm_config_* variables, which would apply here too.
+    const packed = execFileSync(
+      'npm',
+      ['pack', '--json', '--dry-run=false', '--pack-destination', work, `${name}@${spec}`],
+      { cwd: work, encoding: 'utf8' },
+    );
+    const [{ filename: tarball, version }] = JSON.parse(packed);
     const dir = join(cacheDir, 'node', `${name}-${version}`);
     if (!existsSync(join(dir, 'include', 'node', 'node_version.h'))) {
       const unpacked = join(work, 'unpacked');
