@@ -250,6 +250,12 @@ describe('installed with install scripts', () => {
     });
     expect(again.trim()).toBe('{"n":42} ERR_SHMRING_CLOSED');
   }, 180_000);
+
+  it('says how to build the addon when neither a source build nor a prebuild loads', () => {
+    rmSync(join(installed, 'build'), { recursive: true });
+    const out = run(process.execPath, [appFile('no-addon.mjs', NO_ADDON)], app);
+    expect(out).toMatch(/^ERR_SHMRING_NO_ADDON .*npm rebuild shmring --build-from-source/);
+  });
 });
 
 /** The ```ts blocks of a markdown text, each preceded by its `<!-- ts-prelude ... -->`, if any. */
@@ -306,6 +312,13 @@ try {
 } catch (error) {
   if (!(error instanceof ShmringError)) throw error;
   console.log(JSON.stringify(value), error.code);
+}
+`;
+
+const NO_ADDON = `try {
+  await import('shmring');
+} catch (error) {
+  console.log(error.code, error.message);
 }
 `;
 
