@@ -142,6 +142,26 @@ describe('the tarball', () => {
     expect(unwanted).toEqual([]);
   });
 
+  it('has prebuilds that need no newer glibc and libstdc++ than the README says (2.34, GCC 12)', () => {
+    const dir = join(installed, 'prebuilds', `linux-${process.arch}`);
+    for (const file of readdirSync(dir)) {
+      const symbols = run('objdump', ['-T', join(dir, file)], dir);
+      const newest = (prefix: string): string =>
+        [...symbols.matchAll(new RegExp(`\\(${prefix}_([\\d.]+)\\)`, 'g'))]
+          .map((match) => match[1] ?? '')
+          .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+          .at(-1) ?? '';
+      expect(
+        newest('GLIBC').localeCompare('2.34', 'en', { numeric: true }),
+        file,
+      ).toBeLessThanOrEqual(0);
+      expect(
+        newest('GLIBCXX').localeCompare('3.4.30', 'en', { numeric: true }),
+        file,
+      ).toBeLessThanOrEqual(0);
+    }
+  });
+
   it('has no source map references to files it does not ship', () => {
     const withMaps: string[] = [];
     const walk = (dir: string): void => {
