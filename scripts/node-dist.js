@@ -11,7 +11,8 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 /** Downloads and builds live here; `npm ci` starts it afresh. */
 export const cacheDir = join(root, 'node_modules', '.cache', 'shmring');
 
-const ARCHES = { x64: 'x64', arm64: 'arm64' };
+/** The architectures node-linux-<arch> packages exist for, by process.arch. */
+const ARCHES = new Set(['x64', 'arm64']);
 
 /**
  * The directory of node-linux-<arch>@<spec>, unpacked (bin/node, include/node). A spec that
@@ -19,8 +20,8 @@ const ARCHES = { x64: 'x64', arm64: 'arm64' };
  * it means, then reuses that version's directory.
  */
 export function nodeDist(spec, arch = process.arch) {
-  if (!(arch in ARCHES)) throw new Error(`no node-linux package for the architecture ${arch}`);
-  const name = `node-linux-${ARCHES[arch]}`;
+  if (!ARCHES.has(arch)) throw new Error(`no node-linux package for the architecture ${arch}`);
+  const name = `node-linux-${arch}`;
   const exact = /^\d+\.\d+\.\d+$/.test(spec);
   if (exact) {
     const known = join(cacheDir, 'node', `${name}-${spec}`);

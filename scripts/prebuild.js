@@ -1,10 +1,13 @@
-// `npm run prebuilds` (run by `prepack`; not `prebuild`, which npm would run before every `npm run build`): compiles the addon once per supported Node major into
-// prebuilds/linux-<arch>/shmring.abi<NODE_MODULE_VERSION>.node, which src/native.ts loads when no
-// source build is present. Each is built against the headers of the OLDEST version of its major
-// that package.json's `engines` admits: an addon built against newer headers may call Node-API
-// functions that older versions of the same major lack (node_api_create_external_sharedarraybuffer
-// came in a 22.x minor after 22.12), and would then fail to load there. Builds are cached by the
-// hash of everything that goes into them, so a second run only copies.
+// `npm run prebuilds` (run by `prepack`; not named `prebuild`, which npm would run before every
+// `npm run build`): compiles the addon once per supported Node major into
+// prebuilds/linux-<arch>/shmring.abi<NODE_MODULE_VERSION>.node, which src/native.ts loads when
+// no source build is present. Each is built against the headers of the OLDEST version of its
+// major that package.json's `engines` admits, so that it loads on every later one: built against
+// newer headers it would call Node-API functions that older versions of the same major lack
+// (node_api_create_external_sharedarraybuffer is in 22.23 but not in 22.12, nor in 24.0). The
+// prebuilds therefore take the V8 BackingStore path of native/src/shared_buffer.cc on every
+// major; source builds against newer headers take the Node-API one. Builds are cached by the hash
+// of everything that goes into them, so a second run only copies.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
