@@ -74,7 +74,7 @@ export function fork<T = unknown>(
   const o = resolveOptions<T>({ capacity, codec, wait, spinMicros, yieldMicros });
   const fds = baseStdio(stdio);
   const sender = senderOn<T>(ringSegment('shmring-fork-to-child', o.capacity), o);
-  let receiver: Receiver<T>;
+  let receiver: Receiver<T> | undefined;
   let child: ShmringChildProcess;
   try {
     receiver = receiverOn<T>(ringSegment('shmring-fork-to-parent', o.capacity), o, false);
@@ -85,7 +85,7 @@ export function fork<T = unknown>(
     }) as unknown as ShmringChildProcess;
   } catch (error) {
     sender.close();
-    receiver!?.close();
+    receiver?.close();
     throw error;
   }
 
