@@ -29,7 +29,9 @@ function open({ style, codec, wait, ping, pong }: AsyncPeerParams): void {
   const receiver = openReceiver<unknown>(ping, options);
   const sender = openChannel<unknown>(pong, options);
   if (style === 'message') {
-    receiver.on('message', (value) => take(sender, value)?.catch(fail));
+    receiver.on('message', (value) => {
+      take(sender, value)?.catch(fail);
+    });
     receiver.on('error', fail);
   } else {
     void (async () => {

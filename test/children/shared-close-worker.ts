@@ -24,14 +24,18 @@ function codeOf(run: () => unknown): string {
 
 if (role === 'sender') {
   const sender = openChannel<string>(buffer);
-  port.once('message', async () => {
+  port.once('message', () => {
     const trySend = codeOf(() => sender.trySend('after close'));
-    const send = await sender.send('after close').then(
-      () => 'no error',
-      (error: { code?: string }) => error.code ?? String(error),
-    );
-    sender.close();
-    port.postMessage({ trySend, send });
+    void sender
+      .send('after close')
+      .then(
+        () => 'no error',
+        (error: { code?: string }) => error.code ?? String(error),
+      )
+      .then((send) => {
+        sender.close();
+        port.postMessage({ trySend, send });
+      });
   });
   port.postMessage('ready');
 } else {
