@@ -1,0 +1,391 @@
+// The receiving end of a NATS channel: a durable pull consumer on the channel's stream,
+// values put back together from fragments, de-duplicated, acknowledged when handed out.
+import { EventEmitter } from 'node:events';
+import { Readable } from 'node:stream';
+
+import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+
+import type { Codec } from '../codec/index.js';
+import type { AsyncReceiveOptions, CloseOptions } from '../channel/receiver.js';
+import type { ChannelReceiver } from '../channel/interface.js';
+import { ShmringError } from '../errors.js';
+import type { NatsLink } from './connection.js';
+import { readPiece, Reassembly } from './fragments.js';
+import type { ChannelNames } from './names.js';
+import { notOffered } from './not-offered.js';
+import { classify, Patience } from './patience.js';
+import type { SenderWatch } from './registration.js';
+import { deleteChannel } from './streams.js';
+
+/** Messages asked for per pull; they wait, unacknowledged, until handed out. */
+const PREFETCH = 64;
+/** How long one pull waits for messages (the client's minimum); end of stream is checked between pulls. */
+const PULL_MS = 1000;
+
+function endOfStream(): ShmringError {
+  return new ShmringError(
+    'ERR_SHMRING_END_OF_STREAM',
+    'the channel has ended: every sender closed and all messages were received',
+  );
+}
+
+function closedError(): ShmringError {
+  return new ShmringError('ERR_SHMRING_CLOSED', 'the receiver is closed');
+}
+
+/** A value taken from the stream and not yet acknowledged. */
+export interface Delivery<T> {
+  readonly value: T;
+  /** Acknowledges the value: the server forgets it. Until then a new receiver would get it again. */
+  ack(): void;
+}
+
+interface Queued<T> {
+  value: T;
+  sender: string;
+  seq: number;
+  message: JsMsg;
+}
+
+export interface ReceiverSettings {
+  keepOpen: boolean;
+  deleteOnClose: boolean;
+  serverTimeoutMs: number;
+}
+
+/**
+ * Receives a NATS channel's values, in order per sender, each once. Same interface as the
+ * local Receiver, asynchronous throughout: pull them (receive, tryReceive, for await) or
+ * listen: 'message', 'end', 'error' (a malformed or cut-short value, skipped).
+ */
+export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelReceiver<T> {
+  /** The channel's name. */
+  readonly name: string;
+  readonly #link: NatsLink;
+  readonly #names: ChannelNames;
+  readonly #codec: Codec<T>;
+  readonly #consumer: Consumer;
+  readonly #settings: ReceiverSettings;
+  readonly #reassembly = new Reassembly();
+  readonly #queue: Queued<T>[] = [];
+  /** The last seq handed out (and acknowledged) per sender: later copies are repeats. */
+  readonly #handedOut = new Map<string, number>();
+  /** The last seq queued per sender: a copy redelivered meanwhile is dropped. */
+  readonly #queuedUpTo = new Map<string, number>();
+  readonly #wakers = new Set<() => void>();
+  #watch: SenderWatch | undefined;
+  #pulling = false;
+  #batch: ConsumerMessages | undefined;
+  #waiting = 0;
+  /** Why pulling stopped (ECONNRESET, a deleted stream): the next receive reports it. */
+  #failure: unknown;
+  #ended = false;
+  #closed = false;
+  #pump: AbortController | undefined;
+
+  /** @internal Use createChannel() from 'shmring/nats'. */
+  constructor(
+    link: NatsLink,
+    names: ChannelNames,
+    codec: Codec<T>,
+    consumer: Consumer,
+    settings: ReceiverSettings,
+  ) {
+    super();
+    this.name = names.channel;
+    this.#link = link;
+    this.#names = names;
+    this.#codec = codec;
+    this.#consumer = consumer;
+    this.#settings = settings;
+    this.on('newListener', (event) => {
+      if (event === 'message') queueMicrotask(() => void this.#pumpMessages());
+    });
+    this.on('removeListener', (event) => {
+      if (event === 'message' && this.listenerCount('message') === 0) this.#pump?.abort();
+    });
+  }
+
+  /** @internal Follows the sender registrations (for end of stream). */
+  watch(watch: SenderWatch): void {
+    this.#watch = watch;
+  }
+
+  /** @internal Wakes waiters: a registration changed. */
+  wake(): void {
+    for (const wake of this.#wakers) wake();
+  }
+
+  /** Whether every sender closed (or went silent) and every value was received. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #report(problem: string): void {
+    const error = new ShmringError('ERR_SHMRING_BAD_FRAME', problem);
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else process.emitWarning(error);
+  }
+
+  #reportCutShort(sender: string, seq: number | undefined): void {
+    if (seq !== undefined)
+      this.#report(`value ${seq} of sender ${sender} was cut short: the rest never arrived`);
+  }
+
+  // One message from the stream: a repeat, a fragment, or a whole value for the queue.
+  #accept(message: JsMsg): void {
+    const piece = readPiece(message.headers, message.data);
+    if (piece === undefined) {
+      message.term(); // not ours: never deliver it again
+      this.#report(`message ${message.seq} has no shmring headers; skipped`);
+      return;
+    }
+    if (piece.seq <= (this.#handedOut.get(piece.sender) ?? 0)) return message.ack();
+    if (piece.seq <= (this.#queuedUpTo.get(piece.sender) ?? 0)) return; // acked with its original
+    const assembled = this.#reassembly.add(piece);
+    if (assembled.kind !== 'repeat' && assembled.kind !== 'orphan')
+      this.#reportCutShort(piece.sender, assembled.cutShort);
+    if (assembled.kind !== 'value') {
+      // Fragments are acknowledged as they arrive, as the ring frees them: a stream smaller
+      // than the value must make room for the rest.
+      message.ack();
+      if (assembled.kind === 'orphan')
+        this.#report(
+          `a fragment of value ${piece.seq} of sender ${piece.sender} came without its beginning; skipped`,
+        );
+      return;
+    }
+    let value: T;
+    try {
+      value = this.#codec.decode(assembled.bytes, assembled.owned);
+    } catch (error) {
+      message.ack();
+      this.#report(
+        `value ${piece.seq} of sender ${piece.sender} does not decode: ${(error as Error).message}`,
+      );
+      return;
+    }
+    this.#queuedUpTo.set(piece.sender, piece.seq);
+    this.#queue.push({ value, sender: piece.sender, seq: piece.seq, message });
+    this.wake();
+  }
+
+  // Pulls while someone waits and nothing is queued; checks for the end between pulls.
+  async #pull(): Promise<void> {
+    if (this.#pulling) return;
+    this.#pulling = true;
+    const patience = new Patience('the NATS server', {}, this.#settings.serverTimeoutMs);
+    try {
+      while (!this.#closed && !this.#ended && this.#waiting > 0 && this.#queue.length === 0) {
+        try {
+          this.#batch = await this.#consumer.fetch({ max_messages: PREFETCH, expires: PULL_MS });
+          let count = 0;
+          for await (const message of this.#batch) {
+            count++;
+            this.#accept(message);
+          }
+          patience.reached();
+          if (count === 0 && this.#queue.length === 0 && (await this.#endReached())) this.#end();
+        } catch (error) {
+          if (this.#closed) return;
+          const failure = classify(error);
+          if (failure === 'no-stream' || failure === 'fatal') throw error;
+          patience.unreachable(error);
+          await patience.pause();
+        }
+      }
+    } catch (error) {
+      this.#failure =
+        classify(error) === 'no-stream'
+          ? new ShmringError('ENOENT', `the NATS channel '${this.name}' was deleted`, {
+              cause: error,
+            })
+          : error;
+    } finally {
+      this.#batch = undefined;
+      this.#pulling = false;
+      this.wake();
+    }
+  }
+
+  // Every sender closed or went silent, every registration was seen, nothing is left.
+  async #endReached(): Promise<boolean> {
+    const watch = this.#watch;
+    if (this.#settings.keepOpen || watch === undefined || !watch.everyoneGone()) return false;
+    if (!(await watch.caughtUp())) return false;
+    const info = await this.#link.jsm.streams.info(this.#names.dataStream);
+    return info.state.messages === 0 && this.#queue.length === 0;
+  }
+
+  #end(): void {
+    this.#ended = true;
+    for (const [sender, seq] of this.#reassembly.discardAll()) this.#reportCutShort(sender, seq);
+  }
+
+  #next(): Delivery<T> | undefined {
+    const queued = this.#queue.shift();
+    if (queued === undefined) return undefined;
+    let acked = false;
+    return {
+      value: queued.value,
+      ack: () => {
+        if (acked) return;
+        acked = true;
+        this.#handedOut.set(queued.sender, queued.seq);
+        queued.message.ack();
+      },
+    };
+  }
+
+  // Waits until something changes (a value, the end, a failure), the deadline or the signal.
+  async #waitForChange(patience: Patience, signal: AbortSignal | undefined): Promise<void> {
+    this.#waiting++;
+    let wake!: () => void;
+    const changed = new Promise<void>((resolve) => (wake = resolve));
+    const timer = setTimeout(wake, Math.min(patience.remaining, 2 ** 31 - 1));
+    this.#wakers.add(wake);
+    signal?.addEventListener('abort', wake);
+    try {
+      void this.#pull();
+      await changed;
+    } finally {
+      this.#waiting--;
+      clearTimeout(timer);
+      this.#wakers.delete(wake);
+      signal?.removeEventListener('abort', wake);
+    }
+  }
+
+  /**
+   * The next value, unacknowledged: call `ack()` once you are done with it (a receiver that
+   * stops before, or dies, leaves it to the next receiver). For at-least-once processing.
+   */
+  async receiveDelivery(options: AsyncReceiveOptions = {}): Promise<Delivery<T>> {
+    const patience = new Patience('a message', options, this.#settings.serverTimeoutMs);
+    for (;;) {
+      const delivery = this.#next();
+      if (delivery !== undefined) return delivery;
+      if (this.#ended) throw endOfStream();
+      if (this.#closed) throw closedError();
+      if (this.#failure !== undefined) {
+        const failure = this.#failure;
+        this.#failure = undefined;
+        throw failure;
+      }
+      patience.check();
+      await this.#waitForChange(patience, options.signal);
+    }
+  }
+
+  /**
+   * The next value, acknowledged as it is handed out. Rejects with ETIMEDOUT, ABORT_ERR
+   * (signal), ERR_SHMRING_END_OF_STREAM at the end, ERR_SHMRING_CLOSED on close,
+   * ECONNRESET when the server stayed unreachable for serverTimeoutMs.
+   */
+  async receive(options: AsyncReceiveOptions = {}): Promise<T> {
+    const delivery = await this.receiveDelivery(options);
+    delivery.ack();
+    return delivery.value;
+  }
+
+  /**
+   * The next value if one is queued or stored on the server, else undefined (also after
+   * the end: see `ended`). One round trip when nothing is queued here.
+   */
+  async tryReceive(): Promise<T | undefined> {
+    const delivery = this.#next();
+    if (delivery !== undefined) {
+      delivery.ack();
+      return delivery.value;
+    }
+    if (this.#ended || this.#closed) return undefined;
+    const info = await this.#consumer.info();
+    if (info.num_pending === 0 && this.#queue.length === 0) return undefined;
+    try {
+      return await this.receive({ timeoutMs: this.#settings.serverTimeoutMs });
+    } catch (error) {
+      if ((error as ShmringError).code === 'ERR_SHMRING_END_OF_STREAM') return undefined;
+      throw error;
+    }
+  }
+
+  /** Not offered over the network: throws ERR_SHMRING_NOT_SUPPORTED (use receive). */
+  receiveSync(): never {
+    throw notOffered('receiveSync', 'receive');
+  }
+
+  /** `for await (const value of receiver)`: every value until the end of the stream. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if ((error as ShmringError).code === 'ERR_SHMRING_END_OF_STREAM') return;
+        throw error;
+      }
+    }
+  }
+
+  // Delivers 'message' events while someone listens; 'end' once the stream is over.
+  async #pumpMessages(): Promise<void> {
+    if (this.#pump !== undefined || this.listenerCount('message') === 0) return;
+    const pump = new AbortController();
+    this.#pump = pump;
+    try {
+      while (!pump.signal.aborted && !this.#closed) {
+        this.emit('message', await this.receive({ signal: pump.signal }));
+      }
+    } catch (error) {
+      const code = (error as ShmringError).code;
+      if (code === 'ERR_SHMRING_END_OF_STREAM') this.emit('end');
+      else if (code !== 'ABORT_ERR' && !this.#closed) this.emit('error', error);
+    } finally {
+      this.#pump = undefined;
+    }
+  }
+
+  /** An object-mode Readable of the values, ending with the stream. */
+  createReadStream(): Readable {
+    const controller = new AbortController();
+    const stream: Readable = new Readable({
+      objectMode: true,
+      read: () => {
+        this.receive({ signal: controller.signal }).then(
+          (value) => stream.push(value),
+          (error: ShmringError) =>
+            error.code === 'ERR_SHMRING_END_OF_STREAM' ? stream.push(null) : stream.destroy(error),
+        );
+      },
+      destroy: (error, callback) => {
+        controller.abort();
+        callback(error);
+      },
+    });
+    return stream;
+  }
+
+  /**
+   * Closes the receiving end: pending receives reject with ERR_SHMRING_CLOSED, values taken
+   * but not handed out go back to the server at once. Deletes the channel's streams when
+   * `unlink` says so (default: the channel's unlink policy): senders then get EPIPE. Idempotent.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.wake();
+    this.removeAllListeners('message');
+    await this.#batch?.close();
+    for (const queued of this.#queue.splice(0)) queued.message.nak();
+    await this.#watch?.stop();
+    try {
+      if (options.unlink ?? this.#settings.deleteOnClose)
+        await deleteChannel(this.#link, this.#names);
+    } finally {
+      await this.#link.close();
+    }
+  }
+}

@@ -1,0 +1,206 @@
+// Senders register when they open, beat while open and sign off when they close, so the
+// receiver knows when every sender is done (end of stream) even before a sender has sent,
+// and also when one died without closing (its beats stop).
+import type { ConsumerMessages } from '@nats-io/jetstream';
+
+import { ShmringError } from '../errors.js';
+import type { NatsLink } from './connection.js';
+import type { ChannelNames } from './names.js';
+import { classify, Patience } from './patience.js';
+
+/** A sender is taken for gone after this many missed beats (plus a second of slack). */
+export const MISSED_BEATS = 3;
+const SLACK_MS = 1000;
+
+interface RegistrationBody {
+  state: 'open' | 'closed';
+  heartbeatMs: number;
+}
+
+/** ENOENT: the channel's streams do not exist. */
+export function noChannel(names: ChannelNames): ShmringError {
+  return new ShmringError(
+    'ENOENT',
+    `no NATS channel '${names.channel}' (stream ${names.dataStream}): create it with createChannel()`,
+  );
+}
+
+/** A sender's registration: published on open, refreshed every heartbeatMs, closed on close. */
+export class Registration {
+  readonly #link: NatsLink;
+  readonly #subject: string;
+  readonly #names: ChannelNames;
+  readonly #heartbeatMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #beating: Promise<unknown> = Promise.resolve();
+
+  private constructor(link: NatsLink, names: ChannelNames, key: string, heartbeatMs: number) {
+    this.#link = link;
+    this.#names = names;
+    this.#subject = names.senderSubject(key);
+    this.#heartbeatMs = heartbeatMs;
+  }
+
+  /** Registers sender `key` (ENOENT when the channel does not exist) and starts beating. */
+  static async open(
+    link: NatsLink,
+    names: ChannelNames,
+    key: string,
+    heartbeatMs: number,
+    patience: Patience,
+  ): Promise<Registration> {
+    const registration = new Registration(link, names, key, heartbeatMs);
+    await registration.#publish('open', patience);
+    registration.#timer = setInterval(() => {
+      // A missed beat is retried by the next one; the receiver allows for a few.
+      registration.#beating = registration.#once('open').catch(() => {});
+    }, heartbeatMs).unref();
+    return registration;
+  }
+
+  async #once(state: RegistrationBody['state']): Promise<void> {
+    const body: RegistrationBody = { state, heartbeatMs: this.#heartbeatMs };
+    await this.#link.js.publish(this.#subject, JSON.stringify(body), {
+      timeout: Math.max(1000, this.#heartbeatMs),
+    });
+  }
+
+  async #publish(state: RegistrationBody['state'], patience: Patience): Promise<void> {
+    for (;;) {
+      try {
+        await this.#once(state);
+        return;
+      } catch (error) {
+        const failure = classify(error);
+        if (failure === 'no-stream') throw noChannel(this.#names);
+        if (failure !== 'unreachable') throw error;
+        // No responders: the stream is gone, or the server is still starting.
+        if (!(await streamExists(this.#link, this.#names.sendersStream, patience)))
+          throw noChannel(this.#names);
+        patience.unreachable(error);
+        await patience.pause();
+      }
+    }
+  }
+
+  /** Stops beating and signs off: the receiver no longer waits for this sender. */
+  async close(patience: Patience): Promise<void> {
+    this.detach();
+    await this.#beating;
+    await this.#publish('closed', patience);
+  }
+
+  /** Stops beating without signing off (the receiver counts the sender gone after a few beats). */
+  detach(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+/** Whether a stream exists; unreachable servers are retried within `patience`. */
+export async function streamExists(
+  link: NatsLink,
+  stream: string,
+  patience: Patience,
+): Promise<boolean> {
+  for (;;) {
+    try {
+      await link.jsm.streams.info(stream);
+      patience.reached();
+      return true;
+    } catch (error) {
+      const failure = classify(error);
+      if (failure === 'no-stream') return false;
+      if (failure !== 'unreachable') throw error;
+      patience.unreachable(error);
+      await patience.pause();
+    }
+  }
+}
+
+interface SenderState {
+  closed: boolean;
+  heartbeatMs: number;
+  /** When the receiver last heard from it (its own clock: no clock is shared between hosts). */
+  seenAt: number;
+}
+
+/** The receiver's view of the registrations: who is open, who closed, who went silent. */
+export class SenderWatch {
+  readonly #link: NatsLink;
+  readonly #names: ChannelNames;
+  readonly #senders = new Map<string, SenderState>();
+  #appliedSeq = 0;
+  #messages: ConsumerMessages | undefined;
+  #onChange: () => void;
+
+  private constructor(link: NatsLink, names: ChannelNames, onChange: () => void) {
+    this.#link = link;
+    this.#names = names;
+    this.#onChange = onChange;
+  }
+
+  /** Follows the registrations (an ordered consumer from the start: the last one per sender). */
+  static async start(
+    link: NatsLink,
+    names: ChannelNames,
+    onChange: () => void,
+  ): Promise<SenderWatch> {
+    const watch = new SenderWatch(link, names, onChange);
+    const consumer = await link.js.consumers.get(names.sendersStream);
+    watch.#messages = await consumer.consume();
+    void watch.#follow(watch.#messages);
+    return watch;
+  }
+
+  async #follow(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const message of messages) {
+        let body: Partial<RegistrationBody> = {};
+        try {
+          body = message.json<RegistrationBody>();
+        } catch {
+          // Not a registration of ours: it registers nobody.
+        }
+        const key = message.subject.slice(message.subject.lastIndexOf('.') + 1);
+        const heartbeatMs = Number(body.heartbeatMs);
+        if ((body.state === 'open' || body.state === 'closed') && heartbeatMs > 0)
+          this.#senders.set(key, {
+            closed: body.state === 'closed',
+            heartbeatMs,
+            seenAt: performance.now(),
+          });
+        this.#appliedSeq = Math.max(this.#appliedSeq, message.seq);
+        this.#onChange();
+      }
+    } catch {
+      // Stopped, or the stream was deleted: the receiver is closing.
+    }
+  }
+
+  #silent(state: SenderState, now: number): boolean {
+    return !state.closed && now - state.seenAt > MISSED_BEATS * state.heartbeatMs + SLACK_MS;
+  }
+
+  /** Senders that went silent without closing (died): their unfinished values are lost. */
+  silentSenders(now = performance.now()): string[] {
+    return [...this.#senders].filter(([, s]) => this.#silent(s, now)).map(([key]) => key);
+  }
+
+  /** At least one sender registered, and every one of them closed or went silent. */
+  everyoneGone(now = performance.now()): boolean {
+    if (this.#senders.size === 0) return false;
+    for (const state of this.#senders.values())
+      if (!state.closed && !this.#silent(state, now)) return false;
+    return true;
+  }
+
+  /** Whether every registration stored so far has been seen (none is still on its way). */
+  async caughtUp(): Promise<boolean> {
+    const info = await this.#link.jsm.streams.info(this.#names.sendersStream);
+    return info.state.last_seq <= this.#appliedSeq;
+  }
+
+  async stop(): Promise<void> {
+    await this.#messages?.close();
+  }
+}
