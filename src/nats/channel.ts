@@ -5,7 +5,7 @@ import { channelNames, type ChannelNames } from './names.js';
 import { classify } from './patience.js';
 import { resolveNatsOptions, type NatsChannelOptions } from './options.js';
 import { NatsReceiver } from './receiver.js';
-import { noChannel, SenderWatch } from './registration.js';
+import { noChannel } from './registration.js';
 import { NatsSender } from './sender.js';
 import { ensureChannel } from './streams.js';
 
@@ -44,9 +44,7 @@ export async function createChannel<T = unknown>(
   return onLink(link, async () => {
     await ensureChannel(link, names, o);
     const consumer = await link.js.consumers.get(names.dataStream, names.consumer);
-    const receiver = new NatsReceiver<T>(link, names, o.codec, consumer, o);
-    receiver.watch(await SenderWatch.start(link, names, () => receiver.wake()));
-    return receiver;
+    return new NatsReceiver<T>(link, names, o.codec, consumer, o);
   });
 }
 

@@ -14,7 +14,7 @@ import { readPiece, Reassembly } from './fragments.js';
 import type { ChannelNames } from './names.js';
 import { notOffered } from './not-offered.js';
 import { classify, Patience } from './patience.js';
-import type { SenderWatch } from './registration.js';
+import { SenderWatch } from './registration.js';
 import { deleteChannel } from './streams.js';
 
 /** Messages asked for per pull; they wait, unacknowledged, until handed out. */
@@ -73,7 +73,7 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
   /** The last seq queued per sender: a copy redelivered meanwhile is dropped. */
   readonly #queuedUpTo = new Map<string, number>();
   readonly #wakers = new Set<() => void>();
-  #watch: SenderWatch | undefined;
+  readonly #watch: SenderWatch;
   #pulling = false;
   #batch: ConsumerMessages | undefined;
   #waiting = 0;
@@ -98,6 +98,7 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
     this.#codec = codec;
     this.#consumer = consumer;
     this.#settings = settings;
+    this.#watch = new SenderWatch(link, names);
     this.on('newListener', (event) => {
       if (event === 'message') queueMicrotask(() => void this.#pumpMessages());
     });
@@ -106,13 +107,7 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
     });
   }
 
-  /** @internal Follows the sender registrations (for end of stream). */
-  watch(watch: SenderWatch): void {
-    this.#watch = watch;
-  }
-
-  /** @internal Wakes waiters: a registration changed. */
-  wake(): void {
+  #wake(): void {
     for (const wake of this.#wakers) wake();
   }
 
@@ -171,7 +166,7 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
     }
     this.#queuedUpTo.set(piece.sender, piece.seq);
     this.#queue.push({ value, sender: piece.sender, seq: piece.seq, message });
-    this.wake();
+    this.#wake();
   }
 
   // Pulls while someone waits and nothing is queued; checks for the end between pulls.
@@ -208,15 +203,15 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
     } finally {
       this.#batch = undefined;
       this.#pulling = false;
-      this.wake();
+      this.#wake();
     }
   }
 
-  // Every sender closed or went silent, every registration was seen, nothing is left.
+  // Every sender closed or went silent, and nothing is left.
   async #endReached(): Promise<boolean> {
-    const watch = this.#watch;
-    if (this.#settings.keepOpen || watch === undefined || !watch.everyoneGone()) return false;
-    if (!(await watch.caughtUp())) return false;
+    if (this.#settings.keepOpen) return false;
+    await this.#watch.refresh();
+    if (!this.#watch.everyoneGone()) return false;
     const info = await this.#link.jsm.streams.info(this.#names.dataStream);
     return info.state.messages === 0 && this.#queue.length === 0;
   }
@@ -376,11 +371,10 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
   async close(options: CloseOptions = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.wake();
+    this.#wake();
     this.removeAllListeners('message');
     await this.#batch?.close();
     for (const queued of this.#queue.splice(0)) queued.message.nak();
-    await this.#watch?.stop();
     try {
       if (options.unlink ?? this.#settings.deleteOnClose)
         await deleteChannel(this.#link, this.#names);

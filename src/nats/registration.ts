@@ -1,8 +1,6 @@
 // Senders register when they open, beat while open and sign off when they close, so the
 // receiver knows when every sender is done (end of stream) even before a sender has sent,
 // and also when one died without closing (its beats stop).
-import type { ConsumerMessages } from '@nats-io/jetstream';
-
 import { ShmringError } from '../errors.js';
 import type { NatsLink } from './connection.js';
 import type { ChannelNames } from './names.js';
@@ -118,89 +116,69 @@ export async function streamExists(
 }
 
 interface SenderState {
+  /** The stream sequence of its last registration message: a new one means it beat. */
+  seq: number;
   closed: boolean;
   heartbeatMs: number;
-  /** When the receiver last heard from it (its own clock: no clock is shared between hosts). */
+  /** When the receiver first saw that message (its own clock: no clock is shared between hosts). */
   seenAt: number;
 }
 
-/** The receiver's view of the registrations: who is open, who closed, who went silent. */
+/**
+ * The receiver's view of the registrations: who is open, who closed, who went silent. Read
+ * from the stream when the receiver is idle (not followed by a consumer: it must hold across
+ * a server restart, and only matters when there is nothing left to receive).
+ */
 export class SenderWatch {
   readonly #link: NatsLink;
   readonly #names: ChannelNames;
+  /** By registration subject. */
   readonly #senders = new Map<string, SenderState>();
-  #appliedSeq = 0;
-  #messages: ConsumerMessages | undefined;
-  #onChange: () => void;
+  #lastSeq = 0;
 
-  private constructor(link: NatsLink, names: ChannelNames, onChange: () => void) {
+  constructor(link: NatsLink, names: ChannelNames) {
     this.#link = link;
     this.#names = names;
-    this.#onChange = onChange;
   }
 
-  /** Follows the registrations (an ordered consumer from the start: the last one per sender). */
-  static async start(
-    link: NatsLink,
-    names: ChannelNames,
-    onChange: () => void,
-  ): Promise<SenderWatch> {
-    const watch = new SenderWatch(link, names, onChange);
-    const consumer = await link.js.consumers.get(names.sendersStream);
-    watch.#messages = await consumer.consume();
-    void watch.#follow(watch.#messages);
-    return watch;
-  }
-
-  async #follow(messages: ConsumerMessages): Promise<void> {
-    try {
-      for await (const message of messages) {
-        let body: Partial<RegistrationBody> = {};
-        try {
-          body = message.json<RegistrationBody>();
-        } catch {
-          // Not a registration of ours: it registers nobody.
-        }
-        const key = message.subject.slice(message.subject.lastIndexOf('.') + 1);
-        const heartbeatMs = Number(body.heartbeatMs);
-        if ((body.state === 'open' || body.state === 'closed') && heartbeatMs > 0)
-          this.#senders.set(key, {
-            closed: body.state === 'closed',
-            heartbeatMs,
-            seenAt: performance.now(),
-          });
-        this.#appliedSeq = Math.max(this.#appliedSeq, message.seq);
-        this.#onChange();
+  /** Reads the registrations that changed since the last look (one request when none did). */
+  async refresh(): Promise<void> {
+    const stream = this.#names.sendersStream;
+    const info = await this.#link.jsm.streams.info(stream, { subjects_filter: '>' });
+    if (info.state.last_seq === this.#lastSeq) return;
+    const now = performance.now();
+    for (const subject of Object.keys(info.state.subjects ?? {})) {
+      const known = this.#senders.get(subject);
+      if (known?.closed) continue; // a closed sender never comes back (ids are not reused)
+      const message = await this.#link.jsm.streams.getMessage(stream, { last_by_subj: subject });
+      if (message === null || message.seq === known?.seq) continue;
+      let body: Partial<RegistrationBody> = {};
+      try {
+        body = message.json<RegistrationBody>();
+      } catch {
+        // Not a registration of ours: it registers nobody.
       }
-    } catch {
-      // Stopped, or the stream was deleted: the receiver is closing.
+      const heartbeatMs = Number(body.heartbeatMs);
+      if ((body.state === 'open' || body.state === 'closed') && heartbeatMs > 0)
+        this.#senders.set(subject, {
+          seq: message.seq,
+          closed: body.state === 'closed',
+          heartbeatMs,
+          seenAt: now,
+        });
     }
+    this.#lastSeq = info.state.last_seq;
   }
 
   #silent(state: SenderState, now: number): boolean {
     return !state.closed && now - state.seenAt > MISSED_BEATS * state.heartbeatMs + SLACK_MS;
   }
 
-  /** Senders that went silent without closing (died): their unfinished values are lost. */
-  silentSenders(now = performance.now()): string[] {
-    return [...this.#senders].filter(([, s]) => this.#silent(s, now)).map(([key]) => key);
-  }
-
-  /** At least one sender registered, and every one of them closed or went silent. */
+  /** At least one sender registered, and every one of them closed or went silent (died). */
   everyoneGone(now = performance.now()): boolean {
     if (this.#senders.size === 0) return false;
     for (const state of this.#senders.values())
       if (!state.closed && !this.#silent(state, now)) return false;
     return true;
-  }
-
-  /** Whether every registration stored so far has been seen (none is still on its way). */
-  async caughtUp(): Promise<boolean> {
-    const info = await this.#link.jsm.streams.info(this.#names.sendersStream);
-    return info.state.last_seq <= this.#appliedSeq;
-  }
-
-  async stop(): Promise<void> {
-    await this.#messages?.close();
   }
 }

@@ -22,6 +22,13 @@ function receiverGone(names: ChannelNames): ShmringError {
   );
 }
 
+/**
+ * How long one publish waits for the server's acknowledgement before it is retried (with the
+ * same message id). A publish in flight when the server dies is not failed by the client, it
+ * waits for this: short enough to resume soon after a restart, long enough for a loaded server.
+ */
+const ATTEMPT_MS = 2000;
+
 /** How one publish attempt went. */
 type Published = 'stored' | 'full';
 
@@ -167,7 +174,7 @@ export class NatsSender<T = unknown> implements ChannelSender<T> {
           // Retried with the same id after a timeout: the server stores it once.
           msgID: messageId(this.id, seq, index),
           headers,
-          timeout: Math.max(1000, Math.min(5000, patience.remaining)),
+          timeout: Math.max(250, Math.min(ATTEMPT_MS, patience.remaining)),
         });
         patience.reached();
         return 'stored';
