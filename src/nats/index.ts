@@ -8,3 +8,5 @@ export type { NatsChannelOptions } from './options.js';
 export { channelNames } from './names.js';
 export type { ChannelNames } from './names.js';
 export type { ChannelSender, ChannelReceiver } from '../channel/interface.js';
+export { bridge } from './bridge.js';
+export type { Bridge, BridgeOptions } from './bridge.js';
