@@ -123,7 +123,9 @@ describeWithNats('shmring bridge against a real nats-server', () => {
     cleanups.push(() => receiver.close());
     const first = await startBridge(local, '--from-nats'); // creates the NATS channel
     cleanups.push(async () =>
-      (await createChannel(local, { servers: server.url })).close({ unlink: true }),
+      (await createChannel(local, { servers: server.url, unlink: 'never' })).close({
+        unlink: true,
+      }),
     );
     const sender = await openChannel<Tagged>(local, { servers: server.url });
     for (let i = 0; i < COUNT; i++) await sender.send(value(i));

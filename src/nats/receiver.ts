@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 
-import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
 
 import type { Codec } from '../codec/index.js';
 import type { AsyncReceiveOptions, CloseOptions } from '../channel/receiver.js';
@@ -14,6 +14,7 @@ import { readPiece, Reassembly } from './fragments.js';
 import type { ChannelNames } from './names.js';
 import { notOffered } from './not-offered.js';
 import { classify, Patience } from './patience.js';
+import { RecentValues, valueKey } from './recent.js';
 import { SenderWatch } from './registration.js';
 import { deleteChannel } from './streams.js';
 
@@ -49,6 +50,7 @@ interface Queued<T> {
 
 export interface ReceiverSettings {
   keepOpen: boolean;
+  ackWaitMs: number;
   deleteOnClose: boolean;
   serverTimeoutMs: number;
 }
@@ -68,14 +70,11 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
   readonly #settings: ReceiverSettings;
   readonly #reassembly = new Reassembly();
   readonly #queue: Queued<T>[] = [];
-  /** The last seq handed out (and acknowledged) per sender: later copies are repeats. */
-  readonly #handedOut = new Map<string, number>();
-  /** The last seq queued per sender: a copy redelivered meanwhile is dropped. */
-  readonly #queuedUpTo = new Map<string, number>();
+  readonly #recent: RecentValues;
   readonly #wakers = new Set<() => void>();
   readonly #watch: SenderWatch;
-  #pulling = false;
-  #batch: ConsumerMessages | undefined;
+  /** The pull under way: close() lets it finish, so nothing is left on its way to this receiver. */
+  #pulling: Promise<void> | undefined;
   #waiting = 0;
   /** Why pulling stopped (ECONNRESET, a deleted stream): the next receive reports it. */
   #failure: unknown;
@@ -99,6 +98,7 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
     this.#consumer = consumer;
     this.#settings = settings;
     this.#watch = new SenderWatch(link, names);
+    this.#recent = new RecentValues(settings.ackWaitMs);
     this.on('newListener', (event) => {
       if (event === 'message') queueMicrotask(() => void this.#pumpMessages());
     });
@@ -133,14 +133,16 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
 
   // One message from the stream: a repeat, a fragment, or a whole value for the queue.
   #accept(message: JsMsg): void {
+    if (this.#closed) return message.nak(); // back to the server at once, for the next receiver
     const piece = readPiece(message.headers, message.data);
     if (piece === undefined) {
       message.term(); // not ours: never deliver it again
       this.#report(`message ${message.seq} has no shmring headers; skipped`);
       return;
     }
-    if (piece.seq <= (this.#handedOut.get(piece.sender) ?? 0)) return message.ack();
-    if (piece.seq <= (this.#queuedUpTo.get(piece.sender) ?? 0)) return; // acked with its original
+    const key = valueKey(piece.sender, piece.seq);
+    if (this.#recent.handedOut(key)) return message.ack();
+    if (this.#recent.has(key)) return; // acknowledged with the copy in the queue
     const assembled = this.#reassembly.add(piece);
     if (assembled.kind !== 'repeat' && assembled.kind !== 'orphan')
       this.#reportCutShort(piece.sender, assembled.cutShort);
@@ -164,22 +166,27 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
       );
       return;
     }
-    this.#queuedUpTo.set(piece.sender, piece.seq);
+    this.#recent.queued(key);
     this.#queue.push({ value, sender: piece.sender, seq: piece.seq, message });
     this.#wake();
   }
 
   // Pulls while someone waits and nothing is queued; checks for the end between pulls.
+  #startPull(): void {
+    this.#pulling ??= this.#pull().finally(() => {
+      this.#pulling = undefined;
+      this.#wake();
+    });
+  }
+
   async #pull(): Promise<void> {
-    if (this.#pulling) return;
-    this.#pulling = true;
     const patience = new Patience('the NATS server', {}, this.#settings.serverTimeoutMs);
     try {
       while (!this.#closed && !this.#ended && this.#waiting > 0 && this.#queue.length === 0) {
         try {
-          this.#batch = await this.#consumer.fetch({ max_messages: PREFETCH, expires: PULL_MS });
+          const batch = await this.#consumer.fetch({ max_messages: PREFETCH, expires: PULL_MS });
           let count = 0;
-          for await (const message of this.#batch) {
+          for await (const message of batch) {
             count++;
             this.#accept(message);
           }
@@ -200,10 +207,6 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
               cause: error,
             })
           : error;
-    } finally {
-      this.#batch = undefined;
-      this.#pulling = false;
-      this.#wake();
     }
   }
 
@@ -230,7 +233,7 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
       ack: () => {
         if (acked) return;
         acked = true;
-        this.#handedOut.set(queued.sender, queued.seq);
+        this.#recent.handOut(valueKey(queued.sender, queued.seq));
         queued.message.ack();
       },
     };
@@ -245,7 +248,7 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
     this.#wakers.add(wake);
     signal?.addEventListener('abort', wake);
     try {
-      void this.#pull();
+      this.#startPull();
       await changed;
     } finally {
       this.#waiting--;
@@ -373,8 +376,11 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
     this.#closed = true;
     this.#wake();
     this.removeAllListeners('message');
-    await this.#batch?.close();
-    for (const queued of this.#queue.splice(0)) queued.message.nak();
+    await this.#pulling; // what it brings now is given back (see #accept)
+    for (const queued of this.#queue.splice(0)) {
+      this.#recent.dequeued(valueKey(queued.sender, queued.seq));
+      queued.message.nak();
+    }
     try {
       if (options.unlink ?? this.#settings.deleteOnClose)
         await deleteChannel(this.#link, this.#names);
