@@ -224,4 +224,20 @@ describeWithNats('NATS server killed with kill -9 mid-stream (file storage)', ()
     expect((await running).code).toBe(0);
     await receiver.close({ unlink: true });
   });
+
+  test('a server gone for longer than serverTimeoutMs: ECONNRESET', async () => {
+    const name = uniqueShmName('nats-gone');
+    const options = { servers: server.url, serverTimeoutMs: 1000 };
+    const receiver = await createChannel<number>(name, options);
+    const sender = await openChannel<number>(name, options);
+    await server.kill();
+    try {
+      await expect(sender.send(1)).rejects.toMatchObject({ code: 'ECONNRESET' });
+      await expect(receiver.receive()).rejects.toMatchObject({ code: 'ECONNRESET' });
+    } finally {
+      await server.restart();
+      await sender.detach();
+      await receiver.close();
+    }
+  });
 });

@@ -6,7 +6,7 @@ import { ShmringError } from '../errors.js';
 import { deadlineAfter, timeoutError } from '../wait/index.js';
 
 /** What a failed JetStream call means for a caller that may retry. */
-export type Failure = 'full' | 'unreachable' | 'no-stream' | 'fatal';
+export type Failure = 'full' | 'unreachable' | 'no-responders' | 'no-stream' | 'fatal';
 
 /** Tells a full stream, a missing stream and a lost server apart (by the client's error names). */
 export function classify(error: unknown): Failure {
@@ -20,17 +20,16 @@ export function classify(error: unknown): Failure {
       return 'unreachable';
     return 'fatal';
   }
+  // Nobody answers the subject: the stream is gone, or the server is still starting.
+  if (['JetStreamNotEnabled', 'NoResponders'].includes(String(e?.name))) return 'no-responders';
   if (
-    [
-      'TimeoutError',
-      'ConnectionError',
-      'ClosedConnectionError',
-      'RequestError',
-      'JetStreamNotEnabled',
-      'NoResponders',
-    ].includes(String(e?.name))
+    ['TimeoutError', 'ConnectionError', 'ClosedConnectionError', 'RequestError'].includes(
+      String(e?.name),
+    )
   )
     return 'unreachable';
+  // A pull whose server went quiet.
+  if (e?.name === 'JetStreamError' && /heartbeats missed/i.test(message)) return 'unreachable';
   return 'fatal';
 }
 

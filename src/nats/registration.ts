@@ -71,9 +71,11 @@ export class Registration {
       } catch (error) {
         const failure = classify(error);
         if (failure === 'no-stream') throw noChannel(this.#names);
-        if (failure !== 'unreachable') throw error;
-        // No responders: the stream is gone, or the server is still starting.
-        if (!(await streamExists(this.#link, this.#names.sendersStream, patience)))
+        if (failure === 'fatal') throw error;
+        if (
+          failure === 'no-responders' &&
+          !(await streamExists(this.#link, this.#names.sendersStream, patience))
+        )
           throw noChannel(this.#names);
         patience.unreachable(error);
         await patience.pause();
@@ -108,7 +110,7 @@ export async function streamExists(
     } catch (error) {
       const failure = classify(error);
       if (failure === 'no-stream') return false;
-      if (failure !== 'unreachable') throw error;
+      if (failure === 'fatal') throw error;
       patience.unreachable(error);
       await patience.pause();
     }

@@ -182,8 +182,11 @@ export class NatsSender<T = unknown> implements ChannelSender<T> {
         const failure = classify(error);
         if (failure === 'full') return 'full';
         if (failure === 'no-stream') throw receiverGone(this.#names);
-        if (failure !== 'unreachable') throw error;
-        if (!(await streamExists(this.#link, this.#names.dataStream, patience)))
+        if (failure === 'fatal') throw error;
+        if (
+          failure === 'no-responders' &&
+          !(await streamExists(this.#link, this.#names.dataStream, patience))
+        )
           throw receiverGone(this.#names);
         patience.unreachable(error);
         await patience.pause();
