@@ -10,6 +10,7 @@
 import { codecTransport } from './codec.js';
 import { forkIpcTransport } from './fork-ipc.js';
 import { messagePortTransport } from './message-port.js';
+import { natsTransports } from './nats.js';
 import { futexPingPongTransport } from './futex-pingpong.js';
 import { nodeForkObjectsTransport, shmringForkTransport } from './shmring-fork.js';
 import { shmringMpscTransport } from './shmring-mpsc.js';
@@ -136,6 +137,7 @@ export const TRANSPORTS: readonly Transport[] = [
   nodeForkObjectsTransport(),
   messagePortTransport(),
   ...OBJECT_TRANSPORTS,
+  ...natsTransports(),
   codecTransport('msgpack-encode'),
   codecTransport('msgpack-decode'),
   codecTransport('json-stringify'),
