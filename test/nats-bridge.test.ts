@@ -3,14 +3,14 @@
 import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { afterEach, expect, test } from 'vitest';
 
 import { createChannel as createLocal, createSender } from '../src/channel/index.js';
 import { removeSegment } from '../src/lifecycle/inspect.js';
 import { createChannel, openChannel } from '../src/nats/index.js';
 import { finished, lineFrom, ROOT, spawnChild } from './helpers/child.js';
 import { uniqueShmName } from './helpers/names.js';
-import { describeWithNats, startNatsServer, type NatsServer } from './helpers/nats-server.js';
+import { describeWithNats, useNatsServer } from './helpers/nats-server.js';
 
 interface Tagged {
   id: string;
@@ -26,16 +26,10 @@ const STOP_AFTER = 50;
 const CLI = resolve(ROOT, 'src', 'cli', 'main.ts');
 
 describeWithNats('shmring bridge against a real nats-server', () => {
-  let server: NatsServer;
+  const server = useNatsServer();
   const children: ChildProcess[] = [];
   const cleanups: Array<() => Promise<void> | void> = [];
 
-  beforeAll(async () => {
-    server = await startNatsServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
   afterEach(async () => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -48,7 +42,7 @@ describeWithNats('shmring bridge against a real nats-server', () => {
   });
 
   async function startBridge(local: string, direction: string): Promise<ChildProcess> {
-    const child = spawnChild(CLI, ['bridge', local, server.url, direction]);
+    const child = spawnChild(CLI, ['bridge', local, server().url, direction]);
     children.push(child);
     await lineFrom(child, /^bridging /);
     return child;
@@ -86,7 +80,7 @@ describeWithNats('shmring bridge against a real nats-server', () => {
   test('local -> NATS: stopped and restarted midway, nothing lost or repeated; ends with the local stream', async () => {
     const local = uniqueShmName('bridge-out');
     const remote = await createChannel<Tagged>(local, {
-      servers: server.url,
+      servers: server().url,
       keepOpen: true,
       capacity: 16 << 10,
     });
@@ -123,11 +117,11 @@ describeWithNats('shmring bridge against a real nats-server', () => {
     cleanups.push(() => receiver.close());
     const first = await startBridge(local, '--from-nats'); // creates the NATS channel
     cleanups.push(async () =>
-      (await createChannel(local, { servers: server.url, unlink: 'never' })).close({
+      (await createChannel(local, { servers: server().url, unlink: 'never' })).close({
         unlink: true,
       }),
     );
-    const sender = await openChannel<Tagged>(local, { servers: server.url });
+    const sender = await openChannel<Tagged>(local, { servers: server().url });
     for (let i = 0; i < COUNT; i++) await sender.send(value(i));
 
     const got: Tagged[] = [];

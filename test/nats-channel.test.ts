@@ -2,12 +2,12 @@
 // back-pressure, end of stream, a SIGKILLed sender, and what is not offered over the network.
 import type { ChildProcess } from 'node:child_process';
 
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { afterAll, afterEach, expect, test } from 'vitest';
 
 import { createChannel, openChannel, type NatsReceiver } from '../src/nats/index.js';
 import { finished, lineFrom, spawnChild } from './helpers/child.js';
 import { uniqueShmName } from './helpers/names.js';
-import { describeWithNats, startNatsServer, type NatsServer } from './helpers/nats-server.js';
+import { describeWithNats, useNatsServer } from './helpers/nats-server.js';
 import { isPattern } from './helpers/values.js';
 
 interface Tagged {
@@ -30,16 +30,10 @@ async function collect<T>(receiver: NatsReceiver<T>): Promise<T[]> {
 }
 
 describeWithNats('NATS channels against a real nats-server', () => {
-  let server: NatsServer;
+  const server = useNatsServer();
   const children: ChildProcess[] = [];
   const receivers: NatsReceiver<unknown>[] = [];
 
-  beforeAll(async () => {
-    server = await startNatsServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
   afterEach(async () => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
     // Closing deletes the test's streams (unlink 'on-close', the default).
@@ -47,13 +41,13 @@ describeWithNats('NATS channels against a real nats-server', () => {
   });
 
   async function receiverFor<T>(name: string, options = {}): Promise<NatsReceiver<T>> {
-    const receiver = await createChannel<T>(name, { servers: server.url, ...options });
+    const receiver = await createChannel<T>(name, { servers: server().url, ...options });
     receivers.push(receiver as NatsReceiver<unknown>);
     return receiver;
   }
 
   function sender(plan: Record<string, unknown>): ChildProcess {
-    const child = spawnChild('nats-sender.ts', [JSON.stringify({ url: server.url, ...plan })]);
+    const child = spawnChild('nats-sender.ts', [JSON.stringify({ url: server().url, ...plan })]);
     children.push(child);
     return child;
   }
@@ -83,7 +77,7 @@ describeWithNats('NATS channels against a real nats-server', () => {
   test('back-pressure: a full stream makes trySend false and send wait (timeoutMs, signal)', async () => {
     const name = uniqueShmName('nats-full');
     const receiver = await receiverFor<Uint8Array>(name, { capacity: 16 << 10, codec: 'raw' });
-    const out = await openChannel<Uint8Array>(name, { servers: server.url, codec: 'raw' });
+    const out = await openChannel<Uint8Array>(name, { servers: server().url, codec: 'raw' });
     let fitted = 0;
     while (await out.trySend(new Uint8Array(1024).fill(fitted))) fitted++;
     expect(fitted).toBeGreaterThan(4);
@@ -107,8 +101,8 @@ describeWithNats('NATS channels against a real nats-server', () => {
   test('end of stream waits for a sender that opened and has not sent; keepOpen never ends', async () => {
     const name = uniqueShmName('nats-end');
     const receiver = await receiverFor<number>(name);
-    const first = await openChannel<number>(name, { servers: server.url });
-    const idle = await openChannel<number>(name, { servers: server.url });
+    const first = await openChannel<number>(name, { servers: server().url });
+    const idle = await openChannel<number>(name, { servers: server().url });
     await first.send(1);
     await first.close();
     expect(await receiver.receive()).toBe(1);
@@ -124,7 +118,7 @@ describeWithNats('NATS channels against a real nats-server', () => {
 
     const kept = uniqueShmName('nats-kept');
     const open = await receiverFor<number>(kept, { keepOpen: true });
-    const once = await openChannel<number>(kept, { servers: server.url });
+    const once = await openChannel<number>(kept, { servers: server().url });
     await once.send(2);
     await once.close();
     expect(await open.receive()).toBe(2);
@@ -155,11 +149,11 @@ describeWithNats('NATS channels against a real nats-server', () => {
     const name = uniqueShmName('nats-api');
     const receiver = await receiverFor<number>(name);
     await expect(
-      openChannel(uniqueShmName('nats-none'), { servers: server.url }),
+      openChannel(uniqueShmName('nats-none'), { servers: server().url }),
     ).rejects.toMatchObject({
       code: 'ENOENT',
     });
-    const out = await openChannel<number>(name, { servers: server.url });
+    const out = await openChannel<number>(name, { servers: server().url });
     expect(() => out.sendSync(1)).toThrow(
       expect.objectContaining({ code: 'ERR_SHMRING_NOT_SUPPORTED' }),
     );
@@ -179,8 +173,8 @@ describeWithNats('NATS channels against a real nats-server', () => {
     expect(await receiver.tryReceive()).toBeUndefined();
 
     const piped = uniqueShmName('nats-closed');
-    const closing = await createChannel<number>(piped, { servers: server.url });
-    const late = await openChannel<number>(piped, { servers: server.url });
+    const closing = await createChannel<number>(piped, { servers: server().url });
+    const late = await openChannel<number>(piped, { servers: server().url });
     await late.send(1);
     expect(await closing.tryReceive()).toBe(1);
     await closing.close(); // deletes the streams: the sender's next send is refused
@@ -190,24 +184,20 @@ describeWithNats('NATS channels against a real nats-server', () => {
 });
 
 describeWithNats('NATS server killed with kill -9 mid-stream (file storage)', () => {
-  let server: NatsServer;
+  const server = useNatsServer();
   const children: ChildProcess[] = [];
 
-  beforeAll(async () => {
-    server = await startNatsServer();
-  });
-  afterAll(async () => {
+  afterAll(() => {
     for (const child of children) child.kill('SIGKILL');
-    await server?.stop();
   });
 
   test('restarted on the same store: nothing lost, nothing duplicated', async () => {
     const name = uniqueShmName('nats-crash');
-    const options = { servers: server.url, unlink: 'never' as const, serverTimeoutMs: 30_000 };
+    const options = { servers: server().url, unlink: 'never' as const, serverTimeoutMs: 30_000 };
     const receiver = await createChannel<Tagged>(name, { ...options, ackWaitMs: 2000 });
     const count = 300;
     const child = spawnChild('nats-sender.ts', [
-      JSON.stringify({ url: server.url, name, id: 's', count, pauseMs: 5, options }),
+      JSON.stringify({ url: server().url, name, id: 's', count, pauseMs: 5, options }),
     ]);
     children.push(child);
     const running = finished(child, 60_000);
@@ -215,9 +205,9 @@ describeWithNats('NATS server killed with kill -9 mid-stream (file storage)', ()
     for await (const value of receiver) {
       values.push(value);
       if (values.length === 60) {
-        await server.kill();
+        await server().kill();
         await new Promise((resolve) => setTimeout(resolve, 500));
-        await server.restart();
+        await server().restart();
       }
     }
     expectInOrder(values, ['s'], count);
@@ -227,15 +217,15 @@ describeWithNats('NATS server killed with kill -9 mid-stream (file storage)', ()
 
   test('a server gone for longer than serverTimeoutMs: ECONNRESET', async () => {
     const name = uniqueShmName('nats-gone');
-    const options = { servers: server.url, serverTimeoutMs: 1000 };
+    const options = { servers: server().url, serverTimeoutMs: 1000 };
     const receiver = await createChannel<number>(name, options);
     const sender = await openChannel<number>(name, options);
-    await server.kill();
+    await server().kill();
     try {
       await expect(sender.send(1)).rejects.toMatchObject({ code: 'ECONNRESET' });
       await expect(receiver.receive()).rejects.toMatchObject({ code: 'ECONNRESET' });
     } finally {
-      await server.restart();
+      await server().restart();
       await sender.detach();
       await receiver.close();
     }

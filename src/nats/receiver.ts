@@ -1,19 +1,21 @@
 // The receiving end of a NATS channel: a durable pull consumer on the channel's stream,
 // values put back together from fragments, de-duplicated, acknowledged when handed out.
 import { EventEmitter } from 'node:events';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 
 import type { Codec } from '../codec/index.js';
 import type { AsyncReceiveOptions, CloseOptions } from '../channel/receiver.js';
+import { readStreamOf, valuesOf } from '../channel/adapters.js';
 import type { ChannelReceiver } from '../channel/interface.js';
 import { ShmringError } from '../errors.js';
 import type { NatsLink } from './connection.js';
 import { readPiece, Reassembly } from './fragments.js';
 import type { ChannelNames } from './names.js';
 import { notOffered } from './not-offered.js';
-import { classify, Patience } from './patience.js';
+import { Patience } from './patience.js';
+import { pauseOrThrow } from './retry.js';
 import { RecentValues, valueKey } from './recent.js';
 import { SenderWatch } from './registration.js';
 import { deleteChannel } from './streams.js';
@@ -194,19 +196,15 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
           if (count === 0 && this.#queue.length === 0 && (await this.#endReached())) this.#end();
         } catch (error) {
           if (this.#closed) return;
-          const failure = classify(error);
-          if (failure === 'no-stream' || failure === 'fatal') throw error;
-          patience.unreachable(error);
-          await patience.pause();
+          await pauseOrThrow(this.#link, this.#names.dataStream, patience, error, () => {
+            return new ShmringError('ENOENT', `the NATS channel '${this.name}' was deleted`, {
+              cause: error,
+            });
+          });
         }
       }
     } catch (error) {
-      this.#failure =
-        classify(error) === 'no-stream'
-          ? new ShmringError('ENOENT', `the NATS channel '${this.name}' was deleted`, {
-              cause: error,
-            })
-          : error;
+      this.#failure = error;
     }
   }
 
@@ -317,15 +315,8 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
   }
 
   /** `for await (const value of receiver)`: every value until the end of the stream. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      try {
-        yield await this.receive();
-      } catch (error) {
-        if ((error as ShmringError).code === 'ERR_SHMRING_END_OF_STREAM') return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return valuesOf((options) => this.receive(options));
   }
 
   // Delivers 'message' events while someone listens; 'end' once the stream is over.
@@ -348,22 +339,7 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
 
   /** An object-mode Readable of the values, ending with the stream. */
   createReadStream(): Readable {
-    const controller = new AbortController();
-    const stream: Readable = new Readable({
-      objectMode: true,
-      read: () => {
-        this.receive({ signal: controller.signal }).then(
-          (value) => stream.push(value),
-          (error: ShmringError) =>
-            error.code === 'ERR_SHMRING_END_OF_STREAM' ? stream.push(null) : stream.destroy(error),
-        );
-      },
-      destroy: (error, callback) => {
-        controller.abort();
-        callback(error);
-      },
-    });
-    return stream;
+    return readStreamOf((options) => this.receive(options));
   }
 
   /**

@@ -4,7 +4,8 @@
 import { ShmringError } from '../errors.js';
 import type { NatsLink } from './connection.js';
 import type { ChannelNames } from './names.js';
-import { classify, Patience } from './patience.js';
+import type { Patience } from './patience.js';
+import { pauseOrThrow } from './retry.js';
 
 /** A sender is taken for gone after this many missed beats (plus a second of slack). */
 export const MISSED_BEATS = 3;
@@ -69,16 +70,9 @@ export class Registration {
         await this.#once(state);
         return;
       } catch (error) {
-        const failure = classify(error);
-        if (failure === 'no-stream') throw noChannel(this.#names);
-        if (failure === 'fatal') throw error;
-        if (
-          failure === 'no-responders' &&
-          !(await streamExists(this.#link, this.#names.sendersStream, patience))
-        )
-          throw noChannel(this.#names);
-        patience.unreachable(error);
-        await patience.pause();
+        await pauseOrThrow(this.#link, this.#names.sendersStream, patience, error, () =>
+          noChannel(this.#names),
+        );
       }
     }
   }
@@ -93,27 +87,6 @@ export class Registration {
   /** Stops beating without signing off (the receiver counts the sender gone after a few beats). */
   detach(): void {
     clearInterval(this.#timer);
-  }
-}
-
-/** Whether a stream exists; unreachable servers are retried within `patience`. */
-export async function streamExists(
-  link: NatsLink,
-  stream: string,
-  patience: Patience,
-): Promise<boolean> {
-  for (;;) {
-    try {
-      await link.jsm.streams.info(stream);
-      patience.reached();
-      return true;
-    } catch (error) {
-      const failure = classify(error);
-      if (failure === 'no-stream') return false;
-      if (failure === 'fatal') throw error;
-      patience.unreachable(error);
-      await patience.pause();
-    }
   }
 }
 

@@ -1,17 +1,19 @@
 // The sending end of a NATS channel: values encoded by the codec, published to the channel's
 // stream with an id the server de-duplicates by, in fragments when they exceed max_payload.
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 
 import type { Codec } from '../codec/index.js';
 import type { AsyncSendOptions } from '../channel/sender.js';
+import { writeStreamOf } from '../channel/adapters.js';
 import type { ChannelSender } from '../channel/interface.js';
 import { ShmringError } from '../errors.js';
 import type { NatsLink } from './connection.js';
 import { HEADER_ROOM, markPiece, messageId, splitValue } from './fragments.js';
 import type { ChannelNames } from './names.js';
 import { classify, Patience } from './patience.js';
-import { Registration, streamExists } from './registration.js';
+import { Registration } from './registration.js';
+import { pauseOrThrow } from './retry.js';
 import { notOffered } from './not-offered.js';
 
 /** The receiver deleted the channel's streams (closed it): like a local receiver that closed. */
@@ -179,32 +181,20 @@ export class NatsSender<T = unknown> implements ChannelSender<T> {
         patience.reached();
         return 'stored';
       } catch (error) {
-        const failure = classify(error);
-        if (failure === 'full') return 'full';
-        if (failure === 'no-stream') throw receiverGone(this.#names);
-        if (failure === 'fatal') throw error;
-        if (
-          failure === 'no-responders' &&
-          !(await streamExists(this.#link, this.#names.dataStream, patience))
-        )
-          throw receiverGone(this.#names);
-        patience.unreachable(error);
-        await patience.pause();
+        if (classify(error) === 'full') return 'full';
+        await pauseOrThrow(this.#link, this.#names.dataStream, patience, error, () =>
+          receiverGone(this.#names),
+        );
       }
     }
   }
 
   /** An object-mode Writable over send(): back-pressure follows the stream. Ends by closing the sender. */
   createWriteStream(): Writable {
-    return new Writable({
-      objectMode: true,
-      write: (chunk: T, _encoding, callback) => {
-        this.send(chunk).then(() => callback(), callback);
-      },
-      final: (callback) => {
-        this.close().then(() => callback(), callback);
-      },
-    });
+    return writeStreamOf(
+      (value: T) => this.send(value),
+      () => this.close(),
+    );
   }
 
   /**
