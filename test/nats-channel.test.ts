@@ -179,7 +179,9 @@ describeWithNats('NATS channels against a real nats-server', () => {
     expect(await closing.tryReceive()).toBe(1);
     await closing.close(); // deletes the streams: the sender's next send is refused
     await expect(late.send(2)).rejects.toMatchObject({ code: 'EPIPE' });
+    await expect(closing.receive()).rejects.toMatchObject({ code: 'ERR_SHMRING_CLOSED' });
     await late.close();
+    await expect(late.send(3)).rejects.toMatchObject({ code: 'ERR_SHMRING_CLOSED' });
   });
 });
 

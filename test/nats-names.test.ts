@@ -3,6 +3,7 @@
 import { expect, test } from 'vitest';
 
 import { channelNames } from '../src/nats/index.js';
+import { runChild } from './helpers/child.js';
 
 test('a name maps to two streams, their subjects and the durable consumer', () => {
   expect(channelNames('/jobs')).toMatchObject({
@@ -31,4 +32,11 @@ test('empty, non-string and over-long names are refused', () => {
   expect(() => channelNames(`/${'x'.repeat(300)}`)).toThrow(
     expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
   );
+});
+
+test('neither shmring nor shmring/nats loads the NATS client before a channel connects', async () => {
+  const loaded = async (what: string) => (await runChild('nats-loaded.ts', [what])).stdout.trim();
+  expect(await loaded('main')).toBe('not loaded');
+  expect(await loaded('nats')).toBe('not loaded');
+  expect(await loaded('connect')).toBe('loaded'); // the check can see it
 });

@@ -92,7 +92,7 @@ export class NatsSender<T = unknown> implements ChannelSender<T> {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new ShmringError('EPIPE', 'the sender is closed');
+    if (this.#closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the sender is closed');
   }
 
   // Runs `send` after the sends queued before it.
