@@ -148,7 +148,9 @@ export class NatsSender<T = unknown> implements ChannelSender<T> {
     const patience = new Patience('room in the stream', options, this.#serverTimeoutMs);
     patience.check();
     const pieces = splitValue(bytes, this.#fragmentBytes);
-    const seq = this.#seq + 1;
+    // A number of its own even if this send fails: an attempt that timed out may have been
+    // stored, and the next value must not carry its message id (the server would drop it).
+    const seq = ++this.#seq;
     for (let index = 0; index < pieces.length; index++) {
       // Once part of a value is in, the rest follows whatever the signal or deadline say
       // (as in the ring): the receiver would otherwise be left with half a value.
@@ -157,7 +159,6 @@ export class NatsSender<T = unknown> implements ChannelSender<T> {
         if (index === 0 && onlyIfRoom) return false;
         await rest.pause();
       }
-      this.#seq = seq;
     }
     return true;
   }
