@@ -82,11 +82,14 @@ async function channelPair(name: string, servers: string, codec: Codec): Promise
 async function openNatsSession(codec: Codec, context: OpenContext): Promise<Session> {
   let server: NatsServer | undefined;
   const pairs: Pair[] = [];
+  // All at once: a receiver's close waits for its pull under way (up to a second).
   const close = async (): Promise<void> => {
-    for (const { sender, receiver } of pairs) {
-      await sender.close().catch(() => undefined);
-      await receiver.close().catch(() => undefined);
-    }
+    await Promise.all(
+      pairs.map(async ({ sender, receiver }) => {
+        await sender.close().catch(() => undefined);
+        await receiver.close().catch(() => undefined);
+      }),
+    );
     await server?.stop().catch(() => undefined);
   };
   try {
