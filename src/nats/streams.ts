@@ -8,6 +8,11 @@ import { classify } from './patience.js';
 const MS = 1_000_000; // nanoseconds
 /** How long the server remembers a message id to drop a repeated publish. */
 const DUPLICATE_WINDOW_MS = 120_000;
+/**
+ * A registration not renewed for this long is removed: senders that closed or died long ago
+ * do not pile up in a channel that stays open (live senders renew theirs every heartbeat).
+ */
+const REGISTRATION_MAX_AGE_MS = 3_600_000;
 /** Values handed to a receiver and not yet acknowledged, at most (the prefetch is smaller). */
 const MAX_ACK_PENDING = 1024;
 
@@ -33,7 +38,7 @@ async function ensureStream(link: NatsLink, config: Partial<StreamConfig> & { na
  * - values: work-queue retention (a value is removed once acknowledged), `max_bytes` =
  *   capacity and discard 'new' (a full stream refuses publishes: back-pressure), de-duplication
  *   by message id;
- * - registrations: the last message per sender.
+ * - registrations: the last message per sender, for an hour after it was sent.
  */
 export async function ensureChannel(
   link: NatsLink,
@@ -56,6 +61,7 @@ export async function ensureChannel(
     retention: 'limits',
     storage: settings.storage,
     max_msgs_per_subject: 1,
+    max_age: REGISTRATION_MAX_AGE_MS * MS,
     num_replicas: 1,
   });
   await link.jsm.consumers.add(names.dataStream, {
