@@ -9,7 +9,10 @@
         "native/src/shared_buffer.cc",
         "native/src/futex.cc",
         "native/src/sched.cc",
-        "native/src/async_waiter.cc"
+        "native/src/async_waiter.cc",
+        "native/src/waiter_pool.cc",
+        "native/src/fault_guard.cc",
+        "native/src/health.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -14,7 +14,10 @@ export interface NativeMapping {
   /** The System V segment id; -1 for other backings and once closed. */
   readonly shmid: number;
   stat(): NativeStat;
-  /** Releases the segment now; the buffer stays readable (as zeros) until collected. */
+  /**
+   * Drops this handle (and its descriptor); the pages stay mapped for whoever still holds
+   * the buffer (another endpoint, a worker) and are unmapped when the buffer is collected.
+   */
   close(): void;
 }
 
@@ -65,6 +68,13 @@ export interface NativeAddon {
     timeoutMs?: number,
   ): FutexWaitResult;
   futexWake(array: Int32Array, index: number, count: number): number;
+  /**
+   * The SIGBUS guard's health words, one int32 per guarded mapping (0 healthy, 1 faulted:
+   * the segment was truncated under us and its lost pages are zeros now). Process-wide.
+   */
+  mappingHealth(): SharedArrayBuffer;
+  /** The health word index of the mapping holding `view`'s first byte; -1 if not a segment. */
+  mappingSlot(view: ArrayBufferView): number;
   /** sched_yield(2): gives the core to another runnable thread, without sleeping. */
   yieldCpu(): void;
   AsyncWaiter: new () => NativeAsyncWaiter;
