@@ -42,23 +42,26 @@ const CAPACITY = 64 << 20;
 
 /**
  * Few sizes: a round trip per message dominates every figure (so sizes add little), and the
- * rows must keep \`bench --quick\` short.
+ * rows must keep `bench --quick` short.
  */
 const ROWS: ReadonlyArray<{ codec: Codec; sizes: Record<Pattern, readonly number[]> }> = [
   { codec: 'raw', sizes: { throughput: [16, 65536], latency: [16] } },
   { codec: 'msgpack', sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] } },
 ];
 
-/** The NATS rows, or none (with a printed reason) where nats-server is not installed. */
+export const NATS_NAME = 'nats-jetstream';
+
+/** Why the NATS rows cannot run, or null when they can. */
+export const natsUnavailable: string | null =
+  findNatsServer() === undefined
+    ? 'nats-server is not installed (Debian: apt-get install nats-server)'
+    : null;
+
+/** The NATS rows (none where nats-server is not installed: see natsUnavailable). */
 export function natsTransports(): Transport[] {
-  if (findNatsServer() === undefined) {
-    console.warn(
-      'bench: NATS rows skipped: nats-server is not installed (apt-get install nats-server)',
-    );
-    return [];
-  }
+  if (natsUnavailable !== null) return [];
   return ROWS.map(({ codec, sizes }) => ({
-    name: 'nats-jetstream',
+    name: NATS_NAME,
     codec,
     description: `shmring/nats (send -> JetStream stream -> durable pull consumer -> receive), codec '${codec}', nats-server on 127.0.0.1, memory storage; both ends in the bench process`,
     sizes,
