@@ -21,10 +21,20 @@ export type ShmringErrorCode =
   | 'EPIPE'
   /** A `timeoutMs` elapsed. */
   | 'ETIMEDOUT'
+  /** No such channel (NATS: its streams do not exist). */
+  | 'ENOENT'
+  /** The channel exists already (NATS: its streams were created by someone else). */
+  | 'EEXIST'
+  /** The NATS server refused the connection. */
+  | 'ECONNREFUSED'
   /** Not a shmring segment of this format version, or a ring of the other kind. */
   | 'ERR_SHMRING_BAD_FORMAT'
   /** A message that could not be decoded; it was skipped and later messages still arrive. */
   | 'ERR_SHMRING_BAD_FRAME'
+  /** `shmring/nats` was imported without the optional @nats-io packages installed. */
+  | 'ERR_SHMRING_NATS_MISSING'
+  /** A call that a transport does not offer (sendSync/receiveSync over NATS). */
+  | 'ERR_SHMRING_NOT_SUPPORTED'
   /** The channel's shared memory was found corrupt earlier; nothing more goes through it. */
   | 'ERR_SHMRING_BROKEN'
   /** A synchronous send while asynchronous sends of the same sender are pending. */

@@ -10,6 +10,7 @@
 import { codecTransport } from './codec.js';
 import { forkIpcTransport } from './fork-ipc.js';
 import { messagePortTransport } from './message-port.js';
+import { NATS_NAME, natsTransports, natsUnavailable } from './nats.js';
 import { futexPingPongTransport } from './futex-pingpong.js';
 import { nodeForkObjectsTransport, shmringForkTransport } from './shmring-fork.js';
 import { shmringAsyncTransport } from './shmring-async.js';
@@ -180,8 +181,10 @@ const ZEROMQ_TRANSPORTS: Transport[] =
     : rawAndObjects((codec, sizes) => zeromqTransport(codec, sizes), ALL);
 
 /** Transports that cannot run on this machine, with the reason (the reports say it). */
-export const UNAVAILABLE: readonly { name: string; reason: string }[] =
-  zeromqUnavailable !== null ? [{ name: ZEROMQ_NAME, reason: zeromqUnavailable }] : [];
+export const UNAVAILABLE: readonly { name: string; reason: string }[] = [
+  ...(zeromqUnavailable !== null ? [{ name: ZEROMQ_NAME, reason: zeromqUnavailable }] : []),
+  ...(natsUnavailable !== null ? [{ name: NATS_NAME, reason: natsUnavailable }] : []),
+];
 
 /** All transports, shmring's first. */
 export const TRANSPORTS: readonly Transport[] = [
@@ -193,6 +196,7 @@ export const TRANSPORTS: readonly Transport[] = [
   messagePortTransport(),
   ...ZEROMQ_TRANSPORTS,
   ...OBJECT_TRANSPORTS,
+  ...natsTransports(),
   codecTransport('msgpack-encode'),
   codecTransport('msgpack-decode'),
   codecTransport('json-stringify'),

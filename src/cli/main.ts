@@ -19,6 +19,7 @@ Commands:
   rm NAME...               remove segments (/name or sysv:0xKEY)
   prune [--dry-run]        remove stale segments: creator and every user gone
   bench [options]          the benchmark against pipes and sockets (see shmring bench --help)
+  bridge LOCAL NATS-URL    forward a local channel to NATS or back (see shmring bridge --help)
 
 Run 'shmring <command> --help' for a command's options.`,
   ls: `Usage: shmring ls [--json]
@@ -49,6 +50,10 @@ async function run(argv: string[]): Promise<number> {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(HELP.main);
     return command === undefined ? 2 : 0;
+  }
+  if (command === 'bridge') {
+    const { runBridge } = await import('../nats/bridge-cli.js'); // loads the optional NATS client
+    return runBridge(rest);
   }
   if (command === 'bench') {
     const { main } = await import('../../bench/main.js');
