@@ -10,6 +10,45 @@ export class ShmringError extends Error {
   }
 }
 
+/**
+ * An aborted wait, shaped like Node's own AbortError (name 'AbortError', code 'ABORT_ERR'),
+ * with the signal's reason as `cause`. Still a ShmringError for `instanceof` checks.
+ */
+export class AbortError extends ShmringError {
+  constructor(signal?: AbortSignal) {
+    super('ABORT_ERR', 'The operation was aborted', { cause: signal?.reason });
+    this.name = 'AbortError';
+  }
+}
+
+/** A TypeError with code ERR_SHMRING_UNENCODABLE: the codec cannot encode the value. */
+export function unencodable(reason: string, options?: { cause?: unknown }): TypeError {
+  return Object.assign(new TypeError(`cannot send this value: ${reason}`, options), {
+    code: 'ERR_SHMRING_UNENCODABLE',
+  });
+}
+
+/**
+ * Rejects option names `allowed` does not list (a misspelt option would otherwise be ignored
+ * without a word): ERR_SHMRING_UNKNOWN_OPTION naming the option and the valid ones.
+ */
+export function checkOptionNames(
+  what: string,
+  options: object,
+  allowed: ReadonlySet<string>,
+): void {
+  for (const name of Object.keys(options)) {
+    if (!allowed.has(name)) {
+      throw Object.assign(
+        new TypeError(
+          `${what} has no option "${name}"; the options are: ${[...allowed].sort().join(', ')}`,
+        ),
+        { code: 'ERR_SHMRING_UNKNOWN_OPTION' },
+      );
+    }
+  }
+}
+
 /** Throws a TypeError with code ERR_INVALID_ARG_TYPE, as Node does for wrong types. */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
   const shown = actual === null ? 'null' : typeof actual;

@@ -136,6 +136,11 @@ function describe(segment: Segment, backing: 'posix' | 'sysv'): SegmentReport {
   return report;
 }
 
+/** Whether an open segment is live, stale (everyone who used it is gone) or corrupt. */
+export function segmentState(segment: Segment): SegmentState {
+  return describe(segment, segment.kind === 'sysv' ? 'sysv' : 'posix').state;
+}
+
 /** Opens a segment by its shmring name ('/name' or 'sysv:0x...'). */
 export function openByName(name: string): Segment {
   const key = sysvKeyOf(name);
