@@ -175,10 +175,11 @@ export function fork<T = unknown>(
 // send(), disconnect() and connected on `target`, as Node's IPC channel puts them there.
 function installLink<T>(target: EventEmitter, link: IpcLink<T>): void {
   const methods = target as unknown as {
-    send: (message: unknown, ...rest: SendArguments) => boolean;
+    send: (message: unknown, handle?: unknown, options?: unknown, callback?: unknown) => boolean;
     disconnect: () => void;
   };
-  methods.send = (message, ...rest) => link.send(message, ...rest);
+  methods.send = (message, handle, options, callback) =>
+    link.send(message, handle, options, callback);
   methods.disconnect = () => link.disconnect();
   Object.defineProperty(target, 'connected', {
     get: () => link.connected,

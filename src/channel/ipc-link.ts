@@ -19,8 +19,12 @@ function channelClosed(): ShmringError {
 }
 
 // The callback among Node's optional send() arguments; handles cannot cross shmring.
-function sendCallback(rest: SendArguments): SendCallback | undefined {
-  let [handle, options, callback] = rest;
+function sendCallback(
+  handle: unknown,
+  options: unknown,
+  callback: unknown,
+): SendCallback | undefined {
+  if (typeof handle === 'function' && options === undefined) return handle as SendCallback; // the usual send(message, callback)
   if (typeof handle === 'function') [callback, handle, options] = [handle, undefined, undefined];
   else if (typeof options === 'function') [callback, options] = [options, undefined];
   if (handle !== undefined && handle !== null)
@@ -55,6 +59,13 @@ export class IpcLink<T = unknown> {
   #listening = false;
   /** The last send still waiting for room: disconnect closes the sender after it. */
   #pending: Promise<void> | undefined;
+  /** Callbacks of sends that went straight in, called together on the next tick. */
+  #written: SendCallback[] = [];
+  readonly #callWritten = (): void => {
+    const written = this.#written;
+    this.#written = [];
+    for (const callback of written) callback(null);
+  };
   readonly #deliver = (value: T): void => {
     for (const target of this.#targets) target.emit('message', value);
   };
@@ -105,12 +116,15 @@ export class IpcLink<T = unknown> {
    * straight into the ring, false when it waits for room (it is still sent, in order).
    * After disconnect: false, and ERR_IPC_CHANNEL_CLOSED to the callback or as 'error'.
    */
-  send(message: unknown, ...rest: SendArguments): boolean {
+  send(message: unknown, handle?: unknown, options?: unknown, callback?: unknown): boolean {
     if (message === undefined)
       throw Object.assign(new TypeError('The "message" argument must be specified'), {
         code: 'ERR_MISSING_ARGS',
       });
-    const callback = sendCallback(rest);
+    return this.#send(message, sendCallback(handle, options, callback));
+  }
+
+  #send(message: unknown, callback: SendCallback | undefined): boolean {
     if (!this.#connected) {
       const error = channelClosed();
       if (callback) process.nextTick(callback, error);
@@ -119,7 +133,8 @@ export class IpcLink<T = unknown> {
     }
     try {
       if (this.#sender.trySend(message as T)) {
-        if (callback) process.nextTick(callback, null);
+        // One tick for all the callbacks of a burst of sends, not one each.
+        if (callback && this.#written.push(callback) === 1) process.nextTick(this.#callWritten);
         return true;
       }
     } catch (error) {
