@@ -44,6 +44,8 @@ export interface SegmentReport {
   kind?: 'spsc' | 'mpsc';
   capacity?: number;
   maxMessageLength?: number;
+  /** The codec the creator recorded; null for a segment made without one. */
+  codec?: string | null;
   bytesInUse?: number;
   /** Status flags: ended (every producer closed), consumerClosed, broken. */
   ended?: boolean;
@@ -113,6 +115,7 @@ function describe(segment: Segment, backing: 'posix' | 'sysv'): SegmentReport {
       kind: metadata.kind,
       capacity: metadata.capacity,
       maxMessageLength: metadata.maxMessageLength,
+      codec: metadata.codecName ?? null,
       bytesInUse: ring.size(),
       ended: (status & STATUS_PRODUCERS_CLOSED) !== 0,
       consumerClosed: (status & STATUS_CONSUMER_CLOSED) !== 0,

@@ -1,0 +1,14 @@
+// A receiver that creates channel NAME and waits for messages until it is killed (the test
+// SIGINTs or SIGKILLs it, leaving the segment behind). Arguments: NAME [takeOver].
+// Prints 'ready', or {error: {code, message}} when createChannel fails.
+import { createChannel } from '../../src/channel/index.js';
+
+const [name, takeOver] = process.argv.slice(2) as [string, string | undefined];
+try {
+  const receiver = createChannel(name, takeOver === undefined ? {} : { takeOver: 'stale' });
+  console.log('ready');
+  for await (const value of receiver) console.log(JSON.stringify({ got: value }));
+} catch (error) {
+  const { code, message } = error as { code?: string; message: string };
+  console.log(JSON.stringify({ error: { code, message } }));
+}
