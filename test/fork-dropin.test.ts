@@ -10,6 +10,7 @@ import { fork as shmringFork } from '../src/channel/index.js';
 import { advancedValues } from './helpers/advanced-values.js';
 
 const CHILD = new URL('./children/node-ipc-child.ts', import.meta.url).pathname;
+const CUSTOM_CODEC_CHILD = new URL('./children/fork-custom-codec.ts', import.meta.url).pathname;
 const OPTIONS = { execArgv: ['--import', 'tsx'], stdio: 'pipe' as const };
 
 type Forked = ChildProcess;
@@ -204,6 +205,23 @@ describe('shmring fork() only', () => {
       Array.from({ length: 200 }, (_, i) => ({ echo: 'x'.repeat(200) + i })),
     );
     expect((await done).code).toBe(0);
+  });
+
+  it('a user codec travels to the child, which opens the channel with parentChannel({ codec })', async () => {
+    const json = {
+      name: 'json',
+      encode: (value: unknown) => Buffer.from(JSON.stringify(value)),
+      decode: (bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString()) as unknown,
+    };
+    const child = shmringFork(CUSTOM_CODEC_CHILD, [], { ...OPTIONS, codec: json });
+    const done = finished(track(child as unknown as ChildProcess));
+    const echoed = nextMessage(child as unknown as ChildProcess);
+    child.send({ a: 1 });
+    expect(await echoed).toEqual({ echo: { a: 1 }, processSend: 'undefined' });
+    child.disconnect();
+    const result = await done;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('disconnect');
   });
 
   it('rejects unknown and mistyped options', () => {

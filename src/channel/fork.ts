@@ -269,6 +269,13 @@ const PARENT_OPTION_NAMES: ReadonlySet<string> = new Set([
  * process.connected, process.disconnect() and 'disconnect', as under child_process.fork.
  */
 export function installOnProcess(): void {
-  const attached = attachParent({});
+  let attached: typeof parent;
+  try {
+    attached = attachParent({});
+  } catch (error) {
+    // A user codec cannot be adopted: the child opens the channel itself, parentChannel({ codec }).
+    if ((error as { code?: string }).code === 'ERR_SHMRING_CODEC_MISMATCH') return;
+    throw error;
+  }
   if (attached !== undefined) installLink(process, attached.link);
 }
