@@ -226,7 +226,8 @@ export class ParentChannel<T = unknown> extends EventEmitter {
   }
 }
 
-let parent: { channel: ParentChannel; link: IpcLink } | undefined;
+/** This child's link to its parent, and the ParentChannel once parentChannel() asked for it. */
+let parent: { link: IpcLink; sender: Sender<unknown>; channel?: ParentChannel } | undefined;
 
 /**
  * In a child started by shmring's fork(): the channel to the parent (created once; the
@@ -236,7 +237,11 @@ let parent: { channel: ParentChannel; link: IpcLink } | undefined;
 export function parentChannel<T = unknown>(
   options: Pick<ChannelOptions<T>, 'codec' | 'wait' | 'spinMicros' | 'yieldMicros'> = {},
 ): ParentChannel<T> | undefined {
-  return attachParent(options)?.channel as ParentChannel<T> | undefined;
+  const attached = attachParent(options);
+  // Made on demand: each message is emitted on every end users may listen on.
+  if (attached !== undefined)
+    attached.channel ??= new ParentChannel(attached.sender, attached.link);
+  return attached?.channel as ParentChannel<T> | undefined;
 }
 
 function attachParent(
@@ -252,8 +257,7 @@ function attachParent(
   // variable (this process's own children must not look for them).
   for (const fd of fds) closeSync(fd);
   delete process.env[FDS_ENV];
-  const link = new IpcLink(sender, receiver, true);
-  parent = { channel: new ParentChannel(sender, link), link };
+  parent = { link: new IpcLink(sender, receiver, true), sender };
   return parent;
 }
 

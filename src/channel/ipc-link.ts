@@ -67,7 +67,9 @@ export class IpcLink<T = unknown> {
     for (const callback of written) callback(null);
   };
   readonly #deliver = (value: T): void => {
-    for (const target of this.#targets) target.emit('message', value);
+    const targets = this.#targets;
+    if (targets.length === 1) targets[0]!.emit('message', value);
+    else for (const target of targets) target.emit('message', value);
   };
 
   constructor(sender: Sender<T>, receiver: Receiver<T>, keepAlive: boolean) {
