@@ -51,6 +51,19 @@ describe('an aborted wait', () => {
   });
 });
 
+describe('closing a receiver during for await', () => {
+  it('ends the loop instead of failing with an internal error', async () => {
+    const receiver = channel();
+    const got: unknown[] = [];
+    const sender = openChannel(receiver.name);
+    sender.sendSync('before');
+    setTimeout(() => receiver.close({ unlink: true }), 100);
+    for await (const value of receiver) got.push(value);
+    expect(got).toEqual(['before']);
+    sender.close();
+  });
+});
+
 describe('options', () => {
   const factories: Array<[string, (options: object) => unknown]> = [
     ['createChannel', (o) => createChannel(uniqueShmName('opt'), o)],

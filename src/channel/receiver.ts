@@ -193,7 +193,10 @@ export class Receiver<T = unknown> extends EventEmitter {
       try {
         yield await this.receive();
       } catch (error) {
-        if ((error as ShmringError).code === 'ERR_SHMRING_END_OF_STREAM') return;
+        const code = (error as ShmringError).code;
+        // The end of the stream, or this receiver closed meanwhile: the loop ends.
+        if (code === 'ERR_SHMRING_END_OF_STREAM' || (code === 'ERR_SHMRING_CLOSED' && this.closed))
+          return;
         throw error;
       }
     }
