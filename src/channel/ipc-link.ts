@@ -4,7 +4,9 @@
 // lib/internal/child_process.js, which serves both ends the same way.
 import type { EventEmitter } from 'node:events';
 
-import { ShmringError } from '../errors.js';
+import { BadFrameWarnings } from '../codec/bad-frame-warnings.js';
+import type { FrameError } from '../codec/index.js';
+import { ShmringError, invalidArgType } from '../errors.js';
 import type { Receiver } from './receiver.js';
 import type { Sender } from './sender.js';
 
@@ -24,19 +26,20 @@ function sendCallback(
   options: unknown,
   callback: unknown,
 ): SendCallback | undefined {
-  if (typeof handle === 'function' && options === undefined) return handle as SendCallback; // the usual send(message, callback)
-  if (typeof handle === 'function') [callback, handle, options] = [handle, undefined, undefined];
-  else if (typeof options === 'function') [callback, options] = [options, undefined];
+  if (typeof handle === 'function') {
+    callback = handle;
+    handle = options = undefined;
+  } else if (typeof options === 'function') {
+    callback = options;
+    options = undefined;
+  }
   if (handle !== undefined && handle !== null)
     throw new ShmringError(
       'ERR_SHMRING_UNSUPPORTED',
       "shmring's fork() cannot send handles (sockets, servers); send plain values",
     );
   if (options !== undefined && (options === null || typeof options !== 'object'))
-    throw Object.assign(
-      new TypeError(`The "options" argument must be of type object. Received ${typeof options}`),
-      { code: 'ERR_INVALID_ARG_TYPE' },
-    );
+    throw invalidArgType('options', 'of type object', options);
   return callback as SendCallback | undefined;
 }
 
@@ -57,6 +60,8 @@ export class IpcLink<T = unknown> {
   readonly #keepAlive: NodeJS.Timeout | undefined;
   #connected = true;
   #listening = false;
+  readonly #frameWarnings = new BadFrameWarnings('the fork() channel');
+  #warnedClosed = false;
   /** The last send still waiting for room: disconnect closes the sender after it. */
   #pending: Promise<void> | undefined;
   /** Callbacks of sends that went straight in, called together on the next tick. */
@@ -78,7 +83,7 @@ export class IpcLink<T = unknown> {
     receiver.unref();
     this.#keepAlive = keepAlive ? setInterval(noop, 2 ** 31 - 1).unref() : undefined;
     receiver.on('end', () => this.#close());
-    receiver.on('error', (error: Error) => this.#emitError(error));
+    receiver.on('error', (error: FrameError) => this.#emitError(error, this.#frameWarnings));
   }
 
   get connected(): boolean {
@@ -130,7 +135,8 @@ export class IpcLink<T = unknown> {
     if (!this.#connected) {
       const error = channelClosed();
       if (callback) process.nextTick(callback, error);
-      else process.nextTick(() => this.#emitError(error));
+      else process.nextTick(() => this.#emitError(error, undefined, this.#warnedClosed));
+      this.#warnedClosed = true;
       return false;
     }
     try {
@@ -185,6 +191,7 @@ export class IpcLink<T = unknown> {
     this.#connected = false;
     this.#listen();
     clearInterval(this.#keepAlive);
+    this.#frameWarnings.flush();
     const closeSender = (): void => this.#sender.close();
     if (this.#pending) void this.#pending.then(closeSender, closeSender);
     else closeSender();
@@ -207,9 +214,14 @@ export class IpcLink<T = unknown> {
 
   // 'error' on the targets that listen for it; a process warning when none does (an
   // unheard 'error' would crash the process over a message it could not have prevented).
-  #emitError(error: Error): void {
+  // `warnings` throttles bad frames, which can come once per message; `quiet` skips the
+  // warning (a send after close is warned about once, not once per send).
+  #emitError(error: Error, warnings?: BadFrameWarnings, quiet = false): void {
     const heard = this.#targets.filter((target) => target.listenerCount('error') > 0);
-    if (heard.length === 0) process.emitWarning(error);
+    if (heard.length === 0 && !quiet) {
+      if (warnings) warnings.report(error as FrameError);
+      else process.emitWarning(error);
+    }
     for (const target of heard) target.emit('error', error);
   }
 }
