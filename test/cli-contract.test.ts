@@ -2,14 +2,15 @@
 // user words, rm refusing live channels and foreign files, a stale segment after a crash
 // explained and taken over on request, error codes printed once, the built CLI working.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-import { createChannel } from '../src/channel/index.js';
+import { createChannel, openChannel } from '../src/channel/index.js';
+import { readMetadata } from '../src/ring/index.js';
 import { Segment } from '../src/segment/index.js';
 import { useCleanups } from './helpers/cleanup.js';
 import { finished, lineFrom, ROOT, runChild, spawnChild } from './helpers/child.js';
-import { uniqueShmName } from './helpers/names.js';
+import { uniqueFilePath, uniqueShmName } from './helpers/names.js';
 
 const CLI = `${ROOT}/src/cli/main.ts`;
 const cli = (...args: string[]) => runChild(CLI, args);
@@ -67,6 +68,28 @@ describe('a channel left behind by a crashed receiver', () => {
       expect(existsSync(`/dev/shm${name}`)).toBe(false);
     });
   }
+});
+
+describe('a file-backed channel left behind', () => {
+  it("is stale after its receiver's SIGKILL, and takeOver: 'stale' replaces it", async () => {
+    const path = uniqueFilePath('crash-file');
+    defer(() => unlinkSync(path));
+    const crashed = spawnChild('crash-receiver.ts', [path, 'plain', 'file']);
+    const done = finished(crashed);
+    expect(await lineFrom(crashed, /^ready$|error/)).toBe('ready');
+    crashed.kill('SIGKILL');
+    await done;
+    expect(() => createChannel(path, { backing: 'file' })).toThrow(
+      expect.objectContaining({ code: 'EEXIST', message: expect.stringContaining(`rm ${path}`) }),
+    );
+    const receiver = createChannel(path, { backing: 'file', takeOver: 'stale' });
+    defer(() => receiver.close());
+    expect(readMetadata(receiver.buffer).creatorPid).toBe(process.pid); // a new segment
+    const sender = openChannel(path, { backing: 'file' });
+    sender.sendSync('fresh');
+    expect(receiver.tryReceive()).toBe('fresh');
+    sender.close();
+  });
 });
 
 describe('shmring rm without --force', () => {
