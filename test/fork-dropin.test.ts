@@ -4,6 +4,7 @@
 // -send-returns-boolean, -send-after-close, -disconnect and -fork-ref*.
 import { fork as nodeFork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { fork as shmringFork } from '../src/channel/index.js';
@@ -222,6 +223,25 @@ describe('shmring fork() only', () => {
     const result = await done;
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('disconnect');
+  });
+
+  it("refuses to send a handle, and takes Node's (message, handle, options, callback) forms", async () => {
+    const { child, done } = await started('shmring');
+    expect(() => child.send({ cmd: 'echo', value: 1 }, createServer())).toThrow(
+      expect.objectContaining({ code: 'ERR_SHMRING_UNSUPPORTED' }),
+    );
+    const echoes = new Promise<unknown[]>((resolve) => {
+      const got: unknown[] = [];
+      child.on('message', (message) => got.push(message) === 2 && resolve(got));
+    });
+    const calledBack = [
+      new Promise((resolve) => child.send({ cmd: 'echo', value: 2 }, undefined, {}, resolve)),
+      new Promise((resolve) => child.send({ cmd: 'echo', value: 3 }, undefined, resolve)),
+    ];
+    expect(await Promise.all(calledBack)).toEqual([null, null]);
+    expect(await echoes).toEqual([{ echo: 2 }, { echo: 3 }]);
+    child.disconnect();
+    expect((await done).code).toBe(0);
   });
 
   it('rejects unknown and mistyped options', () => {

@@ -64,7 +64,7 @@ export class IpcLink<T = unknown> {
   #warnedClosed = false;
   /** The last send still waiting for room: disconnect closes the sender after it. */
   #pending: Promise<void> | undefined;
-  /** Callbacks of sends that went straight in, called together on the next tick. */
+  /** Callbacks of sends that went straight in, called together in one microtask queued by the first of them. */
   #written: SendCallback[] = [];
   readonly #callWritten = (): void => {
     const written = this.#written;
@@ -141,8 +141,8 @@ export class IpcLink<T = unknown> {
     }
     try {
       if (this.#sender.trySend(message as T)) {
-        // One tick for all the callbacks of a burst of sends, not one each.
-        if (callback && this.#written.push(callback) === 1) process.nextTick(this.#callWritten);
+        // One microtask for all the callbacks of a burst of sends, not one each.
+        if (callback && this.#written.push(callback) === 1) queueMicrotask(this.#callWritten);
         return true;
       }
     } catch (error) {
