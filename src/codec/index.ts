@@ -33,7 +33,7 @@ export {
   EXT_ARRAY_BUFFER,
   EXT_TYPED_ARRAY,
   TYPED_ARRAY_CLASSES,
-} from './extensions.js';
+} from './extension-types.js';
 export { FrameError, ERR_BAD_FRAME, ERR_FRAME_TOO_LARGE } from './frame-error.js';
 export type { FrameErrorReason, FrameErrorDetails } from './frame-error.js';
 export { FrameWriter } from './frame-writer.js';

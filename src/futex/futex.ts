@@ -75,8 +75,10 @@ export interface AsyncWaitOptions {
 }
 
 /**
- * Futex waits that return Promises: a native thread blocks in the kernel, the event loop
- * never does. One wait at a time; reuse the waiter for the next one (its thread stays).
+ * Futex waits that return Promises: the event loop never blocks. The sleeping is done by a
+ * small pool of native threads shared by the whole process, each asleep on up to 127 words
+ * at once (futex_waitv), so a thousand pending waits cost eight threads and no CPU while
+ * idle. One wait at a time per waiter; reuse the waiter for the next one.
  */
 export class FutexWaiter {
   #native: NativeAsyncWaiter = new native.AsyncWaiter();
@@ -126,7 +128,7 @@ export class FutexWaiter {
     return this;
   }
 
-  /** Cancels any pending wait and stops the thread. Idempotent. */
+  /** Cancels any pending wait (its promise rejects at once) and refuses new ones. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
