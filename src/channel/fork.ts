@@ -11,7 +11,7 @@ import { codecNameOf } from '../codec/index.js';
 import { createRing, ringSegmentSize } from '../ring/index.js';
 import { Segment } from '../segment/index.js';
 import { receiverOn, senderOn } from './channel.js';
-import { IpcLink, type SendArguments, type SendCallback } from './ipc-link.js';
+import { IpcLink, type SendCallback } from './ipc-link.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
 import type { Sender } from './sender.js';
 
@@ -66,8 +66,14 @@ export interface ShmringChildProcess extends Omit<ChildProcess, 'send'> {
    * sent): true when the value went straight into the ring, false when it waits for room
    * (it is still sent, in order; `callback` says when).
    */
-  send(message: unknown, ...rest: SendArguments): boolean;
   send(message: unknown, callback?: SendCallback): boolean;
+  send(message: unknown, sendHandle: undefined | null, callback?: SendCallback): boolean;
+  send(
+    message: unknown,
+    sendHandle: undefined | null,
+    options: object | undefined,
+    callback?: SendCallback,
+  ): boolean;
 }
 
 function baseStdio(stdio: ForkOptions['stdio'], silent: boolean | undefined): unknown[] {

@@ -13,9 +13,6 @@ import type { Sender } from './sender.js';
 /** The callback of send(): null once the value is in the ring, or why it was not sent. */
 export type SendCallback = (error: Error | null) => void;
 
-/** The optional arguments of send(), as Node takes them: [sendHandle], [options], [callback]. */
-export type SendArguments = [unknown?, unknown?, unknown?];
-
 function channelClosed(): ShmringError {
   return new ShmringError('ERR_IPC_CHANNEL_CLOSED', 'Channel closed');
 }
