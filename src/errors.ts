@@ -15,6 +15,8 @@ export type ShmringErrorCode =
   | 'EBUSY'
   /** The receiver's process died (its heartbeat stopped). */
   | 'ECONNRESET'
+  /** A channel of that name exists; the message says whether it is stale and how to remove it. */
+  | 'EEXIST'
   /** No free producer slot is left in an MPSC channel. */
   | 'EMFILE'
   /** The receiver closed the channel. */
@@ -31,6 +33,10 @@ export type ShmringErrorCode =
   | 'ERR_SHMRING_BAD_FORMAT'
   /** A message that could not be decoded; it was skipped and later messages still arrive. */
   | 'ERR_SHMRING_BAD_FRAME'
+  /** fork(): send() after the channel closed, as Node's IPC. */
+  | 'ERR_IPC_CHANNEL_CLOSED'
+  /** fork(): disconnect() of a channel already disconnected, as Node's IPC. */
+  | 'ERR_IPC_DISCONNECTED'
   /** `shmring/nats` was imported without the optional @nats-io packages installed. */
   | 'ERR_SHMRING_NATS_MISSING'
   /** A call that a transport does not offer (sendSync/receiveSync over NATS). */
@@ -41,6 +47,8 @@ export type ShmringErrorCode =
   | 'ERR_SHMRING_BUSY'
   /** The endpoint was closed. */
   | 'ERR_SHMRING_CLOSED'
+  /** The channel was created with another codec (both are named in the message). */
+  | 'ERR_SHMRING_CODEC_MISMATCH'
   /** A record of the ring failed validation (lengths, positions, flags), named by position. */
   | 'ERR_SHMRING_CORRUPT'
   /** Every sender closed and every message was received. */
@@ -63,6 +71,8 @@ export type ShmringErrorCode =
   | 'ERR_SHMRING_REENTRANT'
   /** A ring too small to carry fragments of a message that needs them. */
   | 'ERR_SHMRING_RING_TOO_SMALL'
+  /** Something Node's API offers that shmring cannot do, such as sending a handle over fork(). */
+  | 'ERR_SHMRING_UNSUPPORTED'
   /** A big-endian host: segments are little-endian. */
   | 'ERR_SHMRING_UNSUPPORTED_PLATFORM'
   /** A write on a frame writer whose previous message is not fully written. */
@@ -75,6 +85,45 @@ export class ShmringError extends Error {
     super(message, options);
     this.name = 'ShmringError';
     this.code = code;
+  }
+}
+
+/**
+ * An aborted wait, shaped like Node's own AbortError (name 'AbortError', code 'ABORT_ERR'),
+ * with the signal's reason as `cause`. Still a ShmringError for `instanceof` checks.
+ */
+export class AbortError extends ShmringError {
+  constructor(signal?: AbortSignal) {
+    super('ABORT_ERR', 'The operation was aborted', { cause: signal?.reason });
+    this.name = 'AbortError';
+  }
+}
+
+/** A TypeError with code ERR_SHMRING_UNENCODABLE: the codec cannot encode the value. */
+export function unencodable(reason: string, options?: { cause?: unknown }): TypeError {
+  return Object.assign(new TypeError(`cannot send this value: ${reason}`, options), {
+    code: 'ERR_SHMRING_UNENCODABLE',
+  });
+}
+
+/**
+ * Rejects option names `allowed` does not list (a misspelt option would otherwise be ignored
+ * without a word): ERR_SHMRING_UNKNOWN_OPTION naming the option and the valid ones.
+ */
+export function checkOptionNames(
+  what: string,
+  options: object,
+  allowed: ReadonlySet<string>,
+): void {
+  for (const name of Object.keys(options)) {
+    if (!allowed.has(name)) {
+      throw Object.assign(
+        new TypeError(
+          `${what} has no option "${name}"; the options are: ${[...allowed].sort().join(', ')}`,
+        ),
+        { code: 'ERR_SHMRING_UNKNOWN_OPTION' },
+      );
+    }
   }
 }
 

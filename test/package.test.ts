@@ -98,6 +98,10 @@ beforeAll(() => {
       tarball,
       `@types/node@${devVersion('@types/node')}`,
       `typescript@${devVersion('typescript')}`,
+      // The README's NATS example needs the optional peers, as a user of shmring/nats installs them.
+      ...['@nats-io/transport-node', '@nats-io/jetstream', '@nats-io/nats-core'].map(
+        (name) => `${name}@${devVersion(name)}`,
+      ),
     ],
     app,
   );

@@ -84,6 +84,11 @@ long syscall(long number, ...);
 #define SHMRING_PRODUCER_SLOT_STATE_OFFSET 4       /* i32 */
 #define SHMRING_PRODUCER_SLOT_START_TIME_OFFSET 8  /* u64, 16 reserved bytes follow */
 
+/* 3072..3139: the channel's codec, written by the creator before the magic (length 0: none) */
+#define SHMRING_CODEC_NAME_LENGTH_OFFSET 3072      /* u32, bytes of UTF-8 */
+#define SHMRING_CODEC_NAME_OFFSET 3076             /* UTF-8, CODEC_NAME_MAX_LENGTH bytes */
+#define SHMRING_CODEC_NAME_MAX_LENGTH 64
+
 /* ---- trailer (after the data area), Agrona's RingBufferDescriptor ---------------------- */
 #define SHMRING_TAIL_POSITION_OFFSET 128        /* i64 */
 #define SHMRING_HEAD_CACHE_POSITION_OFFSET 256  /* i64 */

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 
 import { FrameReader, type CodecOption, type FrameError } from '../codec/index.js';
+import { BadFrameWarnings } from '../codec/bad-frame-warnings.js';
 import { ShmringError } from '../errors.js';
 import type { Segment } from '../segment/index.js';
 import { deadlineAfter, timeoutError } from '../wait/index.js';
@@ -58,6 +59,7 @@ export class Receiver<T = unknown> extends EventEmitter {
   readonly #queue: T[] = [];
   #ended = false;
   #pumping = false;
+  readonly #warnings: BadFrameWarnings;
 
   /** @internal Use createChannel(). */
   constructor(
@@ -74,6 +76,7 @@ export class Receiver<T = unknown> extends EventEmitter {
     this.#segment = segment;
     this.#unlinkPolicy = unlink;
     this.#owned = owned;
+    this.#warnings = new BadFrameWarnings(name);
     const sink = {
       message: (value: T) => void this.#queue.push(value),
       error: (error: FrameError) => this.#reportBadFrame(error),
@@ -108,7 +111,7 @@ export class Receiver<T = unknown> extends EventEmitter {
 
   #reportBadFrame(error: FrameError): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    else process.emitWarning(error);
+    else this.#warnings.report(error);
   }
 
   // 'after-attach': the name goes once a sender has mapped the segment.
@@ -190,7 +193,10 @@ export class Receiver<T = unknown> extends EventEmitter {
       try {
         yield await this.receive();
       } catch (error) {
-        if ((error as ShmringError).code === 'ERR_SHMRING_END_OF_STREAM') return;
+        const code = (error as ShmringError).code;
+        // The end of the stream, or this receiver closed meanwhile: the loop ends.
+        if (code === 'ERR_SHMRING_END_OF_STREAM' || (code === 'ERR_SHMRING_CLOSED' && this.closed))
+          return;
         throw error;
       }
     }
@@ -255,6 +261,7 @@ export class Receiver<T = unknown> extends EventEmitter {
   close(options: CloseOptions = {}): void {
     if (this.closed) return;
     this.#consumer.close();
+    this.#warnings.flush();
     const unlink = options.unlink ?? (this.#owned && this.#unlinkPolicy === 'on-close');
     if (unlink && this.#segment !== undefined) {
       this.#owned = false;
