@@ -359,7 +359,11 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
     }
     try {
       if (options.unlink ?? this.#settings.deleteOnClose)
-        await deleteChannel(this.#link, this.#names);
+        await deleteChannel(
+          this.#link,
+          this.#names,
+          new Patience('the NATS server', {}, this.#settings.serverTimeoutMs),
+        );
     } finally {
       await this.#link.close();
     }

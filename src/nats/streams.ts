@@ -3,7 +3,7 @@ import type { StreamConfig } from '@nats-io/jetstream';
 
 import type { NatsLink } from './connection.js';
 import type { ChannelNames } from './names.js';
-import { classify } from './patience.js';
+import { classify, type Patience } from './patience.js';
 
 const MS = 1_000_000; // nanoseconds
 /** How long the server remembers a message id to drop a repeated publish. */
@@ -73,13 +73,29 @@ export async function ensureChannel(
   });
 }
 
-/** Deletes the channel's streams (senders get EPIPE from then on); missing ones are fine. */
-export async function deleteChannel(link: NatsLink, names: ChannelNames): Promise<void> {
+/**
+ * Deletes the channel's streams (senders get EPIPE from then on); missing ones are fine. A
+ * server that does not answer (it may be restarting) is retried within `patience`: ECONNRESET
+ * once it has been silent past serverTimeoutMs.
+ */
+export async function deleteChannel(
+  link: NatsLink,
+  names: ChannelNames,
+  patience: Patience,
+): Promise<void> {
   for (const stream of [names.dataStream, names.sendersStream]) {
-    try {
-      await link.jsm.streams.delete(stream);
-    } catch (error) {
-      if (classify(error) !== 'no-stream') throw error;
+    for (;;) {
+      try {
+        await link.jsm.streams.delete(stream);
+        patience.reached();
+        break;
+      } catch (error) {
+        const failure = classify(error);
+        if (failure === 'no-stream') break;
+        if (failure !== 'unreachable' && failure !== 'no-responders') throw error;
+        patience.unreachable(error);
+        await patience.pause();
+      }
     }
   }
 }
