@@ -20,6 +20,11 @@ const POLLS_PER_HEARTBEAT = 128;
 
 export class Consumer extends Endpoint {
   #pollsToHeartbeat = 0;
+  /**
+   * Read ahead: the records read stay in the ring (the head does not move) until release()
+   * hands their space back, so values read but not yet handed out survive a close.
+   */
+  readAhead = false;
   /** Called with the registry slots of producers found dead (their half-sent messages are void). */
   onProducersGone: (slots: number[]) => void = () => {};
 
@@ -56,14 +61,20 @@ export class Consumer extends Endpoint {
 
   #read(handler: MessageHandler, limit: number): number {
     try {
-      return this.ring.read(handler, limit);
+      return this.readAhead ? this.ring.peek(handler, limit) : this.ring.read(handler, limit);
     } catch (error) {
       if ((error as ShmringError).code === 'ERR_SHMRING_CORRUPT') this.control.markBroken();
       throw error;
     } finally {
       // Consumed space (also of a message whose handler threw) goes back to the producers.
-      this.control.spaceAvailable.notify();
+      if (!this.readAhead) this.control.spaceAvailable.notify();
     }
+  }
+
+  /** Read ahead: hands the space of the records up to `upTo` (a `ring.peeked` value) back. */
+  releaseRecords(upTo: number): void {
+    this.ring.release(upTo);
+    this.control.spaceAvailable.notify();
   }
 
   /** poll() that waits up to the timeout for records; 0 means it timed out. Blocks the thread. */

@@ -31,6 +31,12 @@ export abstract class Endpoint {
     this.#waiter?.unref();
   }
 
+  /** Undoes unref(): a pending async wait keeps the process alive (the default). */
+  ref(): void {
+    this.#keepsAlive = true;
+    this.#waiter?.ref();
+  }
+
   get closed(): boolean {
     return this.#closed;
   }

@@ -414,8 +414,8 @@ export class FrameReader<T = unknown> {
     const ring = this.#ring;
     const dataOffset = ring.metadata?.dataOffset;
     if (dataOffset === undefined) return undefined;
-    // The head is the start of the block being read, and the block does not wrap.
-    const head = ring.consumerPosition();
+    // The start of the block being read, which does not wrap.
+    const head = ring.readPosition?.() ?? ring.consumerPosition();
     const mask = ring.capacity - 1;
     return head + ((offset - RECORD_HEADER_LENGTH - dataOffset - (head & mask)) & mask);
   }

@@ -33,6 +33,8 @@ export interface RingConsumer {
   readonly capacity: number;
   /** The stream position of the next record the consumer reads (the head). */
   consumerPosition(): number;
+  /** Where the block being read starts (the head, unless records were peeked ahead of it). */
+  readPosition?(): number;
   /** Where the data area starts in the buffer; with it errors name the record's ring position. */
   readonly metadata?: { readonly dataOffset: number };
 }

@@ -8,5 +8,6 @@ export {
   waitAsyncWatched,
   deadlineAfter,
   timeoutError,
+  abortError,
 } from './strategy.js';
 export type { WaitMode, WaitPolicy } from './strategy.js';

@@ -152,7 +152,8 @@ function recheck(ready: () => boolean, event: EventCount, deadline: number): num
   }
 }
 
-function abortError(signal: AbortSignal): ShmringError {
+/** The ABORT_ERR a wait rejects with when its signal aborts. */
+export function abortError(signal: AbortSignal): ShmringError {
   return new ShmringError('ABORT_ERR', 'The operation was aborted', { cause: signal.reason });
 }
 
