@@ -42,7 +42,7 @@ export interface ReceiverEvents<T> {
   /** Every sender closed and every value was received. */
   end: [];
   /** A bad frame (skipped: later messages still arrive), or a failure of the ring. */
-  error: [error: Error];
+  error: [error: FrameError | ShmringError];
   newListener: [event: string | symbol, listener: (...args: never[]) => void];
   removeListener: [event: string | symbol, listener: (...args: never[]) => void];
 }
@@ -479,7 +479,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     } catch (error) {
       if (this.closed) return;
       this.#settleAll(error);
-      if (this.listenerCount('message') > 0) this.emit('error', error as Error);
+      if (this.listenerCount('message') > 0) this.emit('error', error as ShmringError);
     } finally {
       this.#pumping = false;
     }
