@@ -2,9 +2,15 @@
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 
-import { FrameReader, type CodecOption, type FrameError } from '../codec/index.js';
-import { ShmringError, checkInteger } from '../errors.js';
-import type { RingBuffer } from '../ring/index.js';
+import {
+  FrameReader,
+  recordTypeOf,
+  type Codec,
+  type CodecOption,
+  type FrameError,
+} from '../codec/index.js';
+import { ShmringError, checkInteger, invalidArgType } from '../errors.js';
+import type { MessageHandler, RingBuffer } from '../ring/index.js';
 import type { Segment } from '../segment/index.js';
 import { abortError, deadlineAfter, timeoutError } from '../wait/index.js';
 import { END_OF_STREAM, type Consumer } from './consumer.js';
@@ -34,6 +40,13 @@ interface PendingCall {
   readonly signal: AbortSignal | undefined;
   readonly onAbort: (() => void) | undefined;
 }
+
+/**
+ * Gets one message's bytes in place: bytes[offset, offset + length). `bytes` spans the
+ * channel's shared memory (or a reassembled message larger than the ring's records) and is
+ * only valid during the call.
+ */
+export type RecordView = (bytes: Uint8Array, offset: number, length: number) => void;
 
 /** The events of a Receiver and their listeners' arguments. */
 export interface ReceiverEvents<T> {
@@ -113,6 +126,9 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   /** Aborts the pump's wait for the ring (to re-plan it: a new deadline, nobody left waiting). */
   #rewait: AbortController | undefined;
   #rewaitDeadline = Infinity;
+  /** Zero-copy reads: where reassembled messages go, and the reader that reassembles them. */
+  #recordView: RecordView = () => {};
+  #recordReader: FrameReader<undefined> | undefined;
 
   /** @internal Use createChannel(). */
   constructor(
@@ -482,6 +498,99 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
       if (this.listenerCount('message') > 0) this.emit('error', error as ShmringError);
     } finally {
       this.#pumping = false;
+    }
+  }
+
+  // ---- zero-copy records -------------------------------------------------------------
+
+  /**
+   * Zero-copy: hands up to `max` messages that are there now to `view` as bytes in shared
+   * memory, valid during the call (no decode, no copy); returns how many. A message larger
+   * than the ring's records arrives reassembled. Values other calls read ahead are handed out
+   * first: ERR_SHMRING_BUSY while some wait, or while async receives are pending.
+   */
+  tryReceiveRecords(view: RecordView, max = Infinity): number {
+    return this.#records(view, max, (handler, limit) => this.#consumer.poll(handler, limit));
+  }
+
+  /** tryReceiveRecords() that waits for at least one message (rejects as receive() does). */
+  async receiveRecords(
+    view: RecordView,
+    max = Infinity,
+    options: AsyncReceiveOptions = {},
+  ): Promise<number> {
+    const deadline = deadlineAfter(options.timeoutMs);
+    for (;;) {
+      let count = this.tryReceiveRecords(view, max);
+      if (count > 0) return count;
+      if (this.#ended) throw endOfStream();
+      count = await this.#records(view, max, (handler, limit) =>
+        this.#consumer.readAsync(handler, limit, {
+          timeoutMs: Math.max(0, deadline - performance.now()),
+          signal: options.signal,
+        }),
+      );
+      if (count > 0) return count;
+      if (!this.#ended) throw timeoutError('a message');
+    }
+  }
+
+  /** Runs one read of records for `view`: the channel's messages in place, fragments reassembled. */
+  #records<R extends number | Promise<number>>(
+    view: RecordView,
+    max: number,
+    read: (handler: MessageHandler, limit: number) => R,
+  ): R {
+    checkMax(max);
+    if (typeof view !== 'function') throw invalidArgType('view', 'of type function', view);
+    if (this.#queue.length > 0 || this.#waiting.length > 0)
+      throw new ShmringError(
+        'ERR_SHMRING_BUSY',
+        'values read ahead or async receives are pending: receive those first',
+      );
+    const recordType = recordTypeOf(this.#reader.codec as Codec<unknown>);
+    let delivered = 0;
+    // Fragments go through a reader of their own, whose "codec" hands the reassembled bytes on.
+    this.#recordView = (bytes, offset, length) => {
+      delivered++;
+      view(bytes, offset, length);
+    };
+    this.#recordReader ??= new FrameReader<undefined>(
+      this.#ring,
+      { message: () => {}, error: (error) => this.#reportBadFrame(error) },
+      {
+        recordType,
+        codec: {
+          encode: () => new Uint8Array(0),
+          decode: (bytes) => {
+            this.#recordView(bytes, 0, bytes.length);
+            return undefined;
+          },
+        },
+      },
+    );
+    const fragments = this.#recordReader.handler;
+    const handler: MessageHandler = (typeId, bytes, offset, length) => {
+      if (typeId !== recordType) return fragments(typeId, bytes, offset, length);
+      delivered++;
+      view(bytes, offset, length);
+    };
+    this.#consumer.readAhead = false; // each record's space goes back once `view` returned
+    const done = (count: number): number => {
+      this.#consumer.readAhead = true;
+      if (count === END_OF_STREAM) this.#end();
+      return delivered;
+    };
+    try {
+      const result = read(handler, max);
+      if (typeof result === 'number') return done(result) as R;
+      return result.then(done, (error: unknown) => {
+        done(0);
+        throw error;
+      }) as R;
+    } catch (error) {
+      done(0);
+      throw error;
     }
   }
 

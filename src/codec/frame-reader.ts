@@ -1,7 +1,7 @@
 // Reads messages out of a ring: whole-message records are decoded straight from the ring's
 // view, fragments are gathered per producer slot into one buffer per message, and anything
 // malformed is reported once and skipped so later messages still arrive.
-import { checkInteger, invalidArgType } from '../errors.js';
+import { checkInteger, invalidArgType, invalidArgValue } from '../errors.js';
 import { recordTypeOf, resolveCodec, type Codec, type CodecOption } from './codec.js';
 import { FrameError, type FrameErrorDetails, type FrameErrorReason } from './frame-error.js';
 import {
@@ -36,6 +36,8 @@ export interface FrameReaderOptions<T> {
   codec?: CodecOption<T>;
   /** Largest fragmented message accepted (default 1 GiB); larger ones are reported 'too-large'. */
   maxMessageBytes?: number;
+  /** The message record type read (default: the codec's own, see recordTypeOf). */
+  recordType?: number;
   /** Producer slots are below this (default 64, the ring's producer registry size; at most 65536). */
   maxProducerSlots?: number;
 }
@@ -95,7 +97,13 @@ export class FrameReader<T = unknown> {
     this.#ring = ring;
     this.#sink = sink;
     this.codec = resolveCodec(options.codec);
-    this.#recordType = recordTypeOf(this.codec as Codec<unknown>);
+    this.#recordType = options.recordType ?? recordTypeOf(this.codec as Codec<unknown>);
+    if (!isMessageRecordType(this.#recordType))
+      throw invalidArgValue(
+        'recordType',
+        'must be a message record type (1, 2 or 6)',
+        this.#recordType,
+      );
     this.#maxMessageBytes = checkInteger(
       'maxMessageBytes',
       options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,

@@ -18,6 +18,10 @@ export interface RingProducer {
   readonly bytes: Uint8Array;
   /** Largest payload one record carries. */
   readonly maxMessageLength: number;
+  /** Bytes of the data area. */
+  readonly capacity: number;
+  /** Bytes claimed and not yet consumed. */
+  size(): number;
   /** Copies one whole record in; false when the ring is full. */
   write(typeId: number, bytes: Uint8Array, offset?: number, length?: number): boolean;
   /** Reserves a record of `length` payload bytes: their index in `bytes`, or -1 when full. */
