@@ -1,28 +1,19 @@
 // The public fast paths: batched receives that lose nothing on close, the batch and zero-copy
 // calls, sends in one tick, concurrent waiters, trySend's never-block contract, dispose.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   createChannel,
   createSender,
   openChannel,
   openReceiver,
-  type ChannelOptions,
   type Receiver,
 } from '../src/channel/index.js';
+import { channelsPerTest } from './helpers/channels.js';
 import { finished, lineFrom, spawnChild } from './helpers/child.js';
 import { uniqueShmName } from './helpers/names.js';
 
-const receivers: Receiver[] = [];
-afterEach(() => {
-  for (const receiver of receivers.splice(0)) receiver.close({ unlink: true });
-});
-
-function channel<T = unknown>(options: ChannelOptions<T> = {}): Receiver<T> {
-  const receiver = createChannel<T>(uniqueShmName('hot'), options);
-  receivers.push(receiver as Receiver);
-  return receiver;
-}
+const channel = channelsPerTest('hot');
 
 function hotpathPeer(plan: Record<string, unknown>) {
   return spawnChild('hotpath-peer.ts', [JSON.stringify(plan)]);
