@@ -218,7 +218,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   #read(count: number): void {
     if (count === END_OF_STREAM) this.#end();
     // Records that made no value (fragments, bad frames) need no one to hand them out.
-    else if (this.#queue.length === 0) this.#consumer.releaseRecords(this.#ring.peeked);
+    else if (this.#queue.length === 0) this.#consumer.releaseRecords(this.#ring.peeked, true);
   }
 
   #end(): void {
@@ -227,11 +227,18 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     this.#reader.end(); // reports messages cut short by a sender that closed midway
   }
 
+  /** Gives the records of the values taken back to the senders. */
+  #release(): void {
+    const queue = this.#queue;
+    if (queue.length === 0) this.#consumer.releaseRecords(this.#ring.peeked, true);
+    else this.#consumer.releaseRecords(queue.end, false);
+  }
+
   /** The first queued value; its records' space goes back to the senders. */
   #take(): T {
     const queue = this.#queue;
     const value = queue.shift();
-    this.#consumer.releaseRecords(queue.length === 0 ? this.#ring.peeked : queue.end);
+    this.#release();
     return value;
   }
 
@@ -239,7 +246,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   #takeBatch(max: number): T[] {
     const queue = this.#queue;
     const values = queue.take(max);
-    this.#consumer.releaseRecords(queue.length === 0 ? this.#ring.peeked : queue.end);
+    this.#release();
     return values;
   }
 

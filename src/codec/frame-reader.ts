@@ -2,7 +2,7 @@
 // view, fragments are gathered per producer slot into one buffer per message, and anything
 // malformed is reported once and skipped so later messages still arrive.
 import { checkInteger, invalidArgType, invalidArgValue } from '../errors.js';
-import { recordTypeOf, resolveCodec, type Codec, type CodecOption } from './codec.js';
+import { rawCodec, recordTypeOf, resolveCodec, type Codec, type CodecOption } from './codec.js';
 import { FrameError, type FrameErrorDetails, type FrameErrorReason } from './frame-error.js';
 import {
   FIRST_FRAGMENT_HEADER_LENGTH,
@@ -78,6 +78,8 @@ export class FrameReader<T = unknown> {
   readonly #ring: RingConsumer;
   readonly #sink: FrameSink<T>;
   readonly #recordType: number;
+  /** Whether the codec is the built-in raw one (whole records are copied out directly). */
+  readonly #raw: boolean;
   readonly #maxMessageBytes: number;
   readonly #slots: (Reassembly | undefined)[];
   /** The ring's whole-buffer view and a DataView over it, for fragment headers. */
@@ -98,6 +100,7 @@ export class FrameReader<T = unknown> {
     this.#sink = sink;
     this.codec = resolveCodec(options.codec);
     this.#recordType = options.recordType ?? recordTypeOf(this.codec as Codec<unknown>);
+    this.#raw = this.codec === (rawCodec as Codec<unknown>);
     if (!isMessageRecordType(this.#recordType))
       throw invalidArgValue(
         'recordType',
@@ -171,6 +174,9 @@ export class FrameReader<T = unknown> {
             undefined,
             `a ${recordTypeName(typeId)} message on a reader that decodes ${recordTypeName(this.#recordType)}`,
           );
+        } else if (this.#raw) {
+          // The raw codec's decode is a copy: one allocation instead of a view and a copy.
+          this.#sink.message(bytes.slice(offset, offset + length) as T);
         } else {
           this.#deliver(
             bytes.subarray(offset, offset + length),
