@@ -87,6 +87,8 @@ function closedError(): ShmringError {
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+/** The options of calls made without any: one object, not one per call. */
+const NO_OPTIONS: AsyncReceiveOptions = Object.freeze({});
 
 function checkMax(max: number): number {
   if (max === Infinity) return max;
@@ -305,12 +307,12 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
    * The next value, waiting without blocking the event loop. Rejects with ETIMEDOUT,
    * ABORT_ERR (signal), ERR_SHMRING_END_OF_STREAM at the end, ERR_SHMRING_CLOSED on close.
    */
-  receive(options: AsyncReceiveOptions = {}): Promise<T> {
+  receive(options: AsyncReceiveOptions = NO_OPTIONS): Promise<T> {
     return this.#call(WANTS_VALUE, 1, options) as Promise<T>;
   }
 
   /** receive() for up to `max` values at once (at least one): the fastest way to drain a busy channel. */
-  receiveBatch(max = Infinity, options: AsyncReceiveOptions = {}): Promise<T[]> {
+  receiveBatch(max = Infinity, options: AsyncReceiveOptions = NO_OPTIONS): Promise<T[]> {
     return this.#call(WANTS_BATCH, max, options) as Promise<T[]>;
   }
 
@@ -332,7 +334,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
       next: () =>
         finished
           ? Promise.resolve(DONE)
-          : (this.#call(wants, max, {}) as Promise<IteratorResult<R, undefined>>),
+          : (this.#call(wants, max, NO_OPTIONS) as Promise<IteratorResult<R, undefined>>),
       return: () => {
         finished = true;
         return Promise.resolve(DONE);

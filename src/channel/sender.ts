@@ -16,6 +16,11 @@ export interface AsyncSendOptions extends SendOptions {
   signal?: AbortSignal;
 }
 
+/** What a send that went straight into the ring returns: a promise resolved once, shared. */
+const SENT: Promise<void> = Promise.resolve();
+/** The options of calls made without any: one object, not one per call. */
+const NO_OPTIONS: AsyncSendOptions = Object.freeze({});
+
 /**
  * Sends values to a channel's Receiver. A value goes into the ring as one record, or in
  * fragments when it is larger than the ring's max message length (a 100 MiB value through a
@@ -94,13 +99,13 @@ export class Sender<T = unknown> {
    * Sends, waiting for space without blocking the event loop. Resolves once the whole value
    * is in the ring. Rejects with ETIMEDOUT, ABORT_ERR (signal) or EPIPE (receiver closed).
    */
-  send(value: T, options: AsyncSendOptions = {}): Promise<void> {
+  send(value: T, options: AsyncSendOptions = NO_OPTIONS): Promise<void> {
     try {
       if (this.#queued === 0) {
         this.#producer.checkWritable();
         if (this.#writer.write(value)) {
           this.#producer.published();
-          return Promise.resolve();
+          return SENT; // settled already: one promise serves every send
         }
         return this.#enqueue(() => this.#producer.offerAsync(() => this.#writer.resume(), options));
       }
