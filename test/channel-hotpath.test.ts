@@ -249,6 +249,19 @@ describe('sends and waiters', () => {
     stream.destroy();
   });
 
+  it("'message' listeners on a busy channel leave the event loop running between rounds", async () => {
+    const receiver = channel<number>({ capacity: 1 << 22 });
+    const sender = openChannel<number>(receiver.name);
+    for (let i = 0; i < 50_000; i++) sender.sendSync(i);
+    sender.close();
+    const heard: number[] = [];
+    receiver.on('message', (value) => heard.push(value));
+    const atTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(heard.length)));
+    await new Promise((resolve) => receiver.once('end', resolve));
+    expect(atTimer).toBeLessThan(50_000);
+    expect(heard).toEqual(range(0, 50_000));
+  });
+
   it('receive() and a message listener together: no ERR_SHMRING_BUSY, no crash', async () => {
     const receiver = channel<number>({ wait: 'park' });
     const sender = openChannel<number>(receiver.name);

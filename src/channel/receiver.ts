@@ -424,16 +424,22 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     }
   }
 
-  /** Hands queued (and newly read) values to pending calls, then to 'message' listeners. */
-  #dispatch(): void {
+  /**
+   * Hands queued (and newly read) values to pending calls, then to 'message' listeners.
+   * Returns true when it stopped with values left to hand out, after POLL_LIMIT of them: the
+   * caller lets the event loop run before the next round, or a busy channel would starve it.
+   */
+  #dispatch(): boolean {
     const waiting = this.#waiting;
-    while (this.#fill()) {
+    for (let handed = 0; this.#fill(); handed++) {
+      if (handed === POLL_LIMIT) return true;
       const call = waiting.shift();
       if (call !== undefined) this.#serve(call);
       else if (this.listenerCount('message') > 0) this.emit('message', this.#take());
-      else return;
-      if (this.closed) return;
+      else return false;
+      if (this.closed) return false;
     }
+    return false;
   }
 
   /** Settles every pending call: the stream ended (or `error`, or close when undefined). */
@@ -471,7 +477,10 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     try {
       for (;;) {
         if (this.closed) return;
-        this.#dispatch();
+        if (this.#dispatch()) {
+          await new Promise(setImmediate);
+          continue;
+        }
         if (this.closed) return;
         if (this.#ended) {
           this.#settleAll();
