@@ -157,7 +157,10 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     };
     this.#reader = new FrameReader<T>(ring, sink, { codec });
     consumer.onProducersGone = (slots) => {
-      for (const slot of slots) this.#reader.discardProducer(slot);
+      for (const slot of slots) {
+        this.#reader.discardProducer(slot);
+        this.#recordReader?.discardProducer(slot);
+      }
     };
     this.on('newListener', (event) => {
       if (event === 'message') queueMicrotask(() => void this.#pump());
@@ -227,6 +230,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     if (this.#ended) return;
     this.#ended = true;
     this.#reader.end(); // reports messages cut short by a sender that closed midway
+    this.#recordReader?.end();
   }
 
   /** Gives the records of the values taken back to the senders. */
