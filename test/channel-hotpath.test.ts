@@ -257,7 +257,7 @@ describe('sends and waiters', () => {
     const heard: number[] = [];
     receiver.on('message', (value) => heard.push(value));
     const atTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(heard.length)));
-    await new Promise((resolve) => receiver.once('end', resolve));
+    await new Promise<void>((resolve) => receiver.once('end', () => resolve()));
     expect(atTimer).toBeLessThan(50_000);
     expect(heard).toEqual(range(0, 50_000));
   });
