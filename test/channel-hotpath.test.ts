@@ -262,6 +262,20 @@ describe('sends and waiters', () => {
     expect(heard).toEqual(range(0, 50_000));
   });
 
+  it('values a synchronous call read ahead reach a pending receive() without new traffic', async () => {
+    const receiver = channel<number>({ wait: 'park' });
+    const sender = openChannel<number>(receiver.name, { wait: 'park' });
+    const pending = receiver.receive();
+    pending.catch(() => {}); // (if this test fails, close() rejects it)
+    await new Promise((resolve) => setTimeout(resolve, 50)); // parked
+    sender.sendSync(1);
+    sender.sendSync(2);
+    expect(receiver.tryReceive()).toBe(1); // reads both, hands out one
+    const late = new Promise((resolve) => setTimeout(() => resolve('still pending'), 5000));
+    expect(await Promise.race([pending, late])).toBe(2);
+    sender.close();
+  });
+
   it('receive() and a message listener together: no ERR_SHMRING_BUSY, no crash', async () => {
     const receiver = channel<number>({ wait: 'park' });
     const sender = openChannel<number>(receiver.name);

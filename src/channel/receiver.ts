@@ -224,6 +224,9 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     if (count === END_OF_STREAM) this.#end();
     // Records that made no value (fragments, bad frames) need no one to hand them out.
     else if (this.#queue.length === 0) this.#consumer.releaseRecords(this.#ring.peeked, true);
+    // A synchronous call read values while the pump waits for the ring: they are not in the
+    // ring any more as far as that wait can tell, so wake the pump to hand them out.
+    else this.#rewait?.abort();
   }
 
   #end(): void {
