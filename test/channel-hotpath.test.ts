@@ -335,6 +335,19 @@ describe('closing', () => {
     for await (const value of receiver) expect.unreachable(String(value));
   });
 
+  it('a send waiting for space when its sender closes fails in user words', async () => {
+    const receiver = channel<Uint8Array>({ codec: 'raw', capacity: 1024, wait: 'park' });
+    const sender = openChannel<Uint8Array>(receiver.name, { codec: 'raw', wait: 'park' });
+    while (sender.trySend(new Uint8Array(100)));
+    const pending = sender.send(new Uint8Array(100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    sender.close();
+    await expect(pending).rejects.toMatchObject({
+      code: 'ERR_SHMRING_CLOSED',
+      message: 'the sender was closed while it waited',
+    });
+  });
+
   it('Symbol.dispose and Symbol.asyncDispose close both ends', async () => {
     const name = uniqueShmName('dispose');
     let outer: Receiver<number> | undefined;

@@ -19,6 +19,7 @@ export const END_OF_STREAM = -1;
 const POLLS_PER_HEARTBEAT = 128;
 
 export class Consumer extends Endpoint {
+  protected readonly side = 'receiver';
   #pollsToHeartbeat = 0;
   /**
    * Read ahead: the records read stay in the ring (the head does not move) until release()
@@ -110,14 +111,16 @@ export class Consumer extends Endpoint {
     let count = 0;
     const ready = (): boolean => (count = this.poll(handler, limit)) !== 0;
     const deadline = deadlineAfter(options.timeoutMs);
-    await waitAsyncWatched(
-      ready,
-      this.control.dataAvailable,
-      this.waiter,
-      this.policy,
-      deadline,
-      this.#reapDeadProducers,
-      options.signal,
+    await this.closing(
+      waitAsyncWatched(
+        ready,
+        this.control.dataAvailable,
+        this.waiter,
+        this.policy,
+        deadline,
+        this.#reapDeadProducers,
+        options.signal,
+      ),
     );
     return count;
   }
