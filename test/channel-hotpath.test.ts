@@ -71,6 +71,25 @@ describe('read ahead, nothing lost', () => {
     }
   }
 
+  for (const producers of ['single', 'multi'] as const) {
+    it(`${producers}: a full ring read ahead a whole lap, refilled as values go out, keeps order`, () => {
+      const receiver = channel<{ seq: number; pad: string }>({ producers, capacity: 1024 });
+      const sender = openChannel<{ seq: number; pad: string }>(receiver.name, { producers });
+      let sent = 0;
+      let got = 0;
+      for (let round = 0; round < 3000; round++) {
+        while (sender.trySend({ seq: sent, pad: 'p'.repeat(sent % 40) })) sent++;
+        for (let i = 0; i < round % 7; i++) {
+          const value = receiver.tryReceive();
+          if (value === undefined) break;
+          expect(value.seq).toBe(got++);
+        }
+      }
+      expect(got).toBeGreaterThan(1000);
+      sender.close();
+    });
+  }
+
   it('values bigger than the records (fragments) read ahead survive a close too', async () => {
     const name = uniqueShmName('ahead-big');
     const sender = createSender<Uint8Array>(name, {
