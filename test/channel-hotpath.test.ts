@@ -295,6 +295,20 @@ describe('sends and waiters', () => {
     sender.close();
   });
 
+  it('a send waiting for room wakes as soon as the receiver in its thread makes room', async () => {
+    const receiver = channel<Uint8Array>({ codec: 'raw', capacity: 4096, wait: 'park' });
+    const sender = openChannel<Uint8Array>(receiver.name, { codec: 'raw', wait: 'park' });
+    while (sender.trySend(new Uint8Array(100)));
+    const pending = sender.send(new Uint8Array(100));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // parked
+    // Reads the ring ahead, hands out two: room for one more (with the wrap, at most two).
+    await receiver.receive();
+    await receiver.receive();
+    const late = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 500));
+    expect(await Promise.race([pending.then(() => 'sent'), late])).toBe('sent');
+    sender.close();
+  });
+
   it('receive() and a message listener together: no ERR_SHMRING_BUSY, no crash', async () => {
     const receiver = channel<number>({ wait: 'park' });
     const sender = openChannel<number>(receiver.name);

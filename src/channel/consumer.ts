@@ -26,8 +26,6 @@ export class Consumer extends Endpoint {
    * hands their space back, so values read but not yet handed out survive a close.
    */
   readAhead = false;
-  /** The `ring.peeked` value up to which producers were last told of space. */
-  #notifiedUpTo = 0;
   /** Called with the registry slots of producers found dead (their half-sent messages are void). */
   onProducersGone: (slots: number[]) => void = () => {};
 
@@ -75,17 +73,14 @@ export class Consumer extends Endpoint {
   }
 
   /**
-   * Read ahead: hands the space of the records up to `upTo` (a `ring.peeked` value) back.
-   * Producers waiting for space are woken when `last` (nothing read ahead is left) or once a
-   * quarter of the ring is free again: a wake-up per value would have a producer that waits
-   * on a full ring wake, write one record and sleep again, a syscall for every value.
+   * Read ahead: hands the space of the records up to `upTo` (a `ring.peeked` value) back, and
+   * tells producers waiting for space. (That costs an atomic load unless one sleeps, and one
+   * wake-up per sleep: waking only per batch would leave a sender that waits for room in the
+   * receiver's thread asleep while that thread takes values one by one.)
    */
-  releaseRecords(upTo: number, last: boolean): void {
+  releaseRecords(upTo: number): void {
     this.ring.release(upTo);
-    if (last || upTo - this.#notifiedUpTo >= this.ring.capacity >>> 2) {
-      this.#notifiedUpTo = upTo;
-      this.control.spaceAvailable.notify();
-    }
+    this.control.spaceAvailable.notify();
   }
 
   /** poll() that waits up to the timeout for records; 0 means it timed out. Blocks the thread. */

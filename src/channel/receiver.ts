@@ -223,7 +223,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   #read(count: number): void {
     if (count === END_OF_STREAM) this.#end();
     // Records that made no value (fragments, bad frames) need no one to hand them out.
-    else if (this.#queue.length === 0) this.#consumer.releaseRecords(this.#ring.peeked, true);
+    else if (this.#queue.length === 0) this.#consumer.releaseRecords(this.#ring.peeked);
     // A synchronous call read values while the pump waits for the ring: they are not in the
     // ring any more as far as that wait can tell, so wake the pump to hand them out.
     else this.#rewait?.abort();
@@ -239,8 +239,8 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   /** Gives the records of the values taken back to the senders. */
   #release(): void {
     const queue = this.#queue;
-    if (queue.length === 0) this.#consumer.releaseRecords(this.#ring.peeked, true);
-    else this.#consumer.releaseRecords(queue.end, false);
+    if (queue.length === 0) this.#consumer.releaseRecords(this.#ring.peeked);
+    else this.#consumer.releaseRecords(queue.end);
   }
 
   /** The first queued value; its records' space goes back to the senders. */
