@@ -23,19 +23,21 @@ import {
   Runner,
   type Settings,
 } from './lib/runner.js';
-import { TRANSPORTS, type Transport } from './transports/registry.js';
+import { TRANSPORTS, UNAVAILABLE, type Transport } from './transports/registry.js';
 
 const HELP = `Usage: npm run bench -- [options]
 
 Compares IPC transports between two Node processes: throughput (messages/s, MB/s) for raw
 payloads of 16 B to 1 MiB and small msgpack objects, and round-trip latency (p50, p99).
 Every figure is the median of several interleaved runs, shown with its ratio to the Unix
-socket with one write per message (unix-socket), measured in the same run. At the end, the
-figures shmring's issues ask for, each with its target, reached or missed (informative: only a
-failed measurement or verification fails the run).
+socket with one write per message (unix-socket), measured in the same run. Every shmring row
+goes through the package's public calls (its description names them), except one row of the
+internal ring, the ceiling. At the end, shmring's speed goals as ratios between two rows of
+this run, each reached or missed (informative: only a failed measurement or verification
+fails the run).
 
 Options:
-  --quick          the whole comparison in well under a minute (CI smoke test)
+  --quick          every row, three short runs each, in under a minute (a smoke test)
   --json FILE      write machine-readable results ({ machine, results: [...] })
   --md FILE        write a Markdown report
   --html FILE      write a self-contained HTML page with charts
@@ -117,6 +119,8 @@ export async function main(argv: string[]): Promise<number> {
   if (options.list) {
     for (const t of transports)
       process.stdout.write(`${t.name.padEnd(28)} ${t.codec.padEnd(8)} ${t.description}\n`);
+    for (const u of UNAVAILABLE)
+      process.stdout.write(`${u.name.padEnd(37)} not run: ${u.reason}\n`);
     return 0;
   }
   const base = options.quick ? QUICK_SETTINGS : FULL_SETTINGS;
@@ -199,7 +203,10 @@ async function measureAndReport(
     );
   }
 
+  for (const u of UNAVAILABLE) descriptions.set(u.name, `not run: ${u.reason}`);
+
   process.stdout.write(renderTerminalReport(rows));
+  for (const u of UNAVAILABLE) process.stdout.write(`\n${u.name}: not run: ${u.reason}\n`);
   if (options.json !== undefined) writeOutput(options.json, renderJsonReport(report));
   if (options.md !== undefined) writeOutput(options.md, renderMarkdownReport(report, descriptions));
   if (options.html !== undefined) writeOutput(options.html, renderHtmlReport(report, descriptions));

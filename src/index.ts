@@ -3,7 +3,7 @@ export { Segment, DEFAULT_MODE, MAX_SEGMENT_BYTES, validateShmName } from './seg
 export type { SegmentKind, SegmentInfo, CreateOptions } from './segment/index.js';
 export * as futex from './futex/index.js';
 export { FutexWaiter } from './futex/index.js';
-export { ShmringError } from './errors.js';
+export { ShmringError, AbortError, type ShmringErrorCode } from './errors.js';
 export {
   createRing,
   attachRing,

@@ -1,8 +1,10 @@
-// Loads the compiled addon (build/Release/shmring.node) and declares what it exports.
+// Loads the compiled addon (a source build, else the prebuild for this Node) and declares what it
+// exports.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ShmringError } from './errors.js';
 
 /** One mapped segment; the SharedArrayBuffer owns the mapping and unmaps it when collected. */
 export interface NativeMapping {
@@ -14,7 +16,10 @@ export interface NativeMapping {
   /** The System V segment id; -1 for other backings and once closed. */
   readonly shmid: number;
   stat(): NativeStat;
-  /** Releases the segment now; the buffer stays readable (as zeros) until collected. */
+  /**
+   * Drops this handle (and its descriptor); the pages stay mapped for whoever still holds
+   * the buffer (another endpoint, a worker) and are unmapped when the buffer is collected.
+   */
   close(): void;
 }
 
@@ -65,27 +70,63 @@ export interface NativeAddon {
     timeoutMs?: number,
   ): FutexWaitResult;
   futexWake(array: Int32Array, index: number, count: number): number;
+  /**
+   * The SIGBUS guard's health words, one int32 per guarded mapping (0 healthy, 1 faulted:
+   * the segment was truncated under us and its lost pages are zeros now). Process-wide.
+   */
+  mappingHealth(): SharedArrayBuffer;
+  /** The health word index of the mapping holding `view`'s first byte; -1 if not a segment. */
+  mappingSlot(view: ArrayBufferView): number;
   /** sched_yield(2): gives the core to another runnable thread, without sleeping. */
   yieldCpu(): void;
   AsyncWaiter: new () => NativeAsyncWaiter;
 }
 
-// Works from src/ (tests, tsx) and from dist/src/ (the published build).
-function findAddon(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const candidate = join(dir, 'build', 'Release', 'shmring.node');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
+/**
+ * The addon files to try, best first, from the package root (the folder holding binding.gyp,
+ * found from src/ under tsx and from dist/src/ once built). A source build (build/Release) comes
+ * first: it exists only when someone compiled for this very Node (the install script does when
+ * no prebuild loads, a developer does after changing native code). Then the prebuild for this
+ * Node's ABI, shipped in the package (scripts/prebuild.js names them).
+ */
+function addonCandidates(): string[] {
+  let root = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(root, 'binding.gyp'))) {
+    const parent = dirname(root);
+    if (parent === root) return [];
+    root = parent;
   }
-  throw Object.assign(
-    new Error(
-      'shmring: the native addon is not built; run `npm install` (or `npx node-gyp rebuild`)',
+  return [
+    join(root, 'build', 'Release', 'shmring.node'),
+    join(
+      root,
+      'prebuilds',
+      `${process.platform}-${process.arch}`,
+      `shmring.abi${process.versions.modules}.node`,
     ),
-    {
-      code: 'ERR_SHMRING_NO_ADDON',
-    },
+  ];
+}
+
+function loadAddon(): NativeAddon {
+  const load = createRequire(import.meta.url);
+  const failures: string[] = [];
+  for (const file of addonCandidates()) {
+    if (!existsSync(file)) continue;
+    try {
+      return load(file) as NativeAddon;
+    } catch (error) {
+      // A source build left from another Node version, or a prebuild this system cannot load
+      // (an older glibc): the next candidate may still do.
+      failures.push(`${file}: ${(error as Error).message}`);
+    }
+  }
+  const tried = failures.length > 0 ? ` (${failures.join('; ')})` : '';
+  throw new ShmringError(
+    'ERR_SHMRING_NO_ADDON',
+    `shmring: no native addon for Node ${process.version} on ${process.platform}-${process.arch}` +
+      `${tried}; build one from source with \`npm rebuild shmring --build-from-source\` ` +
+      '(needs Python 3, make and a C++ compiler)',
   );
 }
 
-export const native: NativeAddon = createRequire(import.meta.url)(findAddon()) as NativeAddon;
+export const native: NativeAddon = loadAddon();

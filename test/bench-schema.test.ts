@@ -7,19 +7,7 @@ import { renderMarkdownReport } from '../bench/lib/report-md.js';
 import { renderTerminalReport } from '../bench/lib/report-table.js';
 import { summarize } from '../bench/lib/results.js';
 import { validateReport, type Figures, type Report, type ResultRow } from '../bench/lib/schema.js';
-
-const tput = (msgsPerSec: number): Figures => ({
-  msgsPerSec,
-  mbPerSec: msgsPerSec / 1e5,
-  p50us: null,
-  p99us: null,
-});
-const lat = (p50us: number): Figures => ({
-  msgsPerSec: null,
-  mbPerSec: null,
-  p50us,
-  p99us: p50us * 2,
-});
+import { lat, tput } from './helpers/bench-figures.js';
 
 function syntheticRows(): ResultRow[] {
   const rows: ResultRow[] = [];

@@ -1,5 +1,5 @@
 // Smoke test of `npm run bench -- --quick`: it runs, exits 0, and writes valid reports covering
-// the baseline and shmring's rows at every size and pattern, prints the targets, and leaves no
+// the baseline and shmring's rows at every size and pattern, prints the goals, and leaves no
 // segment in /dev/shm. No assertion on any speed.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,18 +21,15 @@ describe('bench --quick', () => {
   it('runs every transport and writes valid JSON, Markdown and HTML reports', async () => {
     const files = { json: join(dir, 'b.json'), md: join(dir, 'b.md'), html: join(dir, 'b.html') };
     const segmentsBefore = new Set(benchSegments());
-    const started = Date.now();
     const result = await runChild(
       resolve(ROOT, 'bench', 'main.ts'),
       ['--quick', '--json', files.json, '--md', files.md, '--html', files.html],
       {},
-      110_000,
+      280_000, // under a minute on a quiet machine; far more beside the rest of the suite
     );
-    const seconds = (Date.now() - started) / 1000;
     expect(result.stderr).not.toMatch(/FAILED/);
     expect(result.code, result.stderr.slice(-2000)).toBe(0);
     expect(result.stdout).toContain('Streaming throughput');
-    expect(seconds).toBeLessThan(90); // the whole comparison, not a speed figure
 
     const report = JSON.parse(readFileSync(files.json, 'utf8')) as Report;
     expect(validateReport(report)).toEqual([]);
@@ -69,11 +66,14 @@ describe('bench --quick', () => {
     expect(TRANSPORTS.filter((t) => t.name.startsWith('shmring-')).length).toBeGreaterThan(0);
     expect(benchSegments().filter((name) => !segmentsBefore.has(name))).toEqual([]);
 
-    // The targets: every one checked against this run's rows (their outcome is not asserted).
-    const targets = result.stdout.slice(result.stdout.indexOf('Targets'));
-    expect(targets).toMatch(/^Targets/);
-    expect(targets).toMatch(/\d+ of \d+ targets reached/);
-    expect(targets).not.toContain('not measured');
+    // The goals: every one whose rows this bench has is checked against this run's rows (their
+    // outcome is not asserted); the others say why they are not measured.
+    const goals = result.stdout.slice(result.stdout.indexOf('Goals'));
+    expect(goals).toMatch(/^Goals/);
+    expect(goals).toMatch(/\d+ of \d+ goals reached/);
+    expect(goals).not.toContain('a row it needs did not run');
+    // User words: no internal vocabulary in what the user reads.
+    expect(result.stdout).not.toMatch(/\b(issues?|targets?)\b/i);
 
     const md = readFileSync(files.md, 'utf8');
     const html = readFileSync(files.html, 'utf8');
@@ -82,7 +82,8 @@ describe('bench --quick', () => {
       expect(html).toContain(t.name);
     }
     expect(html).toContain('<svg');
-    expect(md).toContain('## Targets');
-    expect(html).toContain('Targets');
-  }, 120_000);
+    expect(md).toContain('## Goals');
+    expect(html).toContain('Goals');
+    for (const text of [md, html]) expect(text).not.toMatch(/\b(issues?|targets?)\b/i);
+  }, 300_000);
 });

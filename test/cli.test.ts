@@ -68,7 +68,7 @@ describe('shmring ls / stat', () => {
     expect(byName.has(foreign.name)).toBe(false);
 
     const table = await cli('ls');
-    expect(table.stdout).toMatch(/NAME\s+KIND\s+CAPACITY\s+IN USE\s+PRODUCERS\s+HEARTBEAT\s+STATE/);
+    expect(table.stdout).toMatch(/NAME\s+KIND\s+CAPACITY\s+IN USE\s+SENDERS\s+HEARTBEAT\s+STATE/);
     expect(table.stdout).toContain(live.name);
     producer.close();
   });
@@ -118,7 +118,7 @@ describe('shmring ls / stat', () => {
       backing: 'sysv',
       state: 'live',
     });
-    const removed = await cli('rm', segment.name);
+    const removed = await cli('rm', '--force', segment.name); // live: this process made it
     expect(removed.code).toBe(0);
     expect(() => Segment.openSysv(key)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });

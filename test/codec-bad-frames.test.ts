@@ -153,6 +153,7 @@ describe('bad whole-message records', () => {
   it('reports a throwing user codec and goes on', () => {
     const { ring, messages, errors } = setup();
     const codec = {
+      name: 'text',
       encode: (value: string) => Buffer.from(value),
       decode: (bytes: Uint8Array) => {
         const text = Buffer.from(bytes).toString();

@@ -317,7 +317,9 @@ describe('other extensions', () => {
   it('reports values MessagePack cannot carry to the writer, writing nothing', () => {
     const ring = newRing(64 * 1024);
     const writer = new FrameWriter(ring);
-    expect(() => writer.write(Symbol('no') as unknown)).toThrow(/Unrecognized object/);
+    expect(() => writer.write(Symbol('no') as unknown)).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_SHMRING_UNENCODABLE' }),
+    );
     expect(writer.busy).toBe(false);
     expect(ring.size()).toBe(0);
   });
@@ -360,6 +362,7 @@ describe('raw and user codecs', () => {
   it('a user codec gets a borrowed view of the ring for one record and owned bytes for a reassembled message', () => {
     const seen: { shared: boolean; owned: boolean | undefined }[] = [];
     const json: Codec<unknown> = {
+      name: 'json',
       encode: (value) => Buffer.from(JSON.stringify(value)),
       decode: (bytes, owned) => {
         seen.push({ shared: bytes.buffer instanceof SharedArrayBuffer, owned });

@@ -113,16 +113,30 @@ describe('POSIX segments', () => {
     expect(JSON.parse(result.stdout)).toEqual({ collected: true, byte: 42 });
   });
 
-  it('close is idempotent, leaves the buffer readable as zeros and refuses stat', () => {
-    const segment = created(uniqueShmName('closed'));
+  it('close is idempotent, drops only this handle (the pages stay for other users) and refuses stat', () => {
+    const name = uniqueShmName('closed');
+    const segment = created(name);
+    const other = Segment.open(name);
+    defer(() => other.close());
     const view = new Uint8Array(segment.buffer);
     view[0] = 7;
     segment.close();
     segment.close();
     expect(segment.closed).toBe(true);
     expect(segment.fd).toBe(-1);
-    expect(view[0]).toBe(0); // private zero pages, not a crash
+    // Still the shared pages: whoever kept the buffer (another endpoint, a worker) is unaffected.
+    expect(view[0]).toBe(7);
+    new Uint8Array(other.buffer)[1] = 9;
+    expect(view[1]).toBe(9);
     expect(() => segment.stat()).toThrow(expect.objectContaining({ code: 'ERR_SHMRING_CLOSED' }));
+  });
+
+  it('the mapping is released once it is closed and its buffer collected', async () => {
+    const result = await runChild('segment-release.ts', [uniqueShmName('release')], {
+      nodeOptions: ['--expose-gc'],
+    });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ mappedWhileHeld: true, mappedAfterCollect: false });
   });
 });
 

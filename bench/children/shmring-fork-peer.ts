@@ -2,7 +2,7 @@
 // fork(), it talks through parentChannel() (two shmring rings); started by child_process.fork(),
 // through process.send / 'message'. Control and data share the channel; it counts and checks
 // the messages (Uint8Array payloads or sample objects) or sends them straight back.
-import { parentChannel } from '../../src/channel/fork.js';
+import { parentChannel } from '../../src/index.js';
 import { emitterEndpoint, processEndpoint } from '../lib/control.js';
 import { Receiver, serveReceiver } from '../lib/receiver.js';
 

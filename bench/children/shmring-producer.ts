@@ -1,27 +1,27 @@
-// Producer peer of transports/shmring-mpsc.ts: maps the MPSC ring it is told to (`open`), then
-// writes its share of each measurement (`produce`, answered once all of it is in the ring).
-import { attachProducer } from '../../src/channel/endpoints.js';
-import type { Producer } from '../../src/channel/producer.js';
-import { Segment } from '../../src/segment/index.js';
+// Producer peer of transports/shmring-mpsc.ts: opens the MPSC channel it is told to (`open`),
+// then sends its share of each measurement with sender.sendSync(v) (`produce`, answered once
+// all of it is in the ring).
+import { openChannel, type Sender } from '../../src/index.js';
+import { messageMaker, SEND_TIMEOUT } from '../lib/channel-calls.js';
 import { processEndpoint, serveControl } from '../lib/control.js';
-import { produceRaw, RawRecordWriter } from '../lib/shmring-records.js';
-import { HEARTBEAT_TIMEOUT_MS } from '../transports/shmring-spsc.js';
-import type { ProduceRequest, ProducerParams } from '../transports/shmring-mpsc.js';
+import {
+  mpscOptions,
+  type ProduceRequest,
+  type ProducerParams,
+} from '../transports/shmring-mpsc.js';
 
-// Kept referenced: a collected Segment releases its mapping (see shmring-peer.ts).
-let segment: Segment | null = null;
-let producer: Producer | null = null;
-let writer: RawRecordWriter | null = null;
+let sender: Sender<Uint8Array> | null = null;
+const message = messageMaker('raw');
 
 serveControl(processEndpoint(), {
-  open: ({ name, wait, typeId }: ProducerParams) => {
-    segment = Segment.open(name);
-    producer = attachProducer(segment.buffer, { wait, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS });
-    writer = new RawRecordWriter(producer.ring, typeId);
+  open: ({ name, wait }: ProducerParams) => {
+    sender = openChannel<Uint8Array>(name, mpscOptions(wait));
   },
   produce: ({ size, firstSeq, count }: ProduceRequest) => {
-    if (producer === null || writer === null) throw new Error('the ring is not open');
-    return produceRaw(producer, writer, size, firstSeq, count);
+    if (sender === null) throw new Error('the channel is not open');
+    for (let seq = firstSeq; seq < firstSeq + count; seq++)
+      sender.sendSync(message(size, seq) as Uint8Array, SEND_TIMEOUT);
+    return count;
   },
 });
 process.on('disconnect', () => process.exit(0));

@@ -4,6 +4,7 @@
 // the last 4 bytes; a consumer hashes (length, both stamps, the middle byte).
 // msgpack: the small object {id: seq, ts: 1.5, name: 'abc', tags: ['x', 'y']}; a consumer
 // decodes it, checks its shape and hashes (id, name length, tags length, ts).
+import { encode } from '@msgpack/msgpack';
 import { mix, emptyTally, type Tally } from './checksum.js';
 
 /** Smallest raw payload: room for both stamps and a middle byte between them. */
@@ -110,4 +111,42 @@ export function expectedTally(
   count: number,
 ): Tally {
   return codec === 'raw' ? expectedRaw(size, firstSeq, count) : expectedObjects(firstSeq, count);
+}
+
+/** Bytes of an unsigned integer in MessagePack, by the upper bounds of each width. */
+const UINT_WIDTHS: [limit: number, bytes: number][] = [
+  [128, 1],
+  [256, 2],
+  [65536, 3],
+  [2 ** 32, 5],
+  [Infinity, 9],
+];
+
+/**
+ * Encoded bytes of the sample objects `firstSeq .. firstSeq+count-1` (what the other rows count
+ * as payload), computed instead of measured: the objects differ only in `id`.
+ */
+export function sampleObjectBytes(firstSeq: number, count: number): number {
+  const fixed = encode(sampleObject(0)).length - 1; // id 0 is one byte
+  let total = fixed * count;
+  let from = firstSeq;
+  const end = firstSeq + count;
+  for (const [limit, bytes] of UINT_WIDTHS) {
+    if (from >= end) break;
+    if (from >= limit) continue;
+    const to = Math.min(end, limit);
+    total += (to - from) * bytes;
+    from = to;
+  }
+  return total;
+}
+
+/** Payload bytes of messages `firstSeq .. firstSeq+count-1`: `size` each, or the encoded sample objects. */
+export function payloadBytes(
+  codec: 'raw' | 'msgpack',
+  size: number,
+  firstSeq: number,
+  count: number,
+): number {
+  return codec === 'raw' ? size * count : sampleObjectBytes(firstSeq, count);
 }

@@ -4,7 +4,7 @@ import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { fork as shmringFork } from '../../src/channel/fork.js';
+import { fork as shmringFork } from '../../src/index.js';
 import { ControlClient, childEndpoint, emitterEndpoint } from './control.js';
 
 /** True when the bench runs from its TypeScript sources (through tsx), false when compiled. */

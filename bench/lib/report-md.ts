@@ -10,7 +10,7 @@ import {
 import { formatCount, formatFigure, formatSize } from './format.js';
 import { isNoisy, mainFigure } from './results.js';
 import type { Report } from './schema.js';
-import { checkTargets, renderTargetsMarkdown } from './targets.js';
+import { checkGoals, renderGoalsMarkdown } from './goals.js';
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|');
@@ -30,7 +30,7 @@ export function renderMarkdownTable(table: Table): string {
 /** The whole report in Markdown. */
 export function renderMarkdownReport(report: Report, descriptions: Descriptions): string {
   const { machine, results } = report;
-  const names = [...new Set(results.map((r) => r.transport))];
+  const names = [...descriptions.keys()];
   const noisy = results.filter(isNoisy).map((row) => {
     const key = mainFigure(row.pattern);
     const format = key === 'msgsPerSec' ? formatCount : formatFigure;
@@ -52,7 +52,7 @@ export function renderMarkdownReport(report: Report, descriptions: Descriptions)
     ...LEGEND.map((line) => `${line}  `),
     '',
     ...buildTables(results).flatMap((table) => [renderMarkdownTable(table), '']),
-    renderTargetsMarkdown(checkTargets(results)),
+    renderGoalsMarkdown(checkGoals(results)),
     '',
     '## Transports',
     '',

@@ -1,7 +1,15 @@
 // The result tables, independent of how they are rendered (terminal, Markdown, HTML):
 // throughput (messages/s and MB/s by payload size), round-trip latency, and the small objects.
 import { formatCount, formatFigure, formatRatio, formatSize } from './format.js';
-import { baselineOf, isNoisy, ratioTo, seriesOf, sizesOf, type FigureKey } from './results.js';
+import {
+  baselineOf,
+  isCodecOnly,
+  isNoisy,
+  ratioTo,
+  seriesOf,
+  sizesOf,
+  type FigureKey,
+} from './results.js';
 import type { ResultRow } from './schema.js';
 
 export interface Cell {
@@ -17,6 +25,8 @@ export interface Table {
   title: string;
   columns: string[];
   rows: { label: string; cells: (Cell | null)[] }[];
+  /** Rows that move nothing between processes (encoding or decoding alone). */
+  codecOnly?: boolean;
 }
 
 /** Row label: the transport, with the codec when it is not raw. */
@@ -106,27 +116,45 @@ export function buildTables(rows: readonly ResultRow[]): Table[] {
     });
   }
 
-  const objects = (row: ResultRow): boolean => row.size === 0;
-  const objectSeries = seriesOf(rows, objects);
-  if (objectSeries.length > 0) {
+  // Codec-only rows have no latency, and a table of their own.
+  const objectTable = (title: string, codecOnly: boolean): void => {
+    const latency = !codecOnly;
+    const series = seriesOf(
+      rows,
+      (row) => row.size === 0 && isCodecOnly(row.transport) === codecOnly,
+    );
+    if (series.length === 0) return;
     tables.push({
-      title: 'Small objects {id, ts, name, tags} (ratio to unix-socket, msgpack)',
-      columns: ['messages/s', 'MB/s', 'RTT p50 µs', 'RTT p99 µs'],
-      rows: objectSeries.map((s) => {
+      title,
+      codecOnly,
+      columns: ['messages/s', 'MB/s', ...(latency ? ['RTT p50 µs', 'RTT p99 µs'] : [])],
+      rows: series.map((s) => {
         const throughput = s.rows.find((r) => r.pattern === 'throughput');
-        const latency = s.rows.find((r) => r.pattern === 'latency');
+        const rtt = s.rows.find((r) => r.pattern === 'latency');
         return {
           label: seriesLabel(s.transport, s.codec),
           cells: [
             cellOf(rows, throughput, 'msgsPerSec', formatCount, fullRuns),
             cellOf(rows, throughput, 'mbPerSec', formatFigure, fullRuns),
-            cellOf(rows, latency, 'p50us', formatFigure, fullRuns),
-            cellOf(rows, latency, 'p99us', formatFigure, fullRuns),
+            ...(latency
+              ? [
+                  cellOf(rows, rtt, 'p50us', formatFigure, fullRuns),
+                  cellOf(rows, rtt, 'p99us', formatFigure, fullRuns),
+                ]
+              : []),
           ],
         };
       }),
     });
-  }
+  };
+  objectTable(
+    'Small objects {id, ts, name, tags} between two processes (ratio to unix-socket, msgpack)',
+    false,
+  );
+  objectTable(
+    'Encoding or decoding the small objects alone, in one process, no transport (ratio to unix-socket, msgpack)',
+    true,
+  );
   return tables;
 }
 
@@ -149,8 +177,8 @@ export const METHOD_NOTES = [
   'Stream transports: `[u32 LE length][payload]` frames, incremental parser (a frame split across reads is assembled once). One write() per message, or frames coalesced into 64 KiB writes; write() === false waits for drain.',
   'Throughput: one-way streaming, each run sized by time after a warm-up. Latency: ping-pong round trips (send, echo, receive) after warm-up round trips, percentiles of per-sample times.',
   'Node\'s child stdio "pipe" is an AF_UNIX socketpair on Linux; the kernel pipe row is a FIFO (mkfifo), which has pipe(2) semantics and a 64 KiB buffer.',
-  'shmring rows: POSIX shm segments named with the run id, unlinked as soon as both processes have mapped them. Raw rows work at the record level under the channel API (the producer claims a record and writes the payload into it, the consumer hashes it in place, no copy out); object rows use Sender/Receiver with the msgpack codec. Both sides move the messages in synchronous loops, as a process dedicated to the channel would.',
-  'shmring MPSC rows: each producer process sends its own contiguous run of sequence numbers under a record type of its own; the consumer keeps one order-sensitive checksum per producer (the order between producers is not defined).',
+  "shmring rows: channels in POSIX shm segments named with the run id, unlinked as soon as both processes have opened them; every row goes through the package's public calls, named in its description (await send -> for await or a 'message' listener; sendSync -> receiveSync; trySend -> tryReceive; fork()), codec 'raw' (Uint8Array payloads) or 'msgpack' (the sample objects). shmring-internal-ring is the exception: the ring under the channel API, not callable by users, shown as the ceiling of the public calls.",
+  'shmring MPSC rows: each producer process sends its own contiguous run of sequence numbers; the consumer tells the producers apart by the sequence number in each payload and keeps one order-sensitive checksum per producer (the order between producers is not defined).',
   "futex-pingpong is the floor of the 'park' wait: a FUTEX_WAKE and a FUTEX_WAIT per hop, one word each way. On a VM, waking an idle vCPU costs microseconds to tens of microseconds and comes in modes that change from run to run, so the blocking rows are noisy.",
 ];
 

@@ -1,7 +1,7 @@
 // The final tables in the terminal: plain text, columns aligned.
 import { buildTables, cellText, LEGEND, type Table } from './report-model.js';
 import type { ResultRow } from './schema.js';
-import { checkTargets, renderTargetsText } from './targets.js';
+import { checkGoals, renderGoalsText } from './goals.js';
 
 /** One table as aligned text lines. */
 export function renderTextTable(table: Table): string {
@@ -21,13 +21,13 @@ export function renderTextTable(table: Table): string {
   ].join('\n');
 }
 
-/** All result tables, the legend and the targets, for stdout. */
+/** All result tables, the legend and the goals, for stdout. */
 export function renderTerminalReport(rows: readonly ResultRow[]): string {
   return (
     [
       ...buildTables(rows).map(renderTextTable),
       LEGEND.join('\n'),
-      renderTargetsText(checkTargets(rows)),
+      renderGoalsText(checkGoals(rows)),
     ].join('\n\n') + '\n'
   );
 }

@@ -3,6 +3,11 @@
 import { median, NOISY_SPREAD, spread } from './stats.js';
 import type { Codec, Figures, Pattern, ResultRow } from './schema.js';
 
+/** Rows that move nothing between processes: encoding or decoding alone (bench/transports/codec.ts). */
+export function isCodecOnly(transport: string): boolean {
+  return transport.startsWith('codec-');
+}
+
 /** Transport name of the baseline row that ratios are taken against. */
 export const BASELINE_TRANSPORT = 'unix-socket';
 

@@ -43,10 +43,11 @@ export const FULL_SETTINGS: Settings = {
   jobTimeoutSec: 60,
 };
 
+/** A smoke test of every row in under a minute: three short runs per figure. */
 export const QUICK_SETTINGS: Settings = {
   rounds: 3,
-  throughput: { targetSec: 0.04, warmupSec: 0.015, probeSec: 0.01, maxCount: 5_000_000 },
-  latency: { warmupRoundTrips: 200, minRoundTrips: 300, maxRoundTrips: 1000, targetSec: 0.05 },
+  throughput: { targetSec: 0.02, warmupSec: 0.005, probeSec: 0.008, maxCount: 5_000_000 },
+  latency: { warmupRoundTrips: 100, minRoundTrips: 150, maxRoundTrips: 600, targetSec: 0.025 },
   jobTimeoutSec: 30,
 };
 

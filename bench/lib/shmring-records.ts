@@ -1,5 +1,5 @@
-// The raw messages of the shmring rows at the record level, with no copy in between: a producer
-// claims a record in the ring and writes the payload straight into it (the pattern of
+// The raw messages of the internal-ring row (not public API) at the record level, with no copy
+// in between (the futex ping-pong copies payloads the same way): a producer claims a record in the ring and writes the payload straight into it (the pattern of
 // lib/payload.ts, stamped with the sequence number), a consumer hashes the payload where it lies
 // in the shared memory (the view the ring hands its read handler), and an echoing peer copies a
 // record from one ring into the other.
@@ -10,11 +10,9 @@
 import { endianness } from 'node:os';
 import type { Consumer } from '../../src/channel/consumer.js';
 import type { Producer } from '../../src/channel/producer.js';
-import type { Receiver } from '../../src/channel/receiver.js';
-import { createMsgpackCodec } from '../../src/codec/index.js';
 import type { MessageHandler, RingBuffer } from '../../src/ring/index.js';
 import { mix } from './checksum.js';
-import { hashRaw, MIN_RAW_SIZE, rawTemplate, sampleObject } from './payload.js';
+import { hashRaw, MIN_RAW_SIZE, rawTemplate } from './payload.js';
 import { STALL_MS, waitFor, type PeerCheck } from './sync-peer-session.js';
 
 /** Record type of the raw messages (shmring's RECORD_RAW, so a raw Receiver could read them too). */
@@ -196,56 +194,4 @@ export function readSome(
     n = waitFor((timeoutMs) => consumer.readSync(handler, limit, { timeoutMs }), what, peerGone);
   if (n < 0) throw new Error(`${what}: the stream ended (the peer closed or died)`);
   return n;
-}
-
-/** The next value of a channel, waiting for it if needed (trying POLLS_BEFORE_WAIT more times first with `spin`). */
-export function receiveNext<T>(
-  receiver: Receiver<T>,
-  spin: boolean,
-  what: string,
-  peerGone: PeerCheck,
-): T {
-  let value = receiver.tryReceive();
-  for (let i = 0; spin && value === undefined && i < POLLS_BEFORE_WAIT; i++)
-    value = receiver.tryReceive();
-  if (value !== undefined) return value;
-  const received = (timeoutMs: number): number => {
-    try {
-      value = receiver.receiveSync({ timeoutMs });
-      return 1;
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ETIMEDOUT') return 0;
-      throw error;
-    }
-  };
-  waitFor(received, what, peerGone);
-  return value as T;
-}
-
-/** Bytes of an unsigned integer in MessagePack, by the upper bounds of each width. */
-const UINT_WIDTHS: [limit: number, bytes: number][] = [
-  [128, 1],
-  [256, 2],
-  [65536, 3],
-  [2 ** 32, 5],
-  [Infinity, 9],
-];
-
-/**
- * Encoded bytes of the sample objects `firstSeq .. firstSeq+count-1` (what the other rows count
- * as payload), computed instead of measured: the objects differ only in `id`.
- */
-export function sampleObjectBytes(firstSeq: number, count: number): number {
-  const fixed = createMsgpackCodec().encode(sampleObject(0)).length - 1; // id 0 is one byte
-  let total = fixed * count;
-  let from = firstSeq;
-  const end = firstSeq + count;
-  for (const [limit, bytes] of UINT_WIDTHS) {
-    if (from >= end) break;
-    if (from >= limit) continue;
-    const to = Math.min(end, limit);
-    total += (to - from) * bytes;
-    from = to;
-  }
-  return total;
 }

@@ -57,15 +57,20 @@ export class SyncPeerSession implements Session {
       rttUs[i] = Number(now - previous) / 1000;
       previous = now;
     }
-    const echoed = await control.call<number>('echoed');
-    if (echoed !== roundTrips)
-      throw new Error(`the peer echoed ${echoed} messages, expected ${roundTrips}`);
+    await checkEchoed(control, roundTrips);
     return { rttUs, verification: { expected, actual: { count: roundTrips, checksum } } };
   }
 
   close(): Promise<void> {
     return this.link.close().catch(() => undefined);
   }
+}
+
+/** Asks the peer how many messages it echoed; throws unless all `roundTrips`. */
+export async function checkEchoed(control: ControlClient, roundTrips: number): Promise<void> {
+  const echoed = await control.call<number>('echoed');
+  if (echoed !== roundTrips)
+    throw new Error(`the peer echoed ${echoed} messages, expected ${roundTrips}`);
 }
 
 /** The peer's side of a SyncPeerSession: its loops, and its own operations (e.g. `open`). */

@@ -10,13 +10,25 @@
 import { codecTransport } from './codec.js';
 import { forkIpcTransport } from './fork-ipc.js';
 import { messagePortTransport } from './message-port.js';
+import { NATS_NAME, natsTransports, natsUnavailable } from './nats.js';
 import { futexPingPongTransport } from './futex-pingpong.js';
 import { nodeForkObjectsTransport, shmringForkTransport } from './shmring-fork.js';
+import { shmringAsyncTransport } from './shmring-async.js';
+import { shmringInternalTransport } from './shmring-internal.js';
 import { shmringMpscTransport } from './shmring-mpsc.js';
-import { shmringSpscTransport } from './shmring-spsc.js';
+import { shmringSyncTransport } from './shmring-sync.js';
 import { streamTransport } from './stream.js';
-import { LATENCY_SIZES, OBJECT_SIZE, RAW_SIZES, type Transport } from './transport.js';
+import { ZEROMQ_NAME, zeromqTransport, zeromqUnavailable } from './zeromq.js';
+import {
+  LATENCY_SIZES,
+  OBJECT_SIZE,
+  RAW_SIZES,
+  type Codec,
+  type Pattern,
+  type Transport,
+} from './transport.js';
 import type { StreamKind } from '../lib/stream-channels.js';
+import { BASELINE_TRANSPORT } from '../lib/results.js';
 
 export type * from './transport.js';
 export { LATENCY_SIZES, OBJECT_SIZE, RAW_SIZES } from './transport.js';
@@ -38,7 +50,7 @@ const STREAMS: { kind: StreamKind; name: string; description: string }[] = [
   {
     kind: 'unix',
     name: 'unix-socket',
-    description: 'Unix domain stream socket (the baseline of the ratios)',
+    description: 'Unix domain stream socket',
   },
   {
     kind: 'tcp',
@@ -55,7 +67,7 @@ function rawStreamTransports({ kind, name, description }: (typeof STREAMS)[numbe
       kind,
       coalesce: false,
       codec: 'raw',
-      description: `${description}; length-prefixed frames, one write() per message`,
+      description: `${description}; length-prefixed frames, one write() per message${name === BASELINE_TRANSPORT ? ' (the baseline of the ratios)' : ''}`,
       sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES },
     }),
     streamTransport({
@@ -76,7 +88,8 @@ const OBJECT_TRANSPORTS: Transport[] = [
     kind: 'unix',
     coalesce: false,
     codec: 'msgpack',
-    description: 'Unix domain stream socket',
+    description:
+      'Unix domain stream socket, one write() per message; the sender encodes and the receiver decodes each object with @msgpack/msgpack',
     sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] },
   }),
   streamTransport({
@@ -84,47 +97,93 @@ const OBJECT_TRANSPORTS: Transport[] = [
     kind: 'unix',
     coalesce: true,
     codec: 'msgpack',
-    description: 'Unix domain stream socket, frames coalesced into 64 KiB writes',
+    description:
+      'Unix domain stream socket, frames coalesced into 64 KiB writes; the sender encodes and the receiver decodes each object with @msgpack/msgpack',
     sizes: { throughput: [OBJECT_SIZE], latency: [] },
   }),
 ];
 
-/** MPSC rows: up to 64 KiB (1 MiB ring). */
+/** MPSC rows: up to 64 KiB. */
 const MPSC_SIZES = RAW_SIZES.filter((size) => size <= 65536);
 
-/** shmring's rows: SPSC raw (zero-copy records) and objects (channel API) per wait strategy, MPSC, fork(). */
+/** Sizes of a row with raw payloads and sample objects: the raw sizes, plus OBJECT_SIZE for the objects. */
+interface RowSizes {
+  throughput: readonly number[];
+  latency: readonly number[];
+  objects: { throughput: boolean; latency: boolean };
+}
+
+const ALL: RowSizes = {
+  throughput: RAW_SIZES,
+  latency: LATENCY_SIZES,
+  objects: { throughput: true, latency: true },
+};
+
+/** The raw and the object transport of one row (the object one only where it has sizes). */
+function rawAndObjects(
+  make: (codec: Codec, sizes: Record<Pattern, readonly number[]>) => Transport,
+  sizes: RowSizes,
+): Transport[] {
+  const objects = {
+    throughput: sizes.objects.throughput ? [OBJECT_SIZE] : [],
+    latency: sizes.objects.latency ? [OBJECT_SIZE] : [],
+  };
+  return [
+    make('raw', { throughput: sizes.throughput, latency: sizes.latency }),
+    ...(objects.throughput.length + objects.latency.length > 0 ? [make('msgpack', objects)] : []),
+  ];
+}
+
+/**
+ * shmring's rows, every one through the package's public calls (the description of each names
+ * them), except the internal ring: the ceiling those calls are measured against.
+ */
 const SHMRING_TRANSPORTS: Transport[] = [
-  shmringSpscTransport({
-    wait: 'spin',
-    codec: 'raw',
-    sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES },
+  ...rawAndObjects(
+    (codec, sizes) => shmringAsyncTransport('for-await', 'adaptive', codec, sizes),
+    ALL,
+  ),
+  ...rawAndObjects((codec, sizes) => shmringAsyncTransport('message', 'adaptive', codec, sizes), {
+    throughput: [16, 4096],
+    latency: [16],
+    objects: { throughput: true, latency: false },
   }),
-  shmringSpscTransport({
-    wait: 'adaptive',
-    codec: 'raw',
-    sizes: { throughput: RAW_SIZES, latency: LATENCY_SIZES },
+  ...rawAndObjects((codec, sizes) => shmringSyncTransport('sync', 'spin', codec, sizes), ALL),
+  ...rawAndObjects((codec, sizes) => shmringSyncTransport('sync', 'adaptive', codec, sizes), ALL),
+  ...rawAndObjects((codec, sizes) => shmringSyncTransport('try', 'spin', codec, sizes), {
+    throughput: [16, 4096],
+    latency: [16],
+    objects: { throughput: true, latency: false },
   }),
-  shmringSpscTransport({
-    wait: 'park',
-    codec: 'raw',
-    sizes: { throughput: [], latency: LATENCY_SIZES },
+  ...rawAndObjects((codec, sizes) => shmringAsyncTransport('for-await', 'park', codec, sizes), {
+    throughput: [],
+    latency: LATENCY_SIZES,
+    objects: { throughput: false, latency: true },
+  }),
+  ...rawAndObjects((codec, sizes) => shmringSyncTransport('sync', 'park', codec, sizes), {
+    throughput: [],
+    latency: LATENCY_SIZES,
+    objects: { throughput: false, latency: true },
   }),
   // Not shmring: the floor of 'park', measured right after it (wake-up costs on a VM drift over time).
   futexPingPongTransport(),
-  shmringSpscTransport({
-    wait: 'spin',
-    codec: 'msgpack',
-    sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] },
-  }),
-  shmringSpscTransport({
-    wait: 'adaptive',
-    codec: 'msgpack',
-    sizes: { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] },
-  }),
   shmringMpscTransport(1, 'spin', MPSC_SIZES),
   shmringMpscTransport(4, 'adaptive', MPSC_SIZES),
   shmringForkTransport('msgpack', { throughput: [OBJECT_SIZE], latency: [OBJECT_SIZE] }),
   shmringForkTransport('raw', { throughput: COALESCED_SIZES, latency: LATENCY_SIZES }),
+  shmringInternalTransport({ throughput: RAW_SIZES, latency: [16] }),
+];
+
+/** ZeroMQ, the peer a Node user picks for fast local messaging (when its package loads here). */
+const ZEROMQ_TRANSPORTS: Transport[] =
+  zeromqUnavailable !== null
+    ? []
+    : rawAndObjects((codec, sizes) => zeromqTransport(codec, sizes), ALL);
+
+/** Transports that cannot run on this machine, with the reason (the reports say it). */
+export const UNAVAILABLE: readonly { name: string; reason: string }[] = [
+  ...(zeromqUnavailable !== null ? [{ name: ZEROMQ_NAME, reason: zeromqUnavailable }] : []),
+  ...(natsUnavailable !== null ? [{ name: NATS_NAME, reason: natsUnavailable }] : []),
 ];
 
 /** All transports, shmring's first. */
@@ -135,7 +194,9 @@ export const TRANSPORTS: readonly Transport[] = [
   forkIpcTransport('advanced'),
   nodeForkObjectsTransport(),
   messagePortTransport(),
+  ...ZEROMQ_TRANSPORTS,
   ...OBJECT_TRANSPORTS,
+  ...natsTransports(),
   codecTransport('msgpack-encode'),
   codecTransport('msgpack-decode'),
   codecTransport('json-stringify'),

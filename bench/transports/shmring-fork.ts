@@ -13,7 +13,7 @@ import {
   stampSeq,
 } from '../lib/payload.js';
 import { sendAll, type CallbackSend } from '../lib/send-window.js';
-import { sampleObjectBytes } from '../lib/shmring-records.js';
+import { sampleObjectBytes } from '../lib/payload.js';
 import { PeerSession } from './peer-session.js';
 import {
   OBJECT_SIZE,

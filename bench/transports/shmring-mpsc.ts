@@ -1,31 +1,26 @@
-// shmring MPSC: `producers` peer processes (bench/children/shmring-producer.ts) write into one
-// many-to-one ring, the bench process consumes. Raw records at the zero-copy level, as in
-// shmring-spsc.ts: each producer claims records and writes its payloads straight into the ring
-// (a CAS on the tail per claim), the consumer hashes them in place.
+// shmring MPSC through the public calls: the bench process creates a channel with
+// `producers: 'multi'` and takes the values with `receiver.receiveSync()`; `producers` peer
+// processes (bench/children/shmring-producer.ts) each `openChannel()` it and `sender.sendSync(v)`
+// their share, all at once.
 //
 // A measurement splits its messages into one contiguous run of sequence numbers per producer;
-// each producer's records carry its own type id, and the consumer keeps one order-sensitive
-// checksum per producer (the order between producers is not defined, within one it is).
-import { attachConsumer } from '../../src/channel/endpoints.js';
-import type { WaitMode } from '../../src/wait/index.js';
+// the consumer tells the producers apart by the sequence number stamped in each payload and keeps
+// one order-sensitive checksum per producer (the order between producers is not defined, within
+// one it is).
+import { createChannel, type ChannelOptions } from '../../src/index.js';
+import { receiveBlocking } from '../lib/channel-calls.js';
 import { emptyTally, mix, type Tally } from '../lib/checksum.js';
 import { forkPeer, type PeerProcess } from '../lib/peer-process.js';
-import { expectedRaw } from '../lib/payload.js';
-import { Cleanup, createRingSegment, segmentName, unlinkSegment } from '../lib/shmring-segments.js';
-import { hashRawRecord, RAW_RECORD, readSome, wordsOf } from '../lib/shmring-records.js';
+import { expectedRaw, hashRaw } from '../lib/payload.js';
+import { Cleanup, segmentName, trackSegment, unlinkSegment } from '../lib/shmring-segments.js';
 import { processExited } from '../lib/sync-peer-session.js';
-import { HEARTBEAT_TIMEOUT_MS } from './shmring-spsc.js';
+import { CHANNEL_CAPACITY, channelOptions, WAIT_TEXT, type WaitMode } from './shmring-sync.js';
 import type { OpenContext, Session, ThroughputRequest, Transport } from './transport.js';
-
-/** Ring data bytes: the largest record is capacity / 8. */
-export const MPSC_CAPACITY = 1 << 20;
 
 /** What a producer peer is told to open. */
 export interface ProducerParams {
   name: string;
   wait: WaitMode;
-  /** Type id of this producer's records. */
-  typeId: number;
 }
 
 /** One producer's share of a measurement. */
@@ -58,6 +53,11 @@ function combined(tallies: readonly Tally[]): Tally {
   return { count, checksum };
 }
 
+/** The options of both ends of the MPSC channel. */
+export function mpscOptions(wait: WaitMode): ChannelOptions<Uint8Array> {
+  return { ...channelOptions('raw', wait), codec: 'raw', producers: 'multi' };
+}
+
 export function shmringMpscTransport(
   producers: number,
   wait: WaitMode,
@@ -67,8 +67,8 @@ export function shmringMpscTransport(
     name: `shmring-mpsc-${producers}`,
     codec: 'raw',
     description:
-      `shmring MPSC ring, ${producers} producer process${producers > 1 ? 'es' : ''} -> 1 consumer process, wait '${wait}'; ` +
-      `zero-copy records (tryClaim/commit) as in shmring-spsc, consumer hashes in place; ${MPSC_CAPACITY >> 20} MiB ring`,
+      `shmring channel with producers: 'multi', codec 'raw', ${WAIT_TEXT[wait]}, ${CHANNEL_CAPACITY >> 20} MiB: ` +
+      `${producers} producer process${producers > 1 ? 'es' : ''}, each openChannel() + sender.sendSync(v), -> one process receiver.receiveSync()`,
     sizes: { throughput: sizes, latency: [] },
     open: (context) => openMpscSession(producers, wait, context),
   };
@@ -81,14 +81,9 @@ async function openMpscSession(
 ): Promise<Session> {
   const cleanup = new Cleanup();
   try {
-    const name = segmentName(context.runId, `mpsc-${producers}`);
-    const segment = createRingSegment(name, 'mpsc', MPSC_CAPACITY);
-    cleanup.add(() => (segment.close(), unlinkSegment(name)));
-    const consumer = attachConsumer(segment.buffer, {
-      wait,
-      heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
-    });
-    cleanup.add(() => consumer.close());
+    const name = trackSegment(segmentName(context.runId, `mpsc-${producers}`));
+    const receiver = createChannel<Uint8Array>(name, mpscOptions(wait));
+    cleanup.add(() => (receiver.close(), unlinkSegment(name)));
     const peers: PeerProcess[] = [];
     for (let p = 0; p < producers; p++) {
       const peer = forkPeer('shmring-producer');
@@ -96,40 +91,30 @@ async function openMpscSession(
       peers.push(peer);
     }
     await Promise.all(
-      peers.map((peer, p) =>
-        peer.control.call('open', {
-          name,
-          wait,
-          typeId: RAW_RECORD + 1 + p,
-        } satisfies ProducerParams),
-      ),
+      peers.map((peer) => peer.control.call('open', { name, wait } satisfies ProducerParams)),
     );
     unlinkSegment(name);
     const producersGone = (): boolean => peers.some((peer) => processExited(peer.child.pid));
 
-    const words = wordsOf(segment.buffer);
-    const checksums = new Array<number>(producers).fill(0);
-    let strays = 0;
-    const onRecord = (typeId: number, bytes: Uint8Array, offset: number, length: number): void => {
-      const p = typeId - RAW_RECORD - 1;
-      if (p >= 0 && p < producers)
-        checksums[p] = hashRawRecord(checksums[p]!, bytes, words, offset, length);
-      else strays++;
-    };
     return {
       async throughput(request) {
         const requests = shares(producers, request);
         const expected = combined(requests.map((r) => expectedRaw(r.size, r.firstSeq, r.count)));
-        checksums.fill(emptyTally().checksum);
-        strays = 0;
+        const checksums = requests.map(() => emptyTally().checksum);
+        let strays = 0;
         const start = process.hrtime.bigint();
         const produced = Promise.all(
           peers.map((peer, p) => peer.control.call<number>('produce', requests[p])),
         );
         // The calls go out once their microtasks have run: let them, then consume without returning to the loop.
         await new Promise((resolve) => setImmediate(resolve));
-        for (let left = request.count; left > 0;)
-          left -= readSome(consumer, onRecord, left, 'consuming', producersGone);
+        for (let i = 0; i < request.count; i++) {
+          const value = receiveBlocking(receiver, 'consuming', producersGone);
+          const seq = new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true);
+          const p = requests.findIndex((r) => seq - r.firstSeq >= 0 && seq - r.firstSeq < r.count);
+          if (p < 0) strays++;
+          else checksums[p] = hashRaw(checksums[p]!, value, 0, value.length);
+        }
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         const counts = await produced;
         const actual = combined(

@@ -41,7 +41,9 @@ if (existsSync(path)) {
   } catch (error) {
     const code = (error as ShmringError).code;
     if (code === 'ETIMEDOUT')
-      throw new Error(`${path} is still being written: is another run going on?`);
+      throw new Error(`${path} is still being written: is another run going on?`, {
+        cause: error,
+      });
     if (code !== 'ERR_SHMRING_END_OF_STREAM') throw error;
   } finally {
     log.close();

@@ -3,7 +3,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
-import { openChannel, type Sender, type ShmringError } from '../../src/index.js';
+import { openChannel, type Sender } from '../../src/index.js';
 import { addressFrom, addressOptions, describe } from './address.js';
 
 const { values } = parseArgs({ options: { ...addressOptions, count: { type: 'string' } } });
@@ -14,7 +14,7 @@ let sender: Sender<string>;
 try {
   sender = openChannel<string>(address.name, { backing: address.backing });
 } catch (error) {
-  if ((error as ShmringError).code !== 'ENOENT') throw error;
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   console.error(
     `client: no logger on ${describe(address)}; start one first: npx tsx examples/logger/main.ts`,
   );
@@ -38,7 +38,7 @@ try {
     }
   }
 } catch (error) {
-  if ((error as ShmringError).code !== 'EPIPE') throw error;
+  if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
   console.error(`client: the logger on ${describe(address)} has closed`);
   process.exitCode = 1;
 } finally {

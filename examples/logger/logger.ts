@@ -7,7 +7,7 @@ import { appendFileSync, closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { createChannel, type Receiver, type ShmringError } from '../../src/index.js';
+import { createChannel, type Receiver } from '../../src/index.js';
 import { addressArgs, addressFrom, addressOptions, describe, type Address } from './address.js';
 
 const CLIENT = fileURLToPath(new URL('./client.ts', import.meta.url));
@@ -80,7 +80,7 @@ export async function runLogger(options: LoggerOptions): Promise<number> {
       keepOpen: true,
     });
   } catch (error) {
-    if ((error as ShmringError).code !== 'EEXIST') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     console.error(
       `logger: ${describe(address)} exists: another logger runs there, or one was killed (see shmring ls; shmring rm ${describe(address)})`,
     );
@@ -143,7 +143,7 @@ async function appendAll(
     try {
       first = await receiver.receive({ signal });
     } catch (error) {
-      if ((error as ShmringError).code !== 'ABORT_ERR') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ABORT_ERR') throw error;
       append([]); // stopped: what clients already sent still reaches the log
       return lines;
     }

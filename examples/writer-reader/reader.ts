@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { inspect } from 'node:util';
 
-import { openReceiver, type Receiver, type ShmringError } from '../../src/index.js';
+import { openReceiver, type Receiver } from '../../src/index.js';
 import { DEFAULT_NAME, type WeatherRecord } from './record.js';
 
 const name = process.argv[2] ?? DEFAULT_NAME;
@@ -13,7 +13,7 @@ let receiver: Receiver<WeatherRecord>;
 try {
   receiver = openReceiver<WeatherRecord>(name);
 } catch (error) {
-  if ((error as ShmringError).code !== 'ENOENT') throw error;
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   console.error(
     `reader: nothing waits in ${name}; run the writer first: npx tsx examples/writer-reader/writer.ts ${name}`,
   );

@@ -1,7 +1,7 @@
 // The writer: puts one record into a new channel and exits. The record waits in shared memory
 // until a reader started later takes it.
 //   npx tsx examples/writer-reader/writer.ts [/NAME]
-import { createSender, type ShmringError } from '../../src/index.js';
+import { createSender } from '../../src/index.js';
 import { DEFAULT_NAME, type WeatherRecord } from './record.js';
 
 const name = process.argv[2] ?? DEFAULT_NAME;
@@ -23,7 +23,7 @@ try {
   sender.sendSync(record);
   sender.close(); // the last sender closing ends the stream: the reader knows nothing else is coming
 } catch (error) {
-  if ((error as ShmringError).code !== 'EEXIST') throw error;
+  if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   // O_EXCL: never overwrite a record nobody has read yet.
   console.error(
     `writer: a record is already waiting in ${name}; read it first (reader.ts ${name}) or remove it (shmring rm ${name})`,

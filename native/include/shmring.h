@@ -21,6 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
+/* glibc declares syscall() only with _DEFAULT_SOURCE or _GNU_SOURCE; a compatible
+ * redeclaration keeps this header usable under a strict _POSIX_C_SOURCE. */
+long syscall(long number, ...);
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "shmring segments are little-endian; this target is not"
 #endif
@@ -74,6 +83,11 @@
 #define SHMRING_PRODUCER_SLOT_PID_OFFSET 0         /* i32 */
 #define SHMRING_PRODUCER_SLOT_STATE_OFFSET 4       /* i32 */
 #define SHMRING_PRODUCER_SLOT_START_TIME_OFFSET 8  /* u64, 16 reserved bytes follow */
+
+/* 3072..3139: the channel's codec, written by the creator before the magic (length 0: none) */
+#define SHMRING_CODEC_NAME_LENGTH_OFFSET 3072      /* u32, bytes of UTF-8 */
+#define SHMRING_CODEC_NAME_OFFSET 3076             /* UTF-8, CODEC_NAME_MAX_LENGTH bytes */
+#define SHMRING_CODEC_NAME_MAX_LENGTH 64
 
 /* ---- trailer (after the data area), Agrona's RingBufferDescriptor ---------------------- */
 #define SHMRING_TAIL_POSITION_OFFSET 128        /* i64 */
@@ -472,6 +486,80 @@ static inline int shmring_read(shmring_t *ring, shmring_handler_t handler, void 
         return more < 0 ? more : count + more;
     }
     return count;
+}
+
+/* ---- waiting and waking (docs/FORMAT.md, "Waiting and waking") ------------------------ */
+
+/* One side's handle on an eventcount: the two shared words, and what this process's own
+ * last wake left in the futex word (so a notifier makes one syscall per announcement, not
+ * one per publish). One per direction per process (or thread); zero-initialise it with
+ * shmring_event_init. */
+typedef struct shmring_event {
+    _Atomic int32_t *word;     /* the futex word: a sequence number */
+    _Atomic int32_t *sleepers; /* how many sleepers are announced */
+    int32_t last_wake;
+    int has_last_wake;
+} shmring_event_t;
+
+/* `futex_offset`: SHMRING_DATA_AVAILABLE_FUTEX_OFFSET (consumers sleep there, producers
+ * notify) or SHMRING_SPACE_AVAILABLE_FUTEX_OFFSET (producers facing a full ring sleep there,
+ * the consumer notifies). The sleeper count is the word after it. */
+static inline void shmring_event_init(shmring_event_t *event, const shmring_t *ring, int32_t futex_offset) {
+    event->word = SHMRING_I32(ring->base + futex_offset);
+    event->sleepers = SHMRING_I32(ring->base + futex_offset + 4);
+    event->last_wake = 0;
+    event->has_last_wake = 0;
+}
+
+/* Wakes every sleeper, whoever they are (close, end of stream). Returns how many woke, or
+ * -errno. The shared FUTEX_WAKE (not the private one): sleepers are other processes. */
+static inline int shmring_notify_all(shmring_event_t *event) {
+    event->last_wake = atomic_fetch_add_explicit(event->word, 1, memory_order_seq_cst) + 1;
+    event->has_last_wake = 1;
+    long woken = syscall(SYS_futex, (void *)event->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    return woken < 0 ? -errno : (int)woken;
+}
+
+/*
+ * Call after publishing (shmring_write, shmring_commit, shmring_abort; or, on the consumer
+ * side, after moving the head): wakes the other side if it announced sleep. Returns how many
+ * woke (0 without a syscall when nobody sleeps), or -errno.
+ *
+ * The full fence is what makes the handshake lose no wake-up: the publish is a release
+ * store, which may be ordered after the following load of the sleeper count (x86 reorders a
+ * store with a later load; so does ARM). The sleeper increments the count and then reads the
+ * ring; with the fence here, at least one of the two sees the other's write.
+ */
+static inline int shmring_notify(shmring_event_t *event) {
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(event->sleepers, memory_order_seq_cst) == 0) return 0;
+    if (event->has_last_wake && atomic_load_explicit(event->word, memory_order_seq_cst) == event->last_wake) return 0;
+    return shmring_notify_all(event);
+}
+
+/* Sleeper, step 1: announces a sleeper and returns the key to sleep on. Check the condition
+ * next: if it holds, shmring_withdraw and go on; if not, shmring_sleep(key). */
+static inline int32_t shmring_announce(shmring_event_t *event) {
+    atomic_fetch_add_explicit(event->sleepers, 1, memory_order_seq_cst);
+    int32_t key = atomic_fetch_add_explicit(event->word, 1, memory_order_seq_cst) + 1;
+    /* The re-check that follows must not be satisfied from before the announcement. */
+    atomic_thread_fence(memory_order_seq_cst);
+    return key;
+}
+
+/* Withdraws an announcement whose re-check found the condition true. */
+static inline void shmring_withdraw(shmring_event_t *event) {
+    atomic_fetch_sub_explicit(event->sleepers, 1, memory_order_seq_cst);
+}
+
+/* Sleeper, step 2: sleeps until woken, the word moved past `key`, a signal, or `timeout`
+ * (NULL: none) passes; then withdraws. Returns 0 (check the condition again: a wake-up may
+ * be spurious), ETIMEDOUT, or another errno. */
+static inline int shmring_sleep(shmring_event_t *event, int32_t key, const struct timespec *timeout) {
+    long rc = syscall(SYS_futex, (void *)event->word, FUTEX_WAIT, key, timeout, NULL, 0);
+    int err = rc == 0 || errno == EAGAIN || errno == EINTR ? 0 : errno;
+    shmring_withdraw(event);
+    return err;
 }
 
 /* ---- counters ------------------------------------------------------------------------- */

@@ -2,8 +2,11 @@
 #include <napi.h>
 
 #include "addon.h"
+#include "errors.h"
 #include "async_waiter.h"
+#include "fault_guard.h"
 #include "futex.h"
+#include "health.h"
 #include "sched.h"
 #include "segment.h"
 
@@ -11,6 +14,8 @@ namespace shmring {
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Before any mapping exists: from here a truncated segment cannot kill the process.
+  if (int err = fault_guard::Install(); err != 0) throw ErrnoError(env, err, "sigaction", "SIGBUS");
   auto* data = new AddonData();
   env.SetInstanceData(data);  // deleted by Node when the environment goes away
 
@@ -33,6 +38,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sysvRemove", Napi::Function::New<SysvRemove>(env, "sysvRemove"));
   exports.Set("futexWait", Napi::Function::New<FutexWaitSync>(env, "futexWait"));
   exports.Set("futexWake", Napi::Function::New<FutexWakeSync>(env, "futexWake"));
+  exports.Set("mappingHealth", Napi::Function::New<MappingHealth>(env, "mappingHealth"));
+  exports.Set("mappingSlot", Napi::Function::New<MappingSlot>(env, "mappingSlot"));
   exports.Set("yieldCpu", Napi::Function::New<YieldCpu>(env, "yieldCpu"));
   return exports;
 }

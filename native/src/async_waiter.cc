@@ -1,22 +1,73 @@
 #include "async_waiter.h"
 
 #include <cerrno>
-#include <chrono>
-#include <climits>
-#include <system_error>
 
+#include "addon.h"
 #include "errors.h"
 
 namespace shmring {
 namespace {
 
-// What the waiter thread hands back to the JS thread.
-struct Outcome {
-  WaitResult result;
-  int err;
-};
+Napi::Error CodedError(Napi::Env env, const char* message, const char* code) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", code);
+  return error;
+}
 
 }  // namespace
+
+// ---- WaitHub ----
+
+WaitHub* WaitHub::Create(Napi::Env env) {
+  auto* hub = new WaitHub();
+  napi_value name = Napi::String::New(env, "shmring.AsyncWaiter");
+  napi_status status = napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, hub, Finalize, hub,
+                                                       CallJs, &hub->tsfn_);
+  if (status != napi_ok) {
+    delete hub;
+    NAPI_THROW_IF_FAILED(env, status, nullptr);
+  }
+  napi_unref_threadsafe_function(env, hub->tsfn_);  // referenced only while a wait keeps it
+  // Registered after the thread-safe function, so it runs before Node tears that down
+  // (cleanup hooks run in reverse order): no pool thread posts to it afterwards.
+  napi_add_env_cleanup_hook(env, OnEnvCleanup, hub);
+  return hub;
+}
+
+void WaitHub::OnEnvCleanup(void* data) {
+  auto* hub = static_cast<WaitHub*>(data);
+  // The environment's memory (the words waited on) is about to go: the pool must let go of
+  // every wait of this environment first. Then Finalize frees the hub.
+  WaiterPool::Get().RemoveAll(hub);
+  napi_release_threadsafe_function(hub->tsfn_, napi_tsfn_abort);
+}
+
+void WaitHub::Finalize(napi_env, void* data, void*) { delete static_cast<WaitHub*>(data); }
+
+void WaitHub::Completed(std::shared_ptr<PoolWait> wait) {
+  auto* message = new std::shared_ptr<PoolWait>(std::move(wait));
+  if (napi_call_threadsafe_function(tsfn_, message, napi_tsfn_nonblocking) != napi_ok) {
+    delete message;  // the environment is going away: nobody awaits the promise
+  }
+}
+
+void WaitHub::CallJs(napi_env env, napi_value, void*, void* data) {
+  auto* message = static_cast<std::shared_ptr<PoolWait>*>(data);
+  std::shared_ptr<PoolWait> wait = std::move(*message);
+  delete message;
+  if (env == nullptr || wait->owner == nullptr) return;  // torn down, or the waiter is gone
+  static_cast<AsyncWaiter*>(wait->owner)->Deliver(Napi::Env(env), wait);
+}
+
+void WaitHub::Hold(Napi::Env env) {
+  if (holds_++ == 0) napi_ref_threadsafe_function(env, tsfn_);
+}
+
+void WaitHub::Release(Napi::Env env) {
+  if (--holds_ == 0) napi_unref_threadsafe_function(env, tsfn_);
+}
+
+// ---- AsyncWaiter ----
 
 Napi::Function AsyncWaiter::Define(Napi::Env env) {
   return DefineClass(env, "AsyncWaiter",
@@ -31,182 +82,106 @@ Napi::Function AsyncWaiter::Define(Napi::Env env) {
 
 AsyncWaiter::AsyncWaiter(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<AsyncWaiter>(info), deferred_(Napi::Promise::Deferred::New(info.Env())) {
-  Napi::Env env = info.Env();
-  auto noop = Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
-  deliver_ = Napi::ThreadSafeFunction::New(env, noop, "shmring.AsyncWaiter", 0, 1);
-  deliver_.Unref(env);  // referenced only while a wait is pending
-  // Worker termination or process exit must not leave the thread blocked in the kernel.
-  // (The raw C hook: node-addon-api's CleanupHook frees its data when the hook runs,
-  // and again on Remove, so it cannot be removed from a destructor safely.)
-  NAPI_THROW_IF_FAILED_VOID(env, napi_add_env_cleanup_hook(env, OnEnvCleanup, this));
-  cleanupHookRegistered_ = true;
+  AddonData* data = info.Env().GetInstanceData<AddonData>();
+  if (data->waitHub == nullptr) data->waitHub = WaitHub::Create(info.Env());
+  hub_ = data->waitHub;
 }
 
 AsyncWaiter::~AsyncWaiter() {
-  if (cleanupHookRegistered_) napi_remove_env_cleanup_hook(Env(), OnEnvCleanup, this);
-  Shutdown();
-}
-
-void AsyncWaiter::OnEnvCleanup(void* data) {
-  auto* waiter = static_cast<AsyncWaiter*>(data);
-  waiter->cleanupHookRegistered_ = false;  // Node removes a hook once it has run
-  waiter->Shutdown();
+  // Only while the environment is torn down can a waiter with a pending wait be collected
+  // (the wait holds a reference to it); the pool must stop reading the word either way.
+  if (pending_) {
+    WaiterPool::Get().Remove(pending_);
+    pending_->owner = nullptr;
+  }
 }
 
 Napi::Value AsyncWaiter::Wait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (closed_) {
-    Napi::Error error = Napi::Error::New(env, "AsyncWaiter is closed");
-    error.Set("code", "ERR_SHMRING_CLOSED");
-    throw error;
-  }
-  if (pending_) {
-    Napi::Error error = Napi::Error::New(env, "AsyncWaiter already has a pending wait");
-    error.Set("code", "ERR_SHMRING_BUSY");
-    throw error;
-  }
-  Job job;
-  job.word = WordArg(info, 0);
-  job.expected = static_cast<int32_t>(IntegerArg(info, 2, "expected", INT32_MIN, INT32_MAX));
-  job.deadline = Deadline::After(TimeoutArg(info, 3));
+  if (closed_) throw CodedError(env, "AsyncWaiter is closed", "ERR_SHMRING_CLOSED");
+  if (pending_) throw CodedError(env, "AsyncWaiter already has a pending wait", "ERR_SHMRING_BUSY");
+  auto wait = std::make_shared<PoolWait>();
+  wait->word = WordArg(info, 0);
+  wait->expected = static_cast<int32_t>(IntegerArg(info, 2, "expected", INT32_MIN, INT32_MAX));
+  double timeoutMs = TimeoutArg(info, 3);
+  wait->deadline = Deadline::After(timeoutMs);
+  wait->sink = hub_;
+  wait->owner = this;
 
-  if (!thread_.joinable()) {
-    // Before any state changes: a thread that cannot start (EAGAIN) fails only this call.
-    try {
-      thread_ = std::thread(&AsyncWaiter::Run, this);
-    } catch (const std::system_error& error) {
-      throw ErrnoError(env, error.code().value(), "pthread_create", "");
-    }
+  // Settled at once when no sleep is needed: no thread hop, no event-loop turn.
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  if (__atomic_load_n(wait->word, __ATOMIC_SEQ_CST) != wait->expected) {
+    deferred.Resolve(Napi::String::New(env, WaitResultName(WaitResult::kNotEqual)));
+    return deferred.Promise();
   }
-  deferred_ = Napi::Promise::Deferred::New(env);
+  if (timeoutMs == 0) {
+    deferred.Resolve(Napi::String::New(env, WaitResultName(WaitResult::kTimedOut)));
+    return deferred.Promise();
+  }
+  if (int err = WaiterPool::Get().Add(wait); err != 0) throw ErrnoError(env, err, "pthread_create", "");
+  deferred_ = deferred;
+  pending_ = std::move(wait);
   array_ = Napi::Persistent(info[0].As<Napi::Object>());
-  pending_ = true;
-  Ref();  // this object must outlive the job: the thread and its delivery use it
-  if (keepAlive_) deliver_.Ref(env);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    job_ = job;
-    hasJob_ = true;
-    cancelled_ = false;
-  }
-  changed_.notify_one();
+  Ref();  // this object must outlive the wait: its delivery comes back to it
+  if (keepAlive_) hub_->Hold(env);
   return deferred_.Promise();
 }
 
-void AsyncWaiter::Run() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  for (;;) {
-    changed_.wait(lock, [this] { return hasJob_ || stopping_; });
-    if (stopping_) return;
-    Job job = job_;
-    WaitResult result = WaitResult::kCancelled;
-    int err = 0;
-    if (!cancelled_) {
-      lock.unlock();
-      result = WaitInSlices(job, &err);
-      lock.lock();
-      if (cancelled_) result = WaitResult::kCancelled;
-    }
-    // Post before acknowledging, so a Close() that follows still settles the promise.
-    auto* outcome = new Outcome{result, err};
-    napi_status status = deliver_.NonBlockingCall(outcome, [this](Napi::Env env, Napi::Function, Outcome* o) {
-      WaitResult r = o->result;
-      int e = o->err;
-      delete o;
-      if (env == nullptr) return;
-      Deliver(env, r, e);
-      Unref();  // the job's reference, taken in Wait(): only now is `this` no longer needed
-    });
-    if (status != napi_ok) delete outcome;  // the environment is going away
-    hasJob_ = false;
-    changed_.notify_all();  // StopWaiting() waits for this acknowledgement
-  }
+void AsyncWaiter::Deliver(Napi::Env env, const std::shared_ptr<PoolWait>& wait) {
+  if (wait != pending_) return;  // settled by Close() already
+  Settle(env, wait->result, wait->err);
 }
 
-WaitResult AsyncWaiter::WaitInSlices(const Job& job, int* err) {
-  // A cancel wakes the word, but a wake cannot reach this thread once the memory under it
-  // was remapped (a segment closed meanwhile): sleep in slices and look at the flag too.
-  for (;;) {
-    Deadline slice = Deadline::After(kCancelCheckMs);
-    bool last = !job.deadline.infinite && !Deadline::Before(slice, job.deadline);
-    WaitResult result = FutexWait(job.word, job.expected, last ? job.deadline : slice, err);
-    if (result != WaitResult::kTimedOut || last) return result;
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (cancelled_) return WaitResult::kCancelled;
-  }
-}
-
-void AsyncWaiter::Deliver(Napi::Env env, WaitResult result, int err) {
-  if (!pending_) return;  // already settled by Close()
-  pending_ = false;
-  Napi::Promise::Deferred deferred = deferred_;
+void AsyncWaiter::Settle(Napi::Env env, WaitResult result, int err) {
+  pending_->owner = nullptr;
+  pending_.reset();
   array_.Reset();
-  if (keepAlive_) deliver_.Unref(env);
+  if (keepAlive_) hub_->Release(env);
+  Napi::Promise::Deferred deferred = deferred_;
   try {
     if (err != 0) {
-      deferred.Reject(ErrnoError(env, err, "futex", "").Value());
+      deferred.Reject(ErrnoError(env, err, "futex_waitv", "").Value());
     } else {
       deferred.Resolve(Napi::String::New(env, WaitResultName(result)));
     }
   } catch (const Napi::Error&) {
     // The environment is shutting down and can run no more JS: nobody awaits the promise.
   }
-}
-
-bool AsyncWaiter::StopWaiting() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (!hasJob_) return false;
-  cancelled_ = true;
-  int32_t* word = job_.word;
-  // The thread may be between its check of `cancelled_` and entering the kernel, where
-  // a single wake would be lost; wake again until it acknowledges (microseconds).
-  while (hasJob_) {
-    FutexWake(word, INT_MAX);
-    changed_.wait_for(lock, std::chrono::milliseconds(1));
-  }
-  return true;
+  Unref();  // the wait's reference, taken in Wait()
 }
 
 Napi::Value AsyncWaiter::Cancel(const Napi::CallbackInfo& info) {
-  // The delivery callback resolves the promise with 'cancelled'.
-  return Napi::Boolean::New(info.Env(), StopWaiting() || pending_);
-}
-
-void AsyncWaiter::Shutdown() {
-  StopWaiting();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  changed_.notify_all();
-  if (thread_.joinable()) thread_.join();
-  deliver_.Release();
+  // The pool completes the wait as 'cancelled' (unless it finished meanwhile); the promise
+  // settles when that reaches this thread, a few microseconds later.
+  if (pending_) WaiterPool::Get().Cancel(pending_);
+  return Napi::Boolean::New(info.Env(), pending_ != nullptr);
 }
 
 Napi::Value AsyncWaiter::Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (closed_) return env.Undefined();
   closed_ = true;
-  if (keepAlive_ && pending_) deliver_.Unref(env);
+  if (pending_) {
+    // Out of the pool now, and settled now rather than through a delivery, which an
+    // unreferenced loop may never run; a delivery already on its way finds nothing pending.
+    WaiterPool::Get().Remove(pending_);
+    Settle(env, WaitResult::kCancelled, 0);
+  }
   keepAlive_ = false;
-  Shutdown();
-  // Settle the pending promise now rather than through the queued delivery, which an
-  // unreferenced loop may never run; that delivery then finds nothing pending.
-  Deliver(env, WaitResult::kCancelled, 0);
   return env.Undefined();
 }
 
 Napi::Value AsyncWaiter::RefLoop(const Napi::CallbackInfo& info) {
-  if (closed_) return info.Env().Undefined();
-  if (!keepAlive_ && pending_) deliver_.Ref(info.Env());
+  if (closed_ || keepAlive_) return info.Env().Undefined();
   keepAlive_ = true;
+  if (pending_) hub_->Hold(info.Env());
   return info.Env().Undefined();
 }
 
 Napi::Value AsyncWaiter::UnrefLoop(const Napi::CallbackInfo& info) {
-  if (keepAlive_ && pending_) deliver_.Unref(info.Env());
+  if (!keepAlive_) return info.Env().Undefined();
   keepAlive_ = false;
+  if (pending_) hub_->Release(info.Env());
   return info.Env().Undefined();
 }
 

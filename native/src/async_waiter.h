@@ -1,16 +1,17 @@
-// Futex waits that return a Promise: a dedicated thread blocks in the kernel so the
-// event loop never does. One wait at a time per waiter; the thread is reused.
+// Futex waits that return a Promise. The waiting happens on the process-wide WaiterPool
+// (waiter_pool.h): a few threads sleep on every pending word at once, so the event loop
+// never blocks and idle waits cost no thread of their own and no periodic wake-ups.
 #pragma once
 
 #include <napi.h>
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <memory>
 
-#include "futex.h"
+#include "waiter_pool.h"
 
 namespace shmring {
+
+class WaitHub;
 
 // JS class `AsyncWaiter`:
 //   wait(int32Array, index, expected, timeoutMs) -> Promise<'ok'|'not-equal'|'timed-out'|'cancelled'>
@@ -19,48 +20,49 @@ namespace shmring {
 // never does.
 class AsyncWaiter : public Napi::ObjectWrap<AsyncWaiter> {
  public:
-  // How often a waiting thread looks at its cancel flag by itself.
-  static constexpr double kCancelCheckMs = 100;
-
   static Napi::Function Define(Napi::Env env);
   explicit AsyncWaiter(const Napi::CallbackInfo& info);
   ~AsyncWaiter() override;
 
- private:
-  struct Job {
-    int32_t* word = nullptr;
-    int32_t expected = 0;
-    Deadline deadline;
-  };
+  // On the JS thread: the pool finished `wait` (ignored unless it is the pending one).
+  void Deliver(Napi::Env env, const std::shared_ptr<PoolWait>& wait);
 
+ private:
   Napi::Value Wait(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value RefLoop(const Napi::CallbackInfo& info);
   Napi::Value UnrefLoop(const Napi::CallbackInfo& info);
+  // Settles the pending promise and lets go of what the wait held.
+  void Settle(Napi::Env env, WaitResult result, int err);
 
-  void Run();                                  // the waiter thread
-  WaitResult WaitInSlices(const Job& job, int* err);  // on the waiter thread
-  void Deliver(Napi::Env env, WaitResult result, int err);  // on the JS thread
-  bool StopWaiting();                          // cancels the pending wait, if any
-  void Shutdown();                             // stops and joins the thread
-  static void OnEnvCleanup(void* waiter);
-
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::thread thread_;
-  Job job_;
-  bool hasJob_ = false;     // a wait is queued or in progress on the thread
-  bool cancelled_ = false;  // the pending wait must end as 'cancelled'
-  bool stopping_ = false;   // the thread must exit
-  bool closed_ = false;     // JS side: no more waits accepted
-
-  bool pending_ = false;    // JS side: a promise is unresolved
+  WaitHub* hub_;
+  bool closed_ = false;
   bool keepAlive_ = true;
+  std::shared_ptr<PoolWait> pending_;  // the wait in the pool, until settled
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference array_;  // keeps the waited-on memory alive during the wait
-  Napi::ThreadSafeFunction deliver_;
-  bool cleanupHookRegistered_ = false;
+};
+
+// One per environment (main thread or worker): carries finished waits from the pool threads
+// to the JS thread through one thread-safe function, referenced while any waiter keeps
+// the loop alive.
+class WaitHub final : public WaitSink {
+ public:
+  static WaitHub* Create(Napi::Env env);
+
+  void Completed(std::shared_ptr<PoolWait> wait) override;
+  void Hold(Napi::Env env);     // a pending wait keeps the loop alive
+  void Release(Napi::Env env);  // ... no longer
+
+ private:
+  WaitHub() = default;
+  static void CallJs(napi_env env, napi_value, void*, void* data);
+  static void OnEnvCleanup(void* hub);
+  static void Finalize(napi_env, void* hub, void*);
+
+  napi_threadsafe_function tsfn_ = nullptr;
+  int holds_ = 0;
 };
 
 }  // namespace shmring

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "errors.h"
+#include "fault_guard.h"
 
 namespace shmring {
 
@@ -45,13 +46,19 @@ WaitResult FutexWait(int32_t* word, int32_t expected, const Deadline& deadline, 
     if (errno == EINTR) continue;
     if (errno == EAGAIN) return WaitResult::kNotEqual;
     if (errno == ETIMEDOUT) return WaitResult::kTimedOut;
+    // The page under the word is gone (its segment was truncated): repaired with zero
+    // pages and the mapping marked faulted; the caller re-checks and sees it broken.
+    if (errno == EFAULT && fault_guard::MarkFaulted(word)) return WaitResult::kOk;
     *err = errno;
     return WaitResult::kOk;
   }
 }
 
 int FutexWake(int32_t* word, int count) {
-  return static_cast<int>(syscall(SYS_futex, word, FUTEX_WAKE, count, nullptr, nullptr, 0));
+  long woken = syscall(SYS_futex, word, FUTEX_WAKE, count, nullptr, nullptr, 0);
+  // Nobody can sleep on a truncated page: repair it (see FutexWait) and wake no one.
+  if (woken < 0 && errno == EFAULT && fault_guard::MarkFaulted(word)) return 0;
+  return static_cast<int>(woken);
 }
 
 int32_t* WordArg(const Napi::CallbackInfo& info, size_t arrayIndex) {

@@ -103,7 +103,6 @@ Napi::Object Mapping::Wrap(Napi::Env env, int fd, int shmid, void* addr, size_t 
   mapping->closed_ = false;
   mapping->fd_ = fd;
   mapping->shmid_ = shmid;
-  mapping->addr_ = addr;
   mapping->length_ = length;
   mapping->buffer_ = Napi::Persistent(buffer);
   return object;
@@ -115,9 +114,7 @@ Mapping::Mapping(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Mapping>(inf
   }
 }
 
-// Collected without close(): the SharedArrayBuffer may well outlive this object (JS code
-// that kept only `segment.buffer`, or a worker), so the pages stay; the buffer's own
-// finalizer unmaps them. Only the descriptor goes now.
+// Collected without close(): the same as close(); the buffer's own finalizer unmaps.
 Mapping::~Mapping() { CloseHandles(); }
 
 Napi::Value Mapping::Buffer(const Napi::CallbackInfo& info) {
@@ -173,11 +170,10 @@ Napi::Value Mapping::Close(const Napi::CallbackInfo& info) {
 
 void Mapping::Release() {
   if (closed_) return;
-  // An explicit close: JS may still hold the SharedArrayBuffer (or a worker may), so the
-  // address range must stay valid until V8 frees it. Swap the shared pages for private
-  // zero pages in place: the segment is released now (a System V one is detached too:
-  // its mapping is gone), and a stray access reads zeros instead of faulting.
-  mmap(addr_, length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  // Closing drops this handle only. Other endpoints of the same mapping (this thread's or
+  // a worker's, through the SharedArrayBuffer) must keep seeing the shared pages, so the
+  // range stays mapped until V8 frees the buffer's backing store, which happens when its
+  // last user anywhere lets go, and unmaps it there (a System V segment is detached then).
   CloseHandles();
   buffer_.Reset();
 }

@@ -31,7 +31,6 @@ class Mapping : public Napi::ObjectWrap<Mapping> {
   bool closed_ = true;
   int fd_ = -1;
   int shmid_ = -1;
-  void* addr_ = nullptr;
   size_t length_ = 0;
   Napi::Reference<Napi::Value> buffer_;
 };

@@ -1,4 +1,4 @@
-// Hands a mapping to JavaScript as a SharedArrayBuffer over the mapped bytes (no copy).
+// Hands memory to JavaScript as a SharedArrayBuffer over the bytes themselves (no copy).
 #pragma once
 
 #include <napi.h>
@@ -7,10 +7,14 @@
 
 namespace shmring {
 
-// Wraps [addr, addr + length) in a new SharedArrayBuffer. The buffer owns the mapping:
-// when its last reference (in any thread) is collected, the range is munmap'ed.
-// On failure the range is unmapped and a JS exception is thrown.
+// Wraps a mapping [addr, addr + length) in a new SharedArrayBuffer and registers it with
+// the SIGBUS guard. The buffer owns the mapping: when its last reference (in any thread)
+// is collected, the range is unregistered and munmap'ed. On failure the range is unmapped
+// and a JS exception is thrown.
 Napi::Value NewMappedSharedArrayBuffer(Napi::Env env, void* addr, size_t length);
+
+// A SharedArrayBuffer over memory that lives as long as the process (never freed).
+Napi::Value NewStaticSharedArrayBuffer(Napi::Env env, void* addr, size_t length);
 
 // Largest mapping we hand out; V8 rejects larger array buffers on some versions.
 constexpr size_t kMaxMappingBytes = size_t{1} << 34;  // 16 GiB

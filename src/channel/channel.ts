@@ -1,9 +1,10 @@
 // Opening channels: the functions users call to get a Receiver or a Sender.
-import { attachRing, createRing } from '../ring/index.js';
+import { agreeCodec, codecNameOf, type CodecOption } from '../codec/index.js';
+import { attachRing, createRing, readMetadata } from '../ring/index.js';
 import type { Segment } from '../segment/index.js';
 import { invalidArgType } from '../errors.js';
 import { waitPolicy } from '../wait/index.js';
-import { createSegment, openSegment } from './backing.js';
+import { createOrTakeOver, openSegment } from './backing.js';
 import { Consumer } from './consumer.js';
 import type { Endpoint } from './endpoint.js';
 import { ChannelControl } from './control.js';
@@ -49,36 +50,66 @@ function target(name: unknown): string | SharedArrayBuffer {
 
 type Resolved<T> = ReturnType<typeof resolveOptions<T>>;
 
+// The codec this side uses on the channel in `buffer`, agreed with the one its creator
+// recorded; checked before attaching, so a refused opener leaves no trace in the channel.
+function codecFor<T>(
+  buffer: SharedArrayBuffer,
+  o: Resolved<T>,
+  name: string,
+): CodecOption<T> | undefined {
+  return agreeCodec(readMetadata(buffer).codecName, o.codec, name);
+}
+
+function senderOnBuffer<T>(
+  buffer: SharedArrayBuffer,
+  o: Resolved<T>,
+  name: string,
+  segment: Segment | undefined,
+): Sender<T> {
+  const codec = codecFor(buffer, o, name);
+  return wrap(
+    new Producer(attachRing(buffer), new ChannelControl(buffer), waitPolicy(o)),
+    (p) => new Sender<T>(name, p, codec, segment),
+  );
+}
+
+function receiverOnBuffer<T>(
+  buffer: SharedArrayBuffer,
+  o: Resolved<T>,
+  name: string,
+  segment: Segment | undefined,
+  unlink: Resolved<T>['unlink'],
+  owned: boolean,
+): Receiver<T> {
+  const codec = codecFor(buffer, o, name);
+  const consumer = new Consumer(attachRing(buffer), new ChannelControl(buffer), waitPolicy(o));
+  return wrap(consumer, (c) => new Receiver<T>(name, c, codec, segment, unlink, owned));
+}
+
 /** @internal A Sender on the ring in `segment` (which it closes on close). */
 export function senderOn<T>(segment: Segment, o: Resolved<T>): Sender<T> {
-  return onSegment(segment, (s) =>
-    wrap(
-      new Producer(attachRing(s.buffer), new ChannelControl(s.buffer), waitPolicy(o)),
-      (p) => new Sender<T>(s.name, p, o.codec, s),
-    ),
-  );
+  return onSegment(segment, (s) => senderOnBuffer(s.buffer, o, s.name, s));
 }
 
 /** @internal The Receiver on the ring in `segment` (which it closes on close). */
 export function receiverOn<T>(segment: Segment, o: Resolved<T>, owned: boolean): Receiver<T> {
-  return onSegment(segment, (s) => {
-    const consumer = new Consumer(
-      attachRing(s.buffer),
-      new ChannelControl(s.buffer),
-      waitPolicy(o),
-    );
-    return wrap(consumer, (c) => new Receiver<T>(s.name, c, o.codec, s, o.unlink, owned));
-  });
+  return onSegment(segment, (s) => receiverOnBuffer(s.buffer, o, s.name, s, o.unlink, owned));
 }
 
 // A new segment holding a fresh ring (with the options that live in shared memory),
 // handed to `endpoint`; removed again if anything fails.
 function withNewChannel<T, R>(name: string, o: Resolved<T>, endpoint: (segment: Segment) => R): R {
-  const segment = createSegment(target(name) as string, o.backing, o.capacity, o.mode);
+  const segment = createOrTakeOver(
+    target(name) as string,
+    o.backing,
+    o.capacity,
+    o.mode,
+    o.takeOver,
+  );
   return onSegment(
     segment,
     (s) => {
-      createRing(s.buffer, { kind: o.kind, capacity: o.capacity });
+      createRing(s.buffer, { kind: o.kind, capacity: o.capacity, codecName: codecNameOf(o.codec) });
       if (o.keepOpen) new ChannelControl(s.buffer).keepOpen();
       return endpoint(s);
     },
@@ -106,12 +137,7 @@ export function openChannel<T = unknown>(
 ): Sender<T> {
   const o = resolveOptions(options);
   const where = target(name);
-  if (where instanceof SharedArrayBuffer) {
-    return wrap(
-      new Producer(attachRing(where), new ChannelControl(where), waitPolicy(o)),
-      (p) => new Sender<T>('shared', p, o.codec, undefined),
-    );
-  }
+  if (where instanceof SharedArrayBuffer) return senderOnBuffer<T>(where, o, 'shared', undefined);
   return senderOn<T>(openSegment(where, o.backing, o.allowUids), o);
 }
 
@@ -127,10 +153,8 @@ export function openReceiver<T = unknown>(
 ): Receiver<T> {
   const o = resolveOptions(options);
   const where = target(name);
-  if (where instanceof SharedArrayBuffer) {
-    const consumer = new Consumer(attachRing(where), new ChannelControl(where), waitPolicy(o));
-    return wrap(consumer, (c) => new Receiver<T>('shared', c, o.codec, undefined, 'never', false));
-  }
+  if (where instanceof SharedArrayBuffer)
+    return receiverOnBuffer<T>(where, o, 'shared', undefined, 'never', false);
   return receiverOn<T>(openSegment(where, o.backing, o.allowUids), o, false);
 }
 

@@ -25,6 +25,7 @@ import {
 import { processStartTime } from '../ring/process-info.js';
 import { isProcessAlive } from '../lifecycle/liveness.js';
 import { EventCount } from '../wait/index.js';
+import { MappingHealth } from '../segment/health.js';
 
 /**
  * Set in the open-producer count by the producer whose close ends the stream, in the same
@@ -52,8 +53,10 @@ export class ChannelControl {
   readonly dataAvailable: EventCount;
   /** Producers sleep here when the ring is full; the consumer notifies after freeing space. */
   readonly spaceAvailable: EventCount;
+  readonly #health: MappingHealth;
 
   constructor(buffer: SharedArrayBuffer) {
+    this.#health = MappingHealth.of(buffer);
     this.words = new Int32Array(buffer, 0, METADATA_LENGTH >>> 2);
     this.dataAvailable = new EventCount(
       this.words,
@@ -85,9 +88,13 @@ export class ChannelControl {
     return this.#hasStatus(STATUS_PRODUCERS_CLOSED);
   }
 
-  /** Someone found the shared memory corrupt: nobody may trust the ring any more. */
+  /**
+   * Someone found the shared memory corrupt, or the segment was truncated under this
+   * process (the SIGBUS guard found its pages gone): nobody may trust the ring any more.
+   * The status is read first: on a truncated segment that read is what faults.
+   */
   get broken(): boolean {
-    return this.#hasStatus(STATUS_BROKEN);
+    return this.#hasStatus(STATUS_BROKEN) || this.#health.faulted;
   }
 
   /** Makes the stream outlive its producers (a server's inbox); set by the creator. */

@@ -9,10 +9,11 @@ import {
   type CodecOption,
   type FrameError,
 } from '../codec/index.js';
-import { ShmringError, checkInteger, invalidArgType } from '../errors.js';
+import { BadFrameWarnings } from '../codec/bad-frame-warnings.js';
+import { AbortError, ShmringError, checkInteger, invalidArgType } from '../errors.js';
 import type { MessageHandler, RingBuffer } from '../ring/index.js';
 import type { Segment } from '../segment/index.js';
-import { abortError, deadlineAfter, timeoutError } from '../wait/index.js';
+import { deadlineAfter, timeoutError } from '../wait/index.js';
 import { END_OF_STREAM, type Consumer } from './consumer.js';
 import type { UnlinkPolicy } from './options.js';
 import { ReadAheadQueue } from './read-ahead.js';
@@ -131,6 +132,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   /** Zero-copy reads: where reassembled messages go, and the reader that reassembles them. */
   #recordView: RecordView = () => {};
   #recordReader: FrameReader<undefined> | undefined;
+  readonly #warnings: BadFrameWarnings;
 
   /** @internal Use createChannel(). */
   constructor(
@@ -148,6 +150,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     this.#segment = segment;
     this.#unlinkPolicy = unlink;
     this.#owned = owned;
+    this.#warnings = new BadFrameWarnings(name);
     consumer.readAhead = true;
     const ring = this.#ring;
     const queue = this.#queue;
@@ -191,7 +194,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
 
   #reportBadFrame(error: FrameError): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    else process.emitWarning(error);
+    else this.#warnings.report(error);
   }
 
   // 'after-attach': the name goes once a sender has mapped the segment.
@@ -369,14 +372,14 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
           );
       }
       const signal = options.signal;
-      if (signal?.aborted) return Promise.reject(abortError(signal));
+      if (signal?.aborted) return Promise.reject(new AbortError(signal));
       return new Promise((resolve, reject) => {
         const onAbort =
           signal === undefined
             ? undefined
             : () => {
                 this.#remove(call);
-                reject(abortError(signal));
+                reject(new AbortError(signal));
               };
         const call: PendingCall = { wants, max, resolve, reject, deadline, signal, onAbort };
         signal?.addEventListener('abort', onAbort!, { once: true });
@@ -586,6 +589,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
       {
         recordType,
         codec: {
+          name: 'zero-copy-records',
           encode: () => new Uint8Array(0),
           decode: (bytes) => {
             this.#recordView(bytes, 0, bytes.length);
@@ -641,7 +645,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
           (value) => {
             // More values that are there already go along, in line with other callers.
             let more = stream.push(value);
-            while (more && this.#waiting.length === 0 && this.#queue.length > 0)
+            while (more && !this.closed && this.#waiting.length === 0 && this.#queue.length > 0)
               more = stream.push(this.#take());
           },
           (error: ShmringError) =>
@@ -667,6 +671,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   close(options: CloseOptions = {}): void {
     if (this.closed) return;
     this.#consumer.close();
+    this.#warnings.flush();
     this.#settleAll();
     const unlink = options.unlink ?? (this.#owned && this.#unlinkPolicy === 'on-close');
     if (unlink && this.#segment !== undefined) {

@@ -23,7 +23,7 @@ function producers(report: SegmentReport): string {
 /** `shmring ls`: one row per segment. */
 export function formatTable(reports: SegmentReport[]): string {
   if (reports.length === 0) return 'no shmring segments';
-  const rows = [['NAME', 'KIND', 'CAPACITY', 'IN USE', 'PRODUCERS', 'HEARTBEAT', 'STATE']];
+  const rows = [['NAME', 'KIND', 'CAPACITY', 'IN USE', 'SENDERS', 'HEARTBEAT', 'STATE']];
   for (const r of reports) {
     rows.push([
       r.name,
@@ -62,6 +62,7 @@ export function formatReport(report: SegmentReport): string {
     lines.push(
       ['kind', report.kind],
       ['capacity', `${report.capacity} bytes (max message ${report.maxMessageLength})`],
+      ['codec', report.codec ?? '- (not recorded)'],
       ['in use', `${report.bytesInUse} bytes`],
       ['creator', who(report.creator)],
       ['created', report.createdAt ?? '-'],

@@ -1,8 +1,8 @@
 // Codecs turn a message value into bytes and back. The built-ins are MessagePack (with the
 // extensions in extensions.ts) and raw bytes; users may bring their own { encode, decode }.
-import { invalidArgType, invalidArgValue } from '../errors.js';
+import { ShmringError, invalidArgType, invalidArgValue, unencodable } from '../errors.js';
 import { ShmringExtensions, type DecodeState } from './extensions.js';
-import { ShmringDecoder, ShmringEncoder } from './msgpack-subclasses.js';
+import { NestedCoders, ShmringDecoder, ShmringEncoder } from './msgpack-subclasses.js';
 import { RECORD_CUSTOM, RECORD_MSGPACK, RECORD_RAW } from './record-types.js';
 
 /**
@@ -18,6 +18,12 @@ import { RECORD_CUSTOM, RECORD_MSGPACK, RECORD_RAW } from './record-types.js';
  * ENCODER_RETAIN_LIMIT bytes (the writer copies those when it has to keep them).
  */
 export interface Codec<T> {
+  /**
+   * Recorded in the channel when it is created, and checked when it is opened: peers whose
+   * codecs have different names are refused (ERR_SHMRING_CODEC_MISMATCH). 1 to 64 UTF-8
+   * bytes; 'msgpack' and 'raw' belong to the built-ins.
+   */
+  readonly name: string;
   encode(value: T): Uint8Array;
   decode(bytes: Uint8Array, owned?: boolean): T;
 }
@@ -34,19 +40,34 @@ export const ENCODER_RETAIN_LIMIT = 1 << 20;
 
 /**
  * MessagePack with one reusable Encoder and Decoder. Round-trips what MessagePack does plus
- * BigInt (any size), undefined, -0, Date (timestamp ext -1, invalid Dates too), and every typed
- * array class and DataView (Uint8Array as bin; Buffer arrives as Uint8Array). Not for sharing
+ * what Node's 'advanced' IPC serialization keeps: BigInt (any size), undefined, -0, Date
+ * (timestamp ext -1, invalid Dates too), Map, Set, RegExp, Error (name, message, stack, cause,
+ * own properties such as code), ArrayBuffer, and every typed array class and DataView
+ * (Uint8Array as bin; Buffer arrives as Uint8Array). Not for sharing
  * between channels: encode returns the encoder's own buffer (valid until the next encode).
  */
 export class MsgpackCodec<T = unknown> implements Codec<T> {
+  readonly name = 'msgpack';
   readonly #extensions = new ShmringExtensions();
   readonly #state: DecodeState = { owned: false };
   #encoder = new ShmringEncoder(this.#extensions, this.#state);
   readonly #decoder = new ShmringDecoder(this.#extensions, this.#state);
 
-  /** Encodes `value` into the encoder's buffer: one encode, no copy. */
+  constructor() {
+    this.#extensions.nested = new NestedCoders(this.#extensions, this.#state);
+  }
+
+  /**
+   * Encodes `value` into the encoder's buffer: one encode, no copy. A value MessagePack cannot
+   * carry (a function, a Symbol, a circular object) is a TypeError ERR_SHMRING_UNENCODABLE.
+   */
   encode(value: T): Uint8Array {
-    const bytes = this.#encoder.encodeSharedRef(value);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#encoder.encodeSharedRef(value);
+    } catch (error) {
+      throw unencodableError(error);
+    }
     if (bytes.byteLength > ENCODER_RETAIN_LIMIT)
       this.#encoder = new ShmringEncoder(this.#extensions, this.#state);
     return bytes;
@@ -64,8 +85,21 @@ export function createMsgpackCodec<T = unknown>(): MsgpackCodec<T> {
   return new MsgpackCodec<T>();
 }
 
+// The library throws plain Errors; the user gets a TypeError with a code, in user words.
+function unencodableError(error: unknown): unknown {
+  if ((error as { code?: unknown }).code !== undefined) return error; // ours already
+  const message = (error as Error).message ?? '';
+  if (message.startsWith('Too deep objects'))
+    return unencodable('it is circular or nested more than 100 levels deep', { cause: error });
+  const what = /^Unrecognized object: \[object (\w+)\]/.exec(message)?.[1];
+  if (what !== undefined)
+    return unencodable(`a ${what} cannot be encoded with MessagePack`, { cause: error });
+  return unencodable(message, { cause: error });
+}
+
 /** Raw bytes: encode hands the Uint8Array over as is, decode hands out a copy the receiver owns. */
 export const rawCodec: Codec<Uint8Array> = Object.freeze({
+  name: 'raw',
   encode(value: Uint8Array): Uint8Array {
     if (!(value instanceof Uint8Array))
       throw invalidArgType('value', 'an instance of Uint8Array', value);
@@ -94,6 +128,53 @@ export function resolveCodec<T = unknown>(option: CodecOption<T> | undefined): C
     'codec',
     "'msgpack', 'raw' or an object with encode and decode methods",
     option,
+  );
+}
+
+/** The names of the built-in codecs, which a user codec may not take. */
+const BUILT_IN_NAMES: ReadonlySet<string> = new Set(['msgpack', 'raw']);
+
+/** The name a codec option records in a channel: 'msgpack' by default. */
+export function codecNameOf(option: CodecOption<unknown> | undefined): string {
+  if (option === undefined) return 'msgpack';
+  return typeof option === 'string' ? option : option.name;
+}
+
+/**
+ * Checks a user codec's name (called once, when options are checked): a string of 1 to
+ * CODEC_NAME_MAX_LENGTH UTF-8 bytes, not a built-in's unless it is that built-in.
+ */
+export function checkCodecName(codec: Codec<unknown>, maxLength: number): void {
+  const name: unknown = codec.name;
+  if (typeof name !== 'string')
+    throw invalidArgType('codec.name', 'a string naming the codec (recorded in the channel)', name);
+  const length = Buffer.byteLength(name, 'utf8');
+  if (length === 0 || length > maxLength)
+    throw invalidArgValue('codec.name', `must be 1 to ${maxLength} UTF-8 bytes`, name);
+  const builtIn = codec instanceof MsgpackCodec || codec === (rawCodec as Codec<unknown>);
+  if (!builtIn && BUILT_IN_NAMES.has(name))
+    throw invalidArgValue('codec.name', `'${name}' is the built-in codec's name`, name);
+}
+
+/**
+ * The codec an opener uses on a channel whose creator recorded `recorded` (undefined for a
+ * channel that predates the field, where the opener's own choice stands). Without a codec
+ * of its own the opener adopts a built-in one; a different name is refused.
+ */
+export function agreeCodec<T>(
+  recorded: string | undefined,
+  option: CodecOption<T> | undefined,
+  channel: string,
+): CodecOption<T> | undefined {
+  if (recorded === undefined) return option;
+  if (option === undefined && BUILT_IN_NAMES.has(recorded)) return recorded as CodecOption<T>;
+  const mine = codecNameOf(option as CodecOption<unknown> | undefined);
+  if (option !== undefined && mine === recorded) return option;
+  throw new ShmringError(
+    'ERR_SHMRING_CODEC_MISMATCH',
+    option === undefined
+      ? `channel ${channel} uses the codec '${recorded}'; pass that codec (codec option) to open it`
+      : `channel ${channel} uses the codec '${recorded}', this side asked for '${mine}'`,
   );
 }
 

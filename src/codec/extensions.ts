@@ -1,6 +1,10 @@
 // MessagePack extension types for the JavaScript values plain MessagePack loses: BigInt of any
-// size, `undefined`, invalid Dates, and typed arrays other than Uint8Array (MessagePack bin).
+// size, `undefined`, invalid Dates, Map, Set, RegExp, Error, ArrayBuffer, and typed arrays
+// other than Uint8Array (MessagePack bin): what Node's 'advanced' IPC serialization keeps.
 // Valid Dates use the standard timestamp extension (type -1), as the library does by default.
+// Layouts: docs/FORMAT.md, "MessagePack extension types".
+import { types } from 'node:util';
+
 import {
   DecodeError,
   EXT_TIMESTAMP,
@@ -9,6 +13,19 @@ import {
   encodeTimestampExtension,
   type ExtensionCodecType,
 } from '@msgpack/msgpack';
+import {
+  EXT_ARRAY_BUFFER,
+  EXT_BIGINT,
+  EXT_ERROR,
+  EXT_INVALID_DATE,
+  EXT_MAP,
+  EXT_REGEXP,
+  EXT_SET,
+  EXT_TYPED_ARRAY,
+  EXT_UNDEFINED,
+  TYPED_ARRAY_CLASSES,
+  type TypedArrayClass,
+} from './extension-types.js';
 
 /**
  * What extension decoders need to know about the bytes being decoded. The codec keeps one
@@ -22,51 +39,6 @@ export interface DecodeState {
    */
   owned: boolean;
 }
-
-/** Extension type of a BigInt: u8 sign (1 for negative), then the magnitude big-endian. */
-export const EXT_BIGINT = 0x01;
-/** Extension type of `undefined` (no data), which would otherwise arrive as null. */
-export const EXT_UNDEFINED = 0x02;
-/** Extension type of an invalid Date (no data), which the timestamp would turn into 1970. */
-export const EXT_INVALID_DATE = 0x03;
-/**
- * First extension type of the typed arrays: EXT_TYPED_ARRAY + the class's index in
- * TYPED_ARRAY_CLASSES. Data: u8 pad, `pad` zero bytes, then the elements little-endian; `pad`
- * puts the elements on an 8-byte boundary of the encoded message, so a reassembled message
- * can be viewed in place.
- */
-export const EXT_TYPED_ARRAY = 0x10;
-
-type TypedArrayClass =
-  | Int8ArrayConstructor
-  | Uint8ClampedArrayConstructor
-  | Int16ArrayConstructor
-  | Uint16ArrayConstructor
-  | Int32ArrayConstructor
-  | Uint32ArrayConstructor
-  | Float32ArrayConstructor
-  | Float64ArrayConstructor
-  | BigInt64ArrayConstructor
-  | BigUint64ArrayConstructor
-  | DataViewConstructor;
-
-/**
- * The classes with an extension type, in extension-type order (append only: the index is on
- * the wire). Uint8Array is absent on purpose: it is MessagePack bin.
- */
-export const TYPED_ARRAY_CLASSES: readonly TypedArrayClass[] = [
-  Int8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  DataView,
-];
 
 const typedArrayIndex = new Map<unknown, number>(
   TYPED_ARRAY_CLASSES.map((cls, index) => [cls, index]),
@@ -130,12 +102,113 @@ function decodeTypedArray(cls: TypedArrayClass, data: Uint8Array, owned: boolean
 }
 
 /**
+ * Encodes and decodes the contents of container extensions (Map, Set, RegExp, Error) as
+ * MessagePack of their own; one level deeper each time, so that a cycle through containers
+ * ends with an error instead of recursing for ever.
+ */
+export interface NestedCodec {
+  encode(contents: unknown): Uint8Array;
+  decode(bytes: Uint8Array): unknown;
+}
+
+const ERROR_CLASSES = new Map<string, ErrorConstructor>(
+  [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError].map((cls) => [
+    cls.name,
+    cls as ErrorConstructor,
+  ]),
+);
+
+function errorContents(error: Error): Record<string, unknown> {
+  const contents: Record<string, unknown> = {
+    name: String(error.name),
+    message: String(error.message),
+  };
+  if (typeof error.stack === 'string') contents.stack = error.stack;
+  if (Object.hasOwn(error, 'cause')) contents.cause = error.cause;
+  const props: Record<string, unknown> = {};
+  let any = false;
+  for (const key of Object.keys(error)) {
+    if (key === 'name' || key === 'message' || key === 'stack' || key === 'cause') continue;
+    props[key] = (error as unknown as Record<string, unknown>)[key];
+    any = true;
+  }
+  if (any) contents.props = props;
+  return contents;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function decodeError(contents: unknown): Error {
+  if (
+    !isRecord(contents) ||
+    typeof contents.name !== 'string' ||
+    typeof contents.message !== 'string'
+  )
+    throw new DecodeError('Error extension is malformed');
+  const cls = ERROR_CLASSES.get(contents.name) ?? Error;
+  const error = Object.hasOwn(contents, 'cause')
+    ? new cls(contents.message, { cause: contents.cause })
+    : new cls(contents.message);
+  if (error.name !== contents.name)
+    Object.defineProperty(error, 'name', {
+      value: contents.name,
+      writable: true,
+      configurable: true,
+    });
+  if (typeof contents.stack === 'string')
+    Object.defineProperty(error, 'stack', {
+      value: contents.stack,
+      writable: true,
+      configurable: true,
+    });
+  if (isRecord(contents.props)) Object.assign(error, contents.props);
+  return error;
+}
+
+function decodeArray(contents: unknown, what: string, pairs = false): unknown[] {
+  if (!Array.isArray(contents) || (pairs && contents.length % 2 !== 0))
+    throw new DecodeError(`${what} extension is malformed`);
+  return contents;
+}
+
+function decodeMap(contents: unknown): Map<unknown, unknown> {
+  const entries = decodeArray(contents, 'Map', true);
+  const map = new Map<unknown, unknown>();
+  for (let i = 0; i < entries.length; i += 2) map.set(entries[i], entries[i + 1]);
+  return map;
+}
+
+function decodeRegExp(contents: unknown): RegExp {
+  const [source, flags] = decodeArray(contents, 'RegExp');
+  if (typeof source !== 'string' || typeof flags !== 'string')
+    throw new DecodeError('RegExp extension is malformed');
+  try {
+    return new RegExp(source, flags);
+  } catch (error) {
+    throw new DecodeError(`RegExp extension is malformed: ${(error as Error).message}`);
+  }
+}
+
+/**
  * The extension codec of shmring's MessagePack codec. One dispatch by type instead of the
  * library's ExtensionCodec, which calls every registered encoder for every object and array.
  */
 export class ShmringExtensions implements ExtensionCodecType<DecodeState> {
+  /** Set by the codec that owns these extensions (the nested encoder and decoder are its own). */
+  nested: NestedCodec | undefined;
+
+  #nested(): NestedCodec {
+    if (this.nested === undefined) throw new Error('ShmringExtensions used without a codec');
+    return this.nested;
+  }
+
   tryToEncode(object: unknown): ExtData | null {
     if (typeof object === 'bigint') return new ExtData(EXT_BIGINT, encodeBigInt(object));
+    // Plain objects and arrays, the common case, skip every class test below.
+    const proto = Object.getPrototypeOf(object) as unknown;
+    if (proto === Object.prototype || proto === Array.prototype) return null;
     if (object instanceof Date) {
       if (Number.isNaN(object.getTime())) return new ExtData(EXT_INVALID_DATE, NO_DATA);
       return new ExtData(EXT_TIMESTAMP, encodeTimestampExtension(object)!);
@@ -146,6 +219,17 @@ export class ShmringExtensions implements ExtensionCodecType<DecodeState> {
       if (index !== undefined) return new ExtData(EXT_TYPED_ARRAY + index, typedArrayData(object));
       return null;
     }
+    if (object instanceof Map) {
+      const entries: unknown[] = [];
+      for (const [key, value] of object) entries.push(key, value);
+      return new ExtData(EXT_MAP, this.#nested().encode(entries));
+    }
+    if (object instanceof Set) return new ExtData(EXT_SET, this.#nested().encode([...object]));
+    if (object instanceof RegExp)
+      return new ExtData(EXT_REGEXP, this.#nested().encode([object.source, object.flags]));
+    if (object instanceof Error || types.isNativeError(object))
+      return new ExtData(EXT_ERROR, this.#nested().encode(errorContents(object as Error)));
+    if (object instanceof ArrayBuffer) return new ExtData(EXT_ARRAY_BUFFER, new Uint8Array(object));
     return object instanceof ExtData ? object : null;
   }
 
@@ -159,6 +243,16 @@ export class ShmringExtensions implements ExtensionCodecType<DecodeState> {
         return undefined;
       case EXT_INVALID_DATE:
         return new Date(NaN);
+      case EXT_MAP:
+        return decodeMap(this.#nested().decode(data));
+      case EXT_SET:
+        return new Set(decodeArray(this.#nested().decode(data), 'Set'));
+      case EXT_REGEXP:
+        return decodeRegExp(this.#nested().decode(data));
+      case EXT_ERROR:
+        return decodeError(this.#nested().decode(data));
+      case EXT_ARRAY_BUFFER:
+        return data.slice().buffer;
       default: {
         const cls = TYPED_ARRAY_CLASSES[extType - EXT_TYPED_ARRAY];
         if (cls !== undefined && extType >= EXT_TYPED_ARRAY)

@@ -11,15 +11,29 @@ export {
   isMessageRecordType,
   recordTypeName,
 } from './record-types.js';
-export { MsgpackCodec, createMsgpackCodec, rawCodec, resolveCodec, recordTypeOf } from './codec.js';
+export {
+  MsgpackCodec,
+  createMsgpackCodec,
+  rawCodec,
+  resolveCodec,
+  recordTypeOf,
+  codecNameOf,
+  checkCodecName,
+  agreeCodec,
+} from './codec.js';
 export type { Codec, CodecOption } from './codec.js';
 export {
   EXT_BIGINT,
   EXT_UNDEFINED,
   EXT_INVALID_DATE,
+  EXT_MAP,
+  EXT_SET,
+  EXT_REGEXP,
+  EXT_ERROR,
+  EXT_ARRAY_BUFFER,
   EXT_TYPED_ARRAY,
   TYPED_ARRAY_CLASSES,
-} from './extensions.js';
+} from './extension-types.js';
 export { FrameError, ERR_BAD_FRAME, ERR_FRAME_TOO_LARGE } from './frame-error.js';
 export type { FrameErrorReason, FrameErrorDetails } from './frame-error.js';
 export { FrameWriter } from './frame-writer.js';

@@ -2,10 +2,15 @@
 // decoded straight from shared memory and for a few JavaScript values. They override methods
 // the library declares private (there is no public hook for any of this), so the overrides are
 // kept here, checked at load, and pinned by test/codec-values.test.ts.
-import { Decoder, Encoder, type ExtData } from '@msgpack/msgpack';
+import { DecodeError, Decoder, Encoder, type ExtData } from '@msgpack/msgpack';
 
-import { ShmringError } from '../errors.js';
-import { ShmringExtensions, undefinedExtension, type DecodeState } from './extensions.js';
+import { ShmringError, unencodable } from '../errors.js';
+import {
+  ShmringExtensions,
+  undefinedExtension,
+  type DecodeState,
+  type NestedCodec,
+} from './extensions.js';
 
 /** The Encoder members used here, private in the library's typings. */
 interface EncoderInternals {
@@ -114,6 +119,56 @@ export class ShmringDecoder extends DecoderBase {
       return super.decodeExtension(size, headOffset);
     } finally {
       this.#inExtension = false;
+    }
+  }
+}
+
+/** Container extensions (Map, Set, RegExp, Error) nest at most this deep inside each other. */
+export const MAX_CONTAINER_NESTING = 100;
+
+/**
+ * The encoders and decoders of container extensions' contents, one pair per nesting level,
+ * kept for reuse. An encoder's output is read by the level above before this level encodes
+ * again (the library writes an extension as soon as it gets it), so no copy is needed.
+ */
+export class NestedCoders implements NestedCodec {
+  readonly #extensions: ShmringExtensions;
+  readonly #state: DecodeState;
+  readonly #encoders: ShmringEncoder[] = [];
+  readonly #decoders: ShmringDecoder[] = [];
+  #encodeLevel = 0;
+  #decodeLevel = 0;
+
+  constructor(extensions: ShmringExtensions, state: DecodeState) {
+    this.#extensions = extensions;
+    this.#state = state;
+  }
+
+  encode(contents: unknown): Uint8Array {
+    const level = this.#encodeLevel;
+    if (level >= MAX_CONTAINER_NESTING)
+      throw unencodable(
+        `it is circular or nests Maps, Sets or Errors more than ${MAX_CONTAINER_NESTING} deep`,
+      );
+    const encoder = (this.#encoders[level] ??= new ShmringEncoder(this.#extensions, this.#state));
+    this.#encodeLevel = level + 1;
+    try {
+      return encoder.encodeSharedRef(contents);
+    } finally {
+      this.#encodeLevel = level;
+    }
+  }
+
+  decode(bytes: Uint8Array): unknown {
+    const level = this.#decodeLevel;
+    if (level >= MAX_CONTAINER_NESTING)
+      throw new DecodeError(`extensions nested more than ${MAX_CONTAINER_NESTING} deep`);
+    const decoder = (this.#decoders[level] ??= new ShmringDecoder(this.#extensions, this.#state));
+    this.#decodeLevel = level + 1;
+    try {
+      return decoder.decode(bytes);
+    } finally {
+      this.#decodeLevel = level;
     }
   }
 }

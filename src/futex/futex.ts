@@ -1,6 +1,6 @@
 // Cross-process futex wait/wake on 32-bit words of a SharedArrayBuffer.
 // V8's Atomics.wait/notify only wake threads of one process; these go through the kernel.
-import { ShmringError, checkInteger, invalidArgType } from '../errors.js';
+import { AbortError, ShmringError, checkInteger, invalidArgType } from '../errors.js';
 import { native, type FutexWaitResult, type NativeAsyncWaiter } from '../native.js';
 
 export type { FutexWaitResult };
@@ -74,13 +74,11 @@ export interface AsyncWaitOptions {
   signal?: AbortSignal;
 }
 
-function abortError(signal: AbortSignal): Error {
-  return new ShmringError('ABORT_ERR', 'The operation was aborted', { cause: signal.reason });
-}
-
 /**
- * Futex waits that return Promises: a native thread blocks in the kernel, the event loop
- * never does. One wait at a time; reuse the waiter for the next one (its thread stays).
+ * Futex waits that return Promises: the event loop never blocks. The sleeping is done by a
+ * small pool of native threads shared by the whole process, each asleep on up to 127 words
+ * at once (futex_waitv), so a thousand pending waits cost eight threads and no CPU while
+ * idle. One wait at a time per waiter; reuse the waiter for the next one.
  */
 export class FutexWaiter {
   #native: NativeAsyncWaiter = new native.AsyncWaiter();
@@ -99,14 +97,14 @@ export class FutexWaiter {
   ): Promise<FutexWaitResult> {
     const [view, index] = wordAt(sab, byteOffset);
     const { signal } = options;
-    if (signal?.aborted) throw abortError(signal);
+    if (signal?.aborted) throw new AbortError(signal);
     const pending = this.#native.wait(view, index, expected | 0, timeoutArg(options.timeoutMs));
     const onAbort = (): void => void this.#native.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await pending;
       if (result !== 'cancelled') return result;
-      if (signal?.aborted) throw abortError(signal);
+      if (signal?.aborted) throw new AbortError(signal);
       throw new ShmringError('ERR_SHMRING_CLOSED', 'the futex waiter was closed while waiting');
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -130,7 +128,7 @@ export class FutexWaiter {
     return this;
   }
 
-  /** Cancels any pending wait and stops the thread. Idempotent. */
+  /** Cancels any pending wait (its promise rejects at once) and refuses new ones. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -44,6 +44,8 @@ export interface SegmentReport {
   kind?: 'spsc' | 'mpsc';
   capacity?: number;
   maxMessageLength?: number;
+  /** The codec the creator recorded; null for a segment made without one. */
+  codec?: string | null;
   bytesInUse?: number;
   /** Status flags: ended (every producer closed), consumerClosed, broken. */
   ended?: boolean;
@@ -113,6 +115,7 @@ function describe(segment: Segment, backing: 'posix' | 'sysv'): SegmentReport {
       kind: metadata.kind,
       capacity: metadata.capacity,
       maxMessageLength: metadata.maxMessageLength,
+      codec: metadata.codecName ?? null,
       bytesInUse: ring.size(),
       ended: (status & STATUS_PRODUCERS_CLOSED) !== 0,
       consumerClosed: (status & STATUS_CONSUMER_CLOSED) !== 0,
@@ -134,6 +137,11 @@ function describe(segment: Segment, backing: 'posix' | 'sysv'): SegmentReport {
     report.problem = (error as Error).message;
   }
   return report;
+}
+
+/** Whether an open segment is live, stale (everyone who used it is gone) or corrupt. */
+export function segmentState(segment: Segment): SegmentState {
+  return describe(segment, segment.kind === 'sysv' ? 'sysv' : 'posix').state;
 }
 
 /** Opens a segment by its shmring name ('/name' or 'sysv:0x...'). */

@@ -10,6 +10,8 @@ export interface CreateRingOptions {
   kind: RingKind;
   /** Data bytes: a power of two in [MIN_CAPACITY, MAX_CAPACITY]. */
   capacity: number;
+  /** The channel's codec, recorded in the metadata page (see CODEC_NAME_OFFSET); none if absent. */
+  codecName?: string;
 }
 
 export type AnyRingBuffer = OneToOneRingBuffer | ManyToOneRingBuffer;
@@ -21,7 +23,7 @@ export type AnyRingBuffer = OneToOneRingBuffer | ManyToOneRingBuffer;
 export function createRing(buffer: SharedArrayBuffer, options: CreateRingOptions): AnyRingBuffer {
   if (options === null || typeof options !== 'object')
     throw invalidArgType('options', 'an object', options);
-  writeMetadata(buffer, options.kind, checkCapacity(options.capacity));
+  writeMetadata(buffer, options.kind, checkCapacity(options.capacity), options.codecName);
   return attachRing(buffer);
 }
 

@@ -69,6 +69,12 @@ export const PRODUCER_SLOT_PID_OFFSET = 0; // i32
 export const PRODUCER_SLOT_STATE_OFFSET = 4; // i32
 export const PRODUCER_SLOT_START_TIME_OFFSET = 8; // u64 (16 reserved bytes follow)
 
+// 3072..3139: the channel's codec, written once by the creator before the magic. Length 0:
+// not recorded (a ring made by createRing without a codec name, or by shmring before 0.x).
+export const CODEC_NAME_LENGTH_OFFSET = 3072; // u32, bytes of UTF-8 that follow
+export const CODEC_NAME_OFFSET = 3076; // UTF-8, CODEC_NAME_MAX_LENGTH bytes reserved
+export const CODEC_NAME_MAX_LENGTH = 64;
+
 /** What a valid metadata page says about its ring. */
 export interface RingMetadata {
   kind: RingKind;
@@ -84,6 +90,8 @@ export interface RingMetadata {
   creatorUid: number;
   creatorStartTime: number;
   createdAt: number;
+  /** The codec the creator recorded, or undefined when none was (see CODEC_NAME_OFFSET). */
+  codecName: string | undefined;
 }
 
 /** Bytes a segment needs for a ring of `capacity` data bytes: metadata + data + trailer. */
@@ -121,8 +129,19 @@ export function writeMetadata(
   buffer: SharedArrayBuffer,
   kind: RingKind,
   capacity: number,
+  codecName?: string,
 ): RingMetadata {
   checkBuffer(buffer);
+  const codecBytes = codecName === undefined ? undefined : Buffer.from(codecName, 'utf8');
+  if (
+    codecBytes !== undefined &&
+    (codecBytes.length === 0 || codecBytes.length > CODEC_NAME_MAX_LENGTH)
+  )
+    throw invalidArgType(
+      'codecName',
+      `a name of 1 to ${CODEC_NAME_MAX_LENGTH} UTF-8 bytes`,
+      codecName,
+    );
   if (kind !== 'spsc' && kind !== 'mpsc') throw invalidArgType('kind', "'spsc' or 'mpsc'", kind);
   const length = ringSegmentSize(capacity);
   if (buffer.byteLength < length) {
@@ -149,6 +168,10 @@ export function writeMetadata(
   view.setUint32(CREATOR_UID_OFFSET, process.getuid?.() ?? 0, true);
   view.setBigUint64(CREATOR_START_TIME_OFFSET, BigInt(processStartTime()), true);
   view.setBigUint64(CREATED_AT_OFFSET, BigInt(Date.now()), true);
+  if (codecBytes !== undefined) {
+    view.setUint32(CODEC_NAME_LENGTH_OFFSET, codecBytes.length, true);
+    new Uint8Array(buffer, CODEC_NAME_OFFSET, codecBytes.length).set(codecBytes);
+  }
   Atomics.store(words, MAGIC_OFFSET >>> 2, MAGIC);
   return readMetadata(buffer);
 }
@@ -213,5 +236,15 @@ export function readMetadata(buffer: SharedArrayBuffer): RingMetadata {
     creatorUid: view.getUint32(CREATOR_UID_OFFSET, true),
     creatorStartTime: Number(view.getBigUint64(CREATOR_START_TIME_OFFSET, true)),
     createdAt: Number(view.getBigUint64(CREATED_AT_OFFSET, true)),
+    codecName: readCodecName(view),
   };
+}
+
+// Untrusted: a length beyond the reserved bytes is a bad page, not a read past the field.
+function readCodecName(view: DataView): string | undefined {
+  const length = view.getUint32(CODEC_NAME_LENGTH_OFFSET, true);
+  if (length === 0) return undefined;
+  if (length > CODEC_NAME_MAX_LENGTH)
+    throw badFormat(`codec name length ${length}, at most ${CODEC_NAME_MAX_LENGTH}`);
+  return Buffer.from(view.buffer, CODEC_NAME_OFFSET, length).toString('utf8');
 }

@@ -8,3 +8,4 @@ export {
 } from './segment.js';
 export type { SegmentKind, SegmentInfo, CreateOptions } from './segment.js';
 export { validateShmName, shmPath, MAX_NAME_BYTES } from './names.js';
+export { MappingHealth } from './health.js';

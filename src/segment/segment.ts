@@ -3,6 +3,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 
 import { ShmringError, checkInteger, invalidArgType, outOfRange } from '../errors.js';
 import { native, type NativeMapping, type NativeStat } from '../native.js';
+import { MappingHealth } from './health.js';
 import { validateShmName } from './names.js';
 
 /** How a segment is backed. 'fd' is a segment mapped from an inherited descriptor. */
@@ -140,6 +141,14 @@ export class Segment {
     return this.#mapping.buffer === undefined;
   }
 
+  /**
+   * Whether another process truncated the object under this mapping: the lost pages were
+   * replaced by zeros (instead of a SIGBUS killing the process) and nothing in it is trusted.
+   */
+  get faulted(): boolean {
+    return MappingHealth.of(this.buffer).faulted;
+  }
+
   /** fstat of the backing object: size, mode, owner, times. */
   stat(): SegmentInfo {
     if (this.closed) throw new ShmringError('ERR_SHMRING_CLOSED', `segment ${this.name} is closed`);
@@ -147,8 +156,8 @@ export class Segment {
   }
 
   /**
-   * Releases the mapping and the descriptor. Idempotent. Views of `buffer` that survive
-   * read zeros afterwards instead of crashing the process.
+   * Releases this handle and its descriptor. Idempotent. Whoever still holds `buffer` (another
+   * endpoint, a worker) keeps seeing the shared pages; they are unmapped once it is collected.
    */
   close(): void {
     this.#mapping.close();

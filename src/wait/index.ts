@@ -8,6 +8,5 @@ export {
   waitAsyncWatched,
   deadlineAfter,
   timeoutError,
-  abortError,
 } from './strategy.js';
 export type { WaitMode, WaitPolicy } from './strategy.js';

@@ -1,5 +1,5 @@
 // How a side waits for its condition (data to read, space to write): spin, yield, park.
-import { ShmringError, invalidArgValue } from '../errors.js';
+import { AbortError, ShmringError, invalidArgValue } from '../errors.js';
 import type { FutexWaiter } from '../futex/futex.js';
 import { native } from '../native.js';
 import type { EventCount } from './event-count.js';
@@ -152,11 +152,6 @@ function recheck(ready: () => boolean, event: EventCount, deadline: number): num
   }
 }
 
-/** The ABORT_ERR a wait rejects with when its signal aborts. */
-export function abortError(signal: AbortSignal): ShmringError {
-  return new ShmringError('ABORT_ERR', 'The operation was aborted', { cause: signal.reason });
-}
-
 /**
  * waitSync() for the event loop: spins at most briefly (in 1 ms slices for 'spin', letting
  * the loop run between them), then parks on a native waiter thread. Rejects with an
@@ -173,7 +168,7 @@ export async function waitAsync(
   if (ready()) return true;
   if (policy.mode === 'spin') {
     for (;;) {
-      if (signal?.aborted) throw abortError(signal);
+      if (signal?.aborted) throw new AbortError(signal);
       if (pollUntil(ready, Math.min(deadline, performance.now() + EVENT_LOOP_SPIN_SLICE_MS)))
         return true;
       if (performance.now() >= deadline) return false;
@@ -186,7 +181,7 @@ export async function waitAsync(
   )
     return true;
   for (;;) {
-    if (signal?.aborted) throw abortError(signal);
+    if (signal?.aborted) throw new AbortError(signal);
     const key = event.announce();
     const remaining = recheck(ready, event, deadline);
     if (remaining <= 0) return remaining === DONE;

@@ -1,25 +1,14 @@
-// Peer of transports/shmring-spsc.ts: maps the two rings it is told to (control op `open`),
-// then consumes and hashes what the parent streams, or echoes it back, in blocking loops
-// (lib/sync-peer-session.ts).
+// Peer of transports/shmring-internal.ts (internal ring, not public API): maps the two rings it
+// is told to (control op `open`), then consumes and hashes what the parent streams, or echoes it
+// back, in blocking loops (lib/sync-peer-session.ts).
 import { attachConsumer, attachProducer } from '../../src/channel/endpoints.js';
-import { openChannel, openReceiver } from '../../src/channel/index.js';
 import { Segment } from '../../src/segment/index.js';
 import { emptyTally, type Tally } from '../lib/checksum.js';
 import { processEndpoint } from '../lib/control.js';
-import { hashObject } from '../lib/payload.js';
-import {
-  hashRawRecord,
-  RawRecordWriter,
-  readSome,
-  receiveNext,
-  wordsOf,
-} from '../lib/shmring-records.js';
+import { hashRawRecord, RawRecordWriter, readSome, wordsOf } from '../lib/shmring-records.js';
 import { parentGone, serveSyncPeer, STALL_MS, type SyncPeer } from '../lib/sync-peer-session.js';
-import {
-  HEARTBEAT_TIMEOUT_MS,
-  OBJECT_CAPACITY,
-  type ShmringPeerParams,
-} from '../transports/shmring-spsc.js';
+import type { InternalPeerParams } from '../transports/shmring-internal.js';
+import { HEARTBEAT_TIMEOUT_MS } from '../transports/shmring-sync.js';
 
 let peer: SyncPeer | null = null;
 /**
@@ -29,8 +18,8 @@ let peer: SyncPeer | null = null;
  */
 const segments: Segment[] = [];
 
-function rawPeer({ ping, pong, wait }: ShmringPeerParams): SyncPeer {
-  const options = { wait, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS };
+function rawPeer({ ping, pong }: InternalPeerParams): SyncPeer {
+  const options = { wait: 'spin', heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS } as const;
   const pingSegment = Segment.open(ping);
   const pongSegment = Segment.open(pong);
   segments.push(pingSegment, pongSegment);
@@ -63,34 +52,6 @@ function rawPeer({ ping, pong, wait }: ShmringPeerParams): SyncPeer {
   };
 }
 
-function objectPeer({ ping, pong, wait }: ShmringPeerParams): SyncPeer {
-  const options = {
-    codec: 'msgpack',
-    wait,
-    heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
-    capacity: OBJECT_CAPACITY,
-  } as const;
-  const receiver = openReceiver<unknown>(ping, options);
-  const sender = openChannel<unknown>(pong, options);
-  return {
-    consume(count): Tally {
-      let checksum = emptyTally().checksum;
-      for (let i = 0; i < count; i++)
-        checksum = hashObject(
-          checksum,
-          receiveNext(receiver, wait !== 'park', 'consuming', parentGone),
-        );
-      return { count, checksum };
-    },
-    echo(count) {
-      for (let i = 0; i < count; i++)
-        sender.sendSync(receiveNext(receiver, wait !== 'park', 'echoing', parentGone), {
-          timeoutMs: STALL_MS,
-        });
-    },
-  };
-}
-
 const notOpen = (): never => {
   throw new Error('the rings are not open');
 };
@@ -102,8 +63,8 @@ serveSyncPeer(
     echo: (count, size) => (peer ?? notOpen()).echo(count, size),
   },
   {
-    open: (params: ShmringPeerParams) => {
-      peer = params.codec === 'raw' ? rawPeer(params) : objectPeer(params);
+    open: (params: InternalPeerParams) => {
+      peer = rawPeer(params);
     },
   },
 );
