@@ -1,34 +1,19 @@
 import { existsSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import {
-  createChannel,
-  createSender,
-  openChannel,
-  openReceiver,
-  type ChannelOptions,
-  type Receiver,
-} from '../src/channel/index.js';
+import { createChannel, createSender, openChannel, openReceiver } from '../src/channel/index.js';
 import { ChannelControl } from '../src/channel/control.js';
 import { attachRing, RECORD_MSGPACK } from '../src/index.js';
 import { Segment } from '../src/segment/index.js';
+import { channelsPerTest } from './helpers/channels.js';
 import { finished, spawnChild } from './helpers/child.js';
 import { uniqueFilePath, uniqueShmName } from './helpers/names.js';
 import { isPattern, trickyValues } from './helpers/values.js';
 import { tsWorker } from './helpers/worker.js';
 
-const receivers: Receiver[] = [];
-afterEach(() => {
-  for (const receiver of receivers.splice(0)) receiver.close({ unlink: true });
-});
-
-function channel<T = unknown>(options: ChannelOptions<T> = {}): Receiver<T> {
-  const receiver = createChannel<T>(uniqueShmName('chan'), options);
-  receivers.push(receiver as Receiver);
-  return receiver;
-}
+const channel = channelsPerTest('chan');
 
 async function peer(
   plan: Record<string, unknown>,

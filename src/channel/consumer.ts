@@ -19,7 +19,13 @@ export const END_OF_STREAM = -1;
 const POLLS_PER_HEARTBEAT = 128;
 
 export class Consumer extends Endpoint {
+  protected readonly side = 'receiver';
   #pollsToHeartbeat = 0;
+  /**
+   * Read ahead: the records read stay in the ring (the head does not move) until release()
+   * hands their space back, so values read but not yet handed out survive a close.
+   */
+  readAhead = false;
   /** Called with the registry slots of producers found dead (their half-sent messages are void). */
   onProducersGone: (slots: number[]) => void = () => {};
 
@@ -56,14 +62,25 @@ export class Consumer extends Endpoint {
 
   #read(handler: MessageHandler, limit: number): number {
     try {
-      return this.ring.read(handler, limit);
+      return this.readAhead ? this.ring.peek(handler, limit) : this.ring.read(handler, limit);
     } catch (error) {
       if ((error as ShmringError).code === 'ERR_SHMRING_CORRUPT') this.control.markBroken();
       throw error;
     } finally {
       // Consumed space (also of a message whose handler threw) goes back to the producers.
-      this.control.spaceAvailable.notify();
+      if (!this.readAhead) this.control.spaceAvailable.notify();
     }
+  }
+
+  /**
+   * Read ahead: hands the space of the records up to `upTo` (a `ring.peeked` value) back, and
+   * tells producers waiting for space. (That costs an atomic load unless one sleeps, and one
+   * wake-up per sleep: waking only per batch would leave a sender that waits for room in the
+   * receiver's thread asleep while that thread takes values one by one.)
+   */
+  releaseRecords(upTo: number): void {
+    this.ring.release(upTo);
+    this.control.spaceAvailable.notify();
   }
 
   /** poll() that waits up to the timeout for records; 0 means it timed out. Blocks the thread. */
@@ -89,14 +106,16 @@ export class Consumer extends Endpoint {
     let count = 0;
     const ready = (): boolean => (count = this.poll(handler, limit)) !== 0;
     const deadline = deadlineAfter(options.timeoutMs);
-    await waitAsyncWatched(
-      ready,
-      this.control.dataAvailable,
-      this.waiter,
-      this.policy,
-      deadline,
-      this.#reapDeadProducers,
-      options.signal,
+    await this.closing(
+      waitAsyncWatched(
+        ready,
+        this.control.dataAvailable,
+        this.waiter,
+        this.policy,
+        deadline,
+        this.#reapDeadProducers,
+        options.signal,
+      ),
     );
     return count;
   }

@@ -1,5 +1,6 @@
 // What the producing and the consuming side of a channel share: the ring, the control
 // words, the wait policy, a native waiter for async waits, and closing once.
+import { ShmringError } from '../errors.js';
 import { FutexWaiter } from '../futex/index.js';
 import type { RingBuffer } from '../ring/index.js';
 import type { WaitPolicy } from '../wait/index.js';
@@ -31,9 +32,31 @@ export abstract class Endpoint {
     this.#waiter?.unref();
   }
 
+  /** Undoes unref(): a pending async wait keeps the process alive (the default). */
+  ref(): void {
+    this.#keepsAlive = true;
+    this.#waiter?.ref();
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
+
+  /**
+   * An async wait of this side, whose failure because this side closed meanwhile says so in
+   * the user's words (not the native waiter's).
+   */
+  protected async closing<R>(wait: Promise<R>): Promise<R> {
+    try {
+      return await wait;
+    } catch (error) {
+      if (!this.#closed) throw error;
+      throw new ShmringError('ERR_SHMRING_CLOSED', `the ${this.side} was closed while it waited`);
+    }
+  }
+
+  /** 'sender' or 'receiver', for messages. */
+  protected abstract readonly side: string;
 
   /** Closes this side (pending async waits end with ERR_SHMRING_CLOSED). Idempotent. */
   close(): void {

@@ -3,7 +3,13 @@ export type { SharedChannel } from './channel.js';
 export { Sender } from './sender.js';
 export type { SendOptions, AsyncSendOptions } from './sender.js';
 export { Receiver } from './receiver.js';
-export type { ReceiveOptions, AsyncReceiveOptions, CloseOptions } from './receiver.js';
+export type {
+  ReceiveOptions,
+  AsyncReceiveOptions,
+  CloseOptions,
+  ReceiverEvents,
+  RecordView,
+} from './receiver.js';
 export { fork, parentChannel, ParentChannel } from './fork.js';
 export type { ForkOptions, ShmringChildProcess } from './fork.js';
 export { DEFAULT_CAPACITY } from './options.js';

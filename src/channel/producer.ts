@@ -23,6 +23,7 @@ export interface WaitCallOptions {
 export type Attempt = () => boolean;
 
 export class Producer extends Endpoint {
+  protected readonly side = 'sender';
   /** This producer's registry slot: its id in fragment headers and liveness checks. */
   readonly slot: number;
 
@@ -84,14 +85,16 @@ export class Producer extends Endpoint {
   async offerAsync(attempt: Attempt, options: WaitCallOptions = {}): Promise<void> {
     const deadline = deadlineAfter(options.timeoutMs);
     const space = this.control.spaceAvailable;
-    const done = await waitAsyncWatched(
-      this.#attempt(attempt),
-      space,
-      this.waiter,
-      this.policy,
-      deadline,
-      this.#checkConsumer,
-      options.signal,
+    const done = await this.closing(
+      waitAsyncWatched(
+        this.#attempt(attempt),
+        space,
+        this.waiter,
+        this.policy,
+        deadline,
+        this.#checkConsumer,
+        options.signal,
+      ),
     );
     if (!done) throw timeoutError('space in the ring');
   }

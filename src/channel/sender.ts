@@ -16,6 +16,11 @@ export interface AsyncSendOptions extends SendOptions {
   signal?: AbortSignal;
 }
 
+/** What a send that went straight into the ring returns: a promise resolved once, shared. */
+const SENT: Promise<void> = Promise.resolve();
+/** The options of calls made without any: one object, not one per call. */
+const NO_OPTIONS: AsyncSendOptions = Object.freeze({});
+
 /**
  * Sends values to a channel's Receiver. A value goes into the ring as one record, or in
  * fragments when it is larger than the ring's max message length (a 100 MiB value through a
@@ -62,23 +67,15 @@ export class Sender<T = unknown> {
   }
 
   /**
-   * Sends without waiting: false when the ring has no room for the value's first record
-   * (nothing is sent then). A value that needs fragments is finished once its first one is
-   * in, waiting for the receiver as needed. Throws EPIPE once the receiver closed.
+   * Sends without waiting: false when the ring has no room for the whole value now (nothing
+   * is sent then; a value larger than the ring can never go this way: use send()). Throws
+   * EPIPE once the receiver closed.
    */
   trySend(value: T): boolean {
     this.#producer.checkWritable();
     if (this.#queued > 0) return false; // async sends wait ahead of this one
-    const writer = this.#writer;
-    if (writer.write(value)) {
-      this.#producer.published();
-      return true;
-    }
-    if (!writer.started) {
-      writer.abandon();
-      return false;
-    }
-    this.#finish(() => this.#producer.offerSync(() => writer.resume()));
+    if (!this.#writer.tryWrite(value)) return false;
+    this.#producer.published();
     return true;
   }
 
@@ -102,13 +99,13 @@ export class Sender<T = unknown> {
    * Sends, waiting for space without blocking the event loop. Resolves once the whole value
    * is in the ring. Rejects with ETIMEDOUT, ABORT_ERR (signal) or EPIPE (receiver closed).
    */
-  send(value: T, options: AsyncSendOptions = {}): Promise<void> {
+  send(value: T, options: AsyncSendOptions = NO_OPTIONS): Promise<void> {
     try {
       if (this.#queued === 0) {
         this.#producer.checkWritable();
         if (this.#writer.write(value)) {
           this.#producer.published();
-          return Promise.resolve();
+          return SENT; // settled already: one promise serves every send
         }
         return this.#enqueue(() => this.#producer.offerAsync(() => this.#writer.resume(), options));
       }
@@ -125,10 +122,13 @@ export class Sender<T = unknown> {
     }
   }
 
-  #enqueue(run: () => Promise<void>): Promise<void> {
+  #enqueue<R>(run: () => Promise<R>): Promise<R> {
     this.#queued++;
     const done = this.#tail.then(() => this.#finish(run)).finally(() => this.#queued--);
-    this.#tail = done.catch(() => {});
+    this.#tail = done.then(
+      () => {},
+      () => {},
+    );
     return done;
   }
 
@@ -144,6 +144,66 @@ export class Sender<T = unknown> {
     } catch (error) {
       return abandon(error);
     }
+  }
+
+  // ---- zero-copy records -------------------------------------------------------------
+
+  /** The channel's shared memory as bytes: where claim indexes point. */
+  get bytes(): Uint8Array {
+    return this.#producer.ring.bytes;
+  }
+
+  /**
+   * Zero-copy: reserves a record of `length` bytes (at most the ring's max message length,
+   * capacity / 8) and returns the index in `bytes` where they go, or -1 when the ring has no
+   * room now (or sends are pending ahead). Write them, then commit(index) to publish the
+   * record or abort(index) to drop it; the receiver gets it as a message of the channel's
+   * codec ('raw': a Uint8Array). Claims wait for nothing: commit or abort each one promptly,
+   * since the receiver cannot read past it. Indexes are 8-byte aligned.
+   */
+  tryClaim(length: number): number {
+    this.#producer.checkWritable();
+    if (this.#queued > 0) return -1;
+    return this.#producer.ring.tryClaim(this.#recordType, length);
+  }
+
+  /** tryClaim() that blocks the thread while the ring is full; throws ETIMEDOUT after `timeoutMs`. */
+  claimSync(length: number, options: SendOptions = {}): number {
+    this.#producer.checkWritable();
+    if (this.#queued > 0)
+      throw new ShmringError('ERR_SHMRING_BUSY', 'async sends are still pending on this sender');
+    let index = -1;
+    const ring = this.#producer.ring;
+    this.#producer.offerSync(() => (index = ring.tryClaim(this.#recordType, length)) >= 0, options);
+    return index;
+  }
+
+  /** tryClaim() that waits for space without blocking the event loop, in line with send(). */
+  claim(length: number, options: AsyncSendOptions = {}): Promise<number> {
+    try {
+      const index = this.tryClaim(length);
+      if (index >= 0) return Promise.resolve(index);
+      const ring = this.#producer.ring;
+      return this.#enqueue(async () => {
+        let claimed = -1;
+        const attempt = (): boolean => (claimed = ring.tryClaim(this.#recordType, length)) >= 0;
+        await this.#producer.offerAsync(attempt, options);
+        return claimed;
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Publishes the record claimed at `index` (wakes the receiver if it sleeps). */
+  commit(index: number): void {
+    this.#producer.ring.commit(index);
+    this.#producer.published();
+  }
+
+  /** Drops the record claimed at `index`: the receiver skips it and sees nothing. */
+  abort(index: number): void {
+    this.#producer.ring.abort(index);
   }
 
   /** An object-mode Writable over send(): back-pressure follows the ring. Ends by closing the sender. */
@@ -167,6 +227,29 @@ export class Sender<T = unknown> {
     if (this.#producer.closed) return;
     this.#producer.close();
     this.#segment?.close();
+  }
+
+  /** Lets the process exit while a send waits for space (like socket.unref()). */
+  unref(): this {
+    this.#producer.unref();
+    return this;
+  }
+
+  /** Undoes unref(): a send waiting for space keeps the process alive (the default). */
+  ref(): this {
+    this.#producer.ref();
+    return this;
+  }
+
+  /** `using sender = openChannel(...)`: close() at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `await using`: waits for pending sends (failures ignored), then close(). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#tail;
+    this.close();
   }
 }
 

@@ -1,8 +1,8 @@
 // Reads messages out of a ring: whole-message records are decoded straight from the ring's
 // view, fragments are gathered per producer slot into one buffer per message, and anything
 // malformed is reported once and skipped so later messages still arrive.
-import { checkInteger, invalidArgType } from '../errors.js';
-import { recordTypeOf, resolveCodec, type Codec, type CodecOption } from './codec.js';
+import { checkInteger, invalidArgType, invalidArgValue } from '../errors.js';
+import { rawCodec, recordTypeOf, resolveCodec, type Codec, type CodecOption } from './codec.js';
 import { FrameError, type FrameErrorDetails, type FrameErrorReason } from './frame-error.js';
 import {
   FIRST_FRAGMENT_HEADER_LENGTH,
@@ -36,6 +36,8 @@ export interface FrameReaderOptions<T> {
   codec?: CodecOption<T>;
   /** Largest fragmented message accepted (default 1 GiB); larger ones are reported 'too-large'. */
   maxMessageBytes?: number;
+  /** The message record type read (default: the codec's own, see recordTypeOf). */
+  recordType?: number;
   /** Producer slots are below this (default 64, the ring's producer registry size; at most 65536). */
   maxProducerSlots?: number;
 }
@@ -76,6 +78,8 @@ export class FrameReader<T = unknown> {
   readonly #ring: RingConsumer;
   readonly #sink: FrameSink<T>;
   readonly #recordType: number;
+  /** Whether the codec is the built-in raw one (whole records are copied out directly). */
+  readonly #raw: boolean;
   readonly #maxMessageBytes: number;
   readonly #slots: (Reassembly | undefined)[];
   /** The ring's whole-buffer view and a DataView over it, for fragment headers. */
@@ -95,7 +99,14 @@ export class FrameReader<T = unknown> {
     this.#ring = ring;
     this.#sink = sink;
     this.codec = resolveCodec(options.codec);
-    this.#recordType = recordTypeOf(this.codec as Codec<unknown>);
+    this.#recordType = options.recordType ?? recordTypeOf(this.codec as Codec<unknown>);
+    this.#raw = this.codec === (rawCodec as Codec<unknown>);
+    if (!isMessageRecordType(this.#recordType))
+      throw invalidArgValue(
+        'recordType',
+        'must be a message record type (1, 2 or 6)',
+        this.#recordType,
+      );
     this.#maxMessageBytes = checkInteger(
       'maxMessageBytes',
       options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
@@ -163,6 +174,9 @@ export class FrameReader<T = unknown> {
             undefined,
             `a ${recordTypeName(typeId)} message on a reader that decodes ${recordTypeName(this.#recordType)}`,
           );
+        } else if (this.#raw) {
+          // The raw codec's decode is a copy: one allocation instead of a view and a copy.
+          this.#sink.message(bytes.slice(offset, offset + length) as T);
         } else {
           this.#deliver(
             bytes.subarray(offset, offset + length),
@@ -414,8 +428,8 @@ export class FrameReader<T = unknown> {
     const ring = this.#ring;
     const dataOffset = ring.metadata?.dataOffset;
     if (dataOffset === undefined) return undefined;
-    // The head is the start of the block being read, and the block does not wrap.
-    const head = ring.consumerPosition();
+    // The start of the block being read, which does not wrap.
+    const head = ring.readPosition?.() ?? ring.consumerPosition();
     const mask = ring.capacity - 1;
     return head + ((offset - RECORD_HEADER_LENGTH - dataOffset - (head & mask)) & mask);
   }

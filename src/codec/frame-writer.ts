@@ -105,6 +105,28 @@ export class FrameWriter<T = unknown> {
     return this.#start(recordType, bytes);
   }
 
+  /**
+   * Encodes `value` and writes all of it now, or nothing: false (and nothing kept) when the
+   * ring lacks room for the whole message, fragments included. Never waits.
+   */
+  tryWrite(value: T): boolean {
+    this.#checkIdle();
+    const bytes = this.codec.encode(value);
+    const ring = this.#ring;
+    if (bytes.length <= ring.maxMessageLength) return ring.write(this.#recordType, bytes);
+    // Fewer free bytes than the payload alone: no need to claim (and abort) to know.
+    if (bytes.length > ring.capacity - ring.size()) return false;
+    this.#pending = bytes;
+    this.#pendingType = this.#recordType;
+    this.#written = 0;
+    this.#fragmentIndex = 0;
+    try {
+      return this.#writeFragments(true);
+    } finally {
+      this.#pending = null;
+    }
+  }
+
   /** Goes on with the pending message; true once it is all in the ring (also when idle). */
   resume(): boolean {
     const pending = this.#pending;
@@ -157,12 +179,17 @@ export class FrameWriter<T = unknown> {
     return done;
   }
 
-  /** Writes fragments of the pending message until it is done (true) or the ring is full (false). */
-  #writeFragments(): boolean {
+  /**
+   * Writes fragments of the pending message until it is done (true) or the ring is full
+   * (false). `whole`: all fragments or none; each is claimed and filled, and committed only
+   * once every one has room (else all are aborted: the reader skips them as padding).
+   */
+  #writeFragments(whole = false): boolean {
     const ring = this.#ring;
     const message = this.#pending!;
     const total = message.length;
     const headers = this.#headers;
+    const claims: number[] | undefined = whole ? [] : undefined;
     while (this.#written < total) {
       const first = this.#fragmentIndex === 0;
       const headerLength = first ? FIRST_FRAGMENT_HEADER_LENGTH : NEXT_FRAGMENT_HEADER_LENGTH;
@@ -174,7 +201,10 @@ export class FrameWriter<T = unknown> {
           ? RECORD_FRAGMENT_LAST
           : RECORD_FRAGMENT_MIDDLE;
       const at = ring.tryClaim(type, headerLength + chunk);
-      if (at < 0) return false;
+      if (at < 0) {
+        if (claims !== undefined) for (const claim of claims) ring.abort(claim);
+        return false;
+      }
       try {
         headers.setUint32(at + FRAGMENT_SLOT_OFFSET, this.producerSlot, true);
         if (first) {
@@ -192,12 +222,15 @@ export class FrameWriter<T = unknown> {
       } catch (error) {
         // A claimed record left uncommitted would stall the consumer for good.
         ring.abort(at);
+        if (claims !== undefined) for (const claim of claims) ring.abort(claim);
         throw error;
       }
-      ring.commit(at);
+      if (claims === undefined) ring.commit(at);
+      else claims.push(at);
       this.#written += chunk;
       this.#fragmentIndex++;
     }
+    if (claims !== undefined) for (const claim of claims) ring.commit(claim);
     this.#pending = null;
     return true;
   }

@@ -18,6 +18,10 @@ export interface RingProducer {
   readonly bytes: Uint8Array;
   /** Largest payload one record carries. */
   readonly maxMessageLength: number;
+  /** Bytes of the data area. */
+  readonly capacity: number;
+  /** Bytes claimed and not yet consumed. */
+  size(): number;
   /** Copies one whole record in; false when the ring is full. */
   write(typeId: number, bytes: Uint8Array, offset?: number, length?: number): boolean;
   /** Reserves a record of `length` payload bytes: their index in `bytes`, or -1 when full. */
@@ -33,6 +37,8 @@ export interface RingConsumer {
   readonly capacity: number;
   /** The stream position of the next record the consumer reads (the head). */
   consumerPosition(): number;
+  /** Where the block being read starts (the head, unless records were peeked ahead of it). */
+  readPosition?(): number;
   /** Where the data area starts in the buffer; with it errors name the record's ring position. */
   readonly metadata?: { readonly dataOffset: number };
 }

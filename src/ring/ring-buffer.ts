@@ -45,6 +45,18 @@ export interface RingBuffer {
   abort(index: number): void;
   /** Hands up to `limit` messages to `handler`; returns how many. Throws ERR_SHMRING_CORRUPT on a bad record. */
   read(handler: MessageHandler, limit?: number): number;
+  /**
+   * read() that keeps the records' space: up to `limit` records past those peeked already go
+   * to `handler`, and the head stays until release() hands the space back. After each
+   * handler call `peeked` counts that record as read.
+   */
+  peek(handler: MessageHandler, limit?: number): number;
+  /** Bytes this object has read (peek or read) since it was made; what release() takes. */
+  readonly peeked: number;
+  /** Moves the head up to `upTo` (a value `peeked` had): that space goes back to producers. */
+  release(upTo: number): void;
+  /** The stream position of the first record the next (or current) read block looks at. */
+  readPosition(): number;
   /** Bytes claimed and not yet consumed, in [0, capacity]. */
   size(): number;
   producerPosition(): number;
@@ -98,6 +110,11 @@ export abstract class RingBufferBase implements RingBuffer {
   /** Whether the last block read ran to the end of the data area. */
   private wrapped = false;
   private reading = false;
+  /** Bytes read (peeked) since this object was made, and bytes of them released (head moves). */
+  private peekedBytes = 0;
+  private releasedBytes = 0;
+  /** peekedBytes when the block being read started (see readPosition). */
+  private blockPeeked = 0;
   /** Low half of the last tail the consumer read (see readBlock). */
   private tailSeen: number;
   // The source copyIn last adopted (kept alive until another one is): its words from the
@@ -270,10 +287,20 @@ export abstract class RingBufferBase implements RingBuffer {
   // ---- consumer ----------------------------------------------------------------------
 
   read(handler: MessageHandler, limit = Infinity): number {
+    if (this.reading)
+      throw new ShmringError('ERR_SHMRING_REENTRANT', 'read() called from inside a read() handler');
+    try {
+      return this.peek(handler, limit);
+    } finally {
+      // Consumed space (also of a message whose handler threw) goes back to the producers.
+      this.release(this.peekedBytes);
+    }
+  }
+
+  peek(handler: MessageHandler, limit = Infinity): number {
     if (typeof handler !== 'function') throw invalidArgType('handler', 'of type function', handler);
     if (!(limit >= 0)) throw outOfRange('limit', 'a number >= 0', limit);
-    // The head moves when a block is done: a read from inside a handler would see the same
-    // messages again.
+    // A read from inside a handler would hand out the record being handled again.
     if (this.reading)
       throw new ShmringError('ERR_SHMRING_REENTRANT', 'read() called from inside a read() handler');
     this.reading = true;
@@ -288,14 +315,52 @@ export abstract class RingBufferBase implements RingBuffer {
     }
   }
 
-  /** Reads the committed records from the head to the first uncommitted one or the end of the data area. */
-  private readBlock(handler: MessageHandler, limit: number): number {
+  get peeked(): number {
+    return this.peekedBytes;
+  }
+
+  release(upTo: number): void {
+    const bytes = upTo - this.releasedBytes;
+    if (!(bytes > 0)) return;
+    if (upTo > this.peekedBytes) throw outOfRange('upTo', `<= peeked (${this.peekedBytes})`, upTo);
     const words = this.words;
     const head = words[this.headK]; // only the consumer writes the head
+    if (this.zeroConsumed) {
+      // MPSC: producers claim space without pre-zeroing it, and unblock() scans for zeros,
+      // so every consumed byte returns to zero before the head releases it.
+      // (BigInt64Array.fill: over shared memory, V8 fills element by element, widest fastest.)
+      const index = head & this.mask;
+      const first = Math.min(bytes, this.capacity - index);
+      const base = this.dataOffset + index;
+      this.wide.fill(0n, base >>> 3, (base + first) >>> 3);
+      if (first < bytes)
+        this.wide.fill(0n, this.dataOffset >>> 3, (this.dataOffset + bytes - first) >>> 3);
+    }
+    this.releasedBytes = upTo;
+    // Release: the space (zeroed or read) is handed back with the new head.
+    advancePosition(words, this.wide, this.headK, head, bytes);
+  }
+
+  readPosition(): number {
+    const peeked = this.reading ? this.blockPeeked : this.peekedBytes;
+    return this.consumerPosition() + (peeked - this.releasedBytes);
+  }
+
+  /**
+   * Reads the committed records from the first one not peeked yet to the first uncommitted
+   * one or the end of the data area.
+   */
+  private readBlock(handler: MessageHandler, limit: number): number {
+    const words = this.words;
+    // Only the consumer writes the head; records up to `start` were peeked already.
+    const ahead = this.peekedBytes - this.releasedBytes;
+    const start = (words[this.headK] + ahead) | 0;
     const capacity = this.capacity;
-    const headIndex = head & this.mask;
-    const blockLength = capacity - headIndex;
-    const base = this.dataOffset + headIndex;
+    const startIndex = start & this.mask;
+    const toEnd = capacity - startIndex;
+    // A full MPSC ring read ahead a whole lap starts over at the head: nothing new is there.
+    const blockLength = Math.min(toEnd, capacity - ahead);
+    const base = this.dataOffset + startIndex;
     const maxMessageLength = this.maxMessageLength;
     // The last tail seen: tails only grow, so an old one only costs a second look. Not
     // reading it on every call keeps empty polls off the tail's cache line, which the
@@ -304,11 +369,12 @@ export abstract class RingBufferBase implements RingBuffer {
     let bytesRead = 0;
     let count = 0;
     this.wrapped = false;
-    if ((head & (ALIGNMENT - 1)) !== 0)
+    this.blockPeeked = this.peekedBytes;
+    if ((start & (ALIGNMENT - 1)) !== 0)
       throw corruptRecord(
-        this.consumerPosition(),
-        headIndex,
-        'the head position is not 8-byte aligned',
+        this.readPosition(),
+        startIndex,
+        'the read position is not 8-byte aligned',
       );
     try {
       while (bytesRead < blockLength && count < limit) {
@@ -336,6 +402,7 @@ export abstract class RingBufferBase implements RingBuffer {
         const recordLength = alignRecord(length);
         if (typeId === PADDING_TYPE_ID) {
           bytesRead += recordLength;
+          this.peekedBytes += recordLength;
           continue;
         }
         if (typeId < 1)
@@ -349,7 +416,7 @@ export abstract class RingBufferBase implements RingBuffer {
         // A committed record lies below the tail: producers move the tail before they commit.
         // The tail we know may predate this record, so look again before calling it corrupt.
         // (Unsigned: a record also ends less than the capacity below the tail.)
-        const end = (head + bytesRead + recordLength) | 0;
+        const end = (start + bytesRead + recordLength) | 0;
         if ((tail - end) >>> 0 > capacity) {
           tail = this.tailSeen = Atomics.load(words, this.tailK);
           if ((tail - end) >>> 0 > capacity) {
@@ -360,25 +427,18 @@ export abstract class RingBufferBase implements RingBuffer {
           }
         }
         bytesRead += recordLength;
+        this.peekedBytes += recordLength;
         count++;
         handler(typeId, this.bytes, at + HEADER_LENGTH, length - HEADER_LENGTH);
       }
     } finally {
-      if (bytesRead !== 0) {
-        // MPSC: producers claim space without pre-zeroing it, and unblock() scans for zeros,
-        // so every consumed byte returns to zero before the head releases it.
-        // (BigInt64Array.fill: over shared memory, V8 fills element by element, widest fastest.)
-        if (this.zeroConsumed) this.wide.fill(0n, base >>> 3, (base + bytesRead) >>> 3);
-        // Release: the space (zeroed or read) is handed back with the new head.
-        advancePosition(words, this.wide, this.headK, head, bytesRead);
-        this.wrapped = bytesRead === blockLength;
-      }
+      this.wrapped = bytesRead === toEnd;
     }
     return count;
   }
 
   private corrupt(bytesRead: number, reason: string): ShmringError {
-    const head = this.consumerPosition();
+    const head = this.readPosition();
     return corruptRecord(head + bytesRead, (head + bytesRead) % this.capacity, reason);
   }
 
