@@ -80,7 +80,9 @@ export class IpcLink<T = unknown> {
     receiver.unref();
     this.#keepAlive = keepAlive ? setInterval(noop, 2 ** 31 - 1).unref() : undefined;
     receiver.on('end', () => this.#close());
-    receiver.on('error', (error: FrameError | ShmringError) => this.#emitError(error, this.#frameWarnings));
+    receiver.on('error', (error: FrameError | ShmringError) =>
+      this.#emitError(error, this.#frameWarnings),
+    );
   }
 
   get connected(): boolean {
