@@ -49,7 +49,7 @@
 
 /* line 1 (128..255): status */
 #define SHMRING_STATUS_OFFSET 128             /* i32 flags */
-#define SHMRING_PRODUCER_COUNT_OFFSET 132     /* i32 */
+#define SHMRING_PRODUCER_COUNT_OFFSET 132     /* i32, reserved (zero): producers are counted in the registry */
 #define SHMRING_STATUS_CONSUMER_CLOSED 1
 #define SHMRING_STATUS_PRODUCERS_CLOSED 2
 #define SHMRING_STATUS_BROKEN 4
@@ -65,15 +65,21 @@
 
 /* line 4 (512..639): consumer liveness */
 #define SHMRING_CONSUMER_PID_OFFSET 512          /* i32 */
+#define SHMRING_CONSUMER_PID_NAMESPACE_OFFSET 516 /* u32 inode of its pid namespace, 0 unknown */
 #define SHMRING_CONSUMER_START_TIME_OFFSET 520   /* u64 */
+#define SHMRING_CONSUMER_GENERATION_OFFSET 528   /* i32: odd while a consumer attaches */
 
 /* 1024..3071: producer registry */
 #define SHMRING_PRODUCER_REGISTRY_OFFSET 1024
 #define SHMRING_PRODUCER_SLOT_LENGTH 32
 #define SHMRING_PRODUCER_SLOTS 64
 #define SHMRING_PRODUCER_SLOT_PID_OFFSET 0         /* i32 */
-#define SHMRING_PRODUCER_SLOT_STATE_OFFSET 4       /* i32 */
-#define SHMRING_PRODUCER_SLOT_START_TIME_OFFSET 8  /* u64, 16 reserved bytes follow */
+#define SHMRING_PRODUCER_SLOT_STATE_OFFSET 4       /* i32: state in bits 0-1 (0 free, 1 open, 2 closing), generation above */
+#define SHMRING_PRODUCER_SLOT_START_TIME_OFFSET 8  /* u64, clock ticks since boot */
+#define SHMRING_PRODUCER_SLOT_PID_NAMESPACE_OFFSET 16 /* u32 inode of its pid namespace, 0 unknown */
+#define SHMRING_PRODUCER_SLOT_HEARTBEAT_OFFSET 20  /* i32, low 32 bits of epoch ms */
+#define SHMRING_PRODUCER_SLOT_CLAIM_OFFSET 24      /* i32, low half of the tail seen before a claim | 1; 0 none */
+#define SHMRING_PRODUCER_SLOT_HEARTBEAT_TIMEOUT_OFFSET 28 /* i32 ms */
 
 /* ---- trailer (after the data area), Agrona's RingBufferDescriptor ---------------------- */
 #define SHMRING_TAIL_POSITION_OFFSET 128        /* i64 */
