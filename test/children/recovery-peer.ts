@@ -1,0 +1,93 @@
+// Peer process for test/recovery.test.ts. One JSON argument:
+//   { role: 'victim', name, before, claim?, wrap?, stop? }
+//        sends {seq, pid} values 0..before-1, then (claim) claims a record through its own
+//        registered producer and never commits it; with wrap, it first sends until the tail is
+//        near the end of the data area, so that the claim wraps to index 0. Prints "claimed
+//        after <values sent>" (or "sent") and hangs until killed.
+//   { role: 'send', name, count, options?, from? }  sends {seq, pid} values, closes, prints {sent}
+//   { role: 'soak', name, count, big }   sends {seq, pid, pad} values (every 7th one `big`
+//        bytes, in fragments) as fast as it can, until killed or done
+//   { role: 'idle-send', name, idleMs, count }   opens, idles idleMs, then sends and closes
+//   { role: 'receive', name, options }   openReceiver: prints {attached: true} or {attached: false, code}
+//   { role: 'consume-all', name, options }  createChannel, prints "ready", receives until the end,
+//        prints the count
+import { attachRing } from '../../src/ring/index.js';
+import { ChannelControl } from '../../src/channel/control.js';
+import { Producer } from '../../src/channel/producer.js';
+import { Sender } from '../../src/channel/sender.js';
+import { openChannel, openReceiver } from '../../src/channel/index.js';
+import { Segment } from '../../src/segment/index.js';
+import { waitPolicy } from '../../src/wait/index.js';
+
+const plan = JSON.parse(process.argv[2]) as {
+  role: string;
+  name: string;
+  before?: number;
+  count?: number;
+  claim?: boolean;
+  wrap?: boolean;
+  idleMs?: number;
+  big?: number;
+  options?: Record<string, unknown>;
+};
+const hang = (): void => void setInterval(() => {}, 1000);
+
+/** A sender whose producer (and so its registered, tracked ring) we can reach. */
+function registeredSender(): { sender: Sender; producer: Producer } {
+  const segment = Segment.open(plan.name);
+  const producer = new Producer(
+    attachRing(segment.buffer),
+    new ChannelControl(segment.buffer),
+    waitPolicy(plan.options ?? {}),
+  );
+  return { sender: new Sender(plan.name, producer, undefined, segment), producer };
+}
+
+if (plan.role === 'victim') {
+  const { sender, producer } = registeredSender();
+  for (let seq = 0; seq < plan.before!; seq++) sender.sendSync({ seq, pid: process.pid });
+  if (plan.wrap === true) {
+    const ring = producer.ring;
+    const mask = ring.capacity - 1;
+    // Small values until a 200-byte claim no longer fits before the end of the data area.
+    let seq = plan.before!;
+    while (ring.capacity - (ring.producerPosition() & mask) >= 200)
+      sender.sendSync({ seq: seq++, pid: process.pid });
+  }
+  if (plan.claim === true) {
+    if (producer.ring.tryClaim(1, 200 - 8) < 0) throw new Error('ring full');
+    console.log(`claimed after ${producer.ring.claims - 1}`);
+  } else {
+    console.log('sent');
+  }
+  hang();
+} else if (plan.role === 'send') {
+  const sender = openChannel(plan.name, plan.options);
+  for (let seq = 0; seq < plan.count!; seq++) sender.sendSync({ seq, pid: process.pid });
+  sender.close();
+  console.log(JSON.stringify({ sent: plan.count }));
+} else if (plan.role === 'soak') {
+  const sender = openChannel(plan.name, { producers: 'multi' });
+  const pad = 'x'.repeat(plan.big!);
+  console.log('started');
+  for (let seq = 0; seq < plan.count!; seq++)
+    sender.sendSync({ seq, pid: process.pid, pad: seq % 7 === 3 ? pad : '' });
+  sender.close();
+  console.log(JSON.stringify({ sent: plan.count }));
+} else if (plan.role === 'idle-send') {
+  const sender = openChannel(plan.name, plan.options);
+  console.log('opened');
+  setTimeout(() => {
+    for (let seq = 0; seq < plan.count!; seq++) sender.sendSync({ seq, pid: process.pid });
+    sender.close();
+    console.log(JSON.stringify({ sent: plan.count }));
+  }, plan.idleMs);
+} else if (plan.role === 'receive') {
+  try {
+    const receiver = openReceiver(plan.name, plan.options);
+    console.log(JSON.stringify({ attached: true }));
+    setTimeout(() => receiver.close(), 500);
+  } catch (error) {
+    console.log(JSON.stringify({ attached: false, code: (error as { code?: string }).code }));
+  }
+}

@@ -1,0 +1,228 @@
+// Recovery from senders that die at any moment (issue 12): every dead claim is cleared
+// (several at once, away from the head, across the wrap, SPSC and MPSC, registered or not),
+// live senders are never taken for dead, and liveness runs whatever the callers' timeouts.
+import { describe, expect, it } from 'vitest';
+
+import { createChannel, openChannel, openReceiver, type Receiver } from '../src/channel/index.js';
+import { Segment } from '../src/segment/index.js';
+import { finished, lineFrom, runChild, spawnChild } from './helpers/child.js';
+import { uniqueShmName } from './helpers/names.js';
+import { useCleanups } from './helpers/cleanup.js';
+
+const defer = useCleanups();
+const peer = (plan: Record<string, unknown>) =>
+  spawnChild('recovery-peer.ts', [JSON.stringify(plan)]);
+const runPeer = (plan: Record<string, unknown>) =>
+  runChild('recovery-peer.ts', [JSON.stringify(plan)], {}, 60_000);
+
+type Value = { seq: number; pid: number };
+
+/** Starts a victim that sends `before` values, claims a record and hangs; resolves once it claimed. */
+async function victim(plan: Record<string, unknown>) {
+  const child = peer({ role: 'victim', claim: true, ...plan });
+  defer(() => child.kill('SIGKILL'));
+  const done = finished(child, 60_000);
+  await lineFrom(child, /^claimed/);
+  return { child, done };
+}
+
+/** Receives until the end of the stream; per pid, checks order and returns how many arrived. */
+async function drain(receiver: Receiver<Value>): Promise<Map<number, number>> {
+  const next = new Map<number, number>();
+  for await (const { seq, pid } of receiver) {
+    expect(seq).toBe(next.get(pid) ?? 0); // in order, nothing twice, nothing skipped
+    next.set(pid, seq + 1);
+  }
+  return next;
+}
+
+describe('dead claims are cleared', () => {
+  it("MPSC: three senders SIGKILLed holding claims; a live sender's values after them all arrive and the stream ends", async () => {
+    const receiver = createChannel<Value>(uniqueShmName('three-dead'), {
+      producers: 'multi',
+      capacity: 1 << 14,
+      heartbeatTimeoutMs: 400,
+    });
+    defer(() => receiver.close());
+    // Holds the stream open while the victims are reaped, until the live sender is done.
+    const guard = openChannel(receiver.name, { producers: 'multi' });
+    const victims = [];
+    for (let i = 0; i < 3; i++) victims.push(await victim({ name: receiver.name, before: 5 }));
+    // The live sender's values queue behind the three uncommitted records.
+    const live = runPeer({
+      role: 'send',
+      name: receiver.name,
+      count: 200,
+      options: { producers: 'multi' },
+    });
+    void live.finally(() => guard.close());
+    await new Promise((r) => setTimeout(r, 100));
+    for (const { child } of victims) child.kill('SIGKILL');
+    const counts = await drain(receiver);
+    expect(JSON.parse((await live).stdout)).toEqual({ sent: 200 });
+    expect([...counts.values()].sort((a, b) => a - b)).toEqual([5, 5, 5, 200]);
+  });
+
+  it('MPSC: a sender SIGKILLed holding a claim that wrapped to index 0', async () => {
+    const receiver = createChannel<Value>(uniqueShmName('dead-wrap'), {
+      producers: 'multi',
+      capacity: 4096,
+      heartbeatTimeoutMs: 400,
+    });
+    defer(() => receiver.close());
+    const guard = openChannel(receiver.name, { producers: 'multi' });
+    const next = new Map<number, number>();
+    const reading = (async () => {
+      for await (const { seq, pid } of receiver) {
+        expect(seq).toBe(next.get(pid) ?? 0);
+        next.set(pid, seq + 1);
+      }
+    })();
+    const child = peer({ role: 'victim', name: receiver.name, before: 0, wrap: true, claim: true });
+    defer(() => child.kill('SIGKILL'));
+    const done = finished(child, 60_000);
+    const sentBeforeClaim = Number((await lineFrom(child, /^claimed/)).split(' ')[2]);
+    const live = runPeer({
+      role: 'send',
+      name: receiver.name,
+      count: 300,
+      options: { producers: 'multi' },
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGKILL');
+    await done;
+    expect(JSON.parse((await live).stdout)).toEqual({ sent: 300 });
+    guard.close();
+    await reading;
+    expect(next.get(child.pid!)).toBe(sentBeforeClaim);
+    expect([...next.values()]).toContain(300);
+  });
+
+  it('SPSC with keepOpen: a sender dies holding a claim; a new sender attaches and what it sends arrives', async () => {
+    const receiver = createChannel<Value>(uniqueShmName('spsc-dead'), {
+      capacity: 1 << 14,
+      keepOpen: true,
+      heartbeatTimeoutMs: 400,
+    });
+    defer(() => receiver.close());
+    const first = await victim({ name: receiver.name, before: 3 });
+    first.child.kill('SIGKILL');
+    await first.done;
+    // The channel is single-sender: the next one gets in once the dead one was reaped.
+    const reading = (async () => {
+      const values: Value[] = [];
+      while (values.length < 3 + 50) values.push(await receiver.receive({ timeoutMs: 20_000 }));
+      return values;
+    })();
+    let result;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      result = await runPeer({ role: 'send', name: receiver.name, count: 50 });
+      if (!result.stderr.includes('EBUSY')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(result!.stderr).toBe('');
+    const values = await reading;
+    expect(values.slice(0, 3).map((v) => v.seq)).toEqual([0, 1, 2]);
+    expect(values.slice(3).map((v) => v.seq)).toEqual([...Array(50).keys()]);
+  });
+});
+
+describe('liveness whatever the timeouts', () => {
+  it('receive({ timeoutMs: 150 }) in a loop still clears a dead claim', async () => {
+    const receiver = createChannel<Value>(uniqueShmName('short-receive'), {
+      producers: 'multi',
+      keepOpen: true,
+      heartbeatTimeoutMs: 1000,
+    });
+    defer(() => receiver.close());
+    const dead = await victim({ name: receiver.name, before: 2 });
+    const live = runPeer({
+      role: 'send',
+      name: receiver.name,
+      count: 20,
+      options: { producers: 'multi' },
+    });
+    dead.child.kill('SIGKILL');
+    const values: Value[] = [];
+    const started = performance.now();
+    while (values.length < 22 && performance.now() - started < 20_000) {
+      try {
+        values.push(await receiver.receive({ timeoutMs: 150 }));
+      } catch (error) {
+        expect((error as { code?: string }).code).toBe('ETIMEDOUT');
+      }
+    }
+    expect(values).toHaveLength(22);
+    await live;
+  });
+
+  it('tryReceive() polling alone still clears a dead claim', async () => {
+    const receiver = createChannel<Value>(uniqueShmName('poll-receive'), {
+      producers: 'multi',
+      keepOpen: true,
+      heartbeatTimeoutMs: 600,
+    });
+    defer(() => receiver.close());
+    const dead = await victim({ name: receiver.name, before: 2 });
+    const live = runPeer({
+      role: 'send',
+      name: receiver.name,
+      count: 20,
+      options: { producers: 'multi' },
+    });
+    dead.child.kill('SIGKILL');
+    const values: Value[] = [];
+    const started = performance.now();
+    while (values.length < 22 && performance.now() - started < 20_000) {
+      const value = receiver.tryReceive();
+      if (value === undefined) await new Promise((r) => setImmediate(r));
+      else values.push(value);
+    }
+    expect(values).toHaveLength(22);
+    await live;
+  });
+
+  it('a sender with short timeouts sees ECONNRESET once the receiver is dead', async () => {
+    const name = uniqueShmName('short-send');
+    const receiver = spawnChild('liveness-peer.ts', [
+      JSON.stringify({ role: 'consume', name, capacity: 4096 }),
+    ]);
+    defer(() => receiver.kill('SIGKILL'));
+    const receiverDone = finished(receiver);
+    await lineFrom(receiver, /^ready$/);
+    const sender = openChannel(name, { heartbeatTimeoutMs: 400 });
+    defer(() => {
+      sender.close();
+      Segment.unlink(name);
+    });
+    while (sender.trySend('x'.repeat(100)));
+    receiver.kill('SIGKILL');
+    await receiverDone;
+    let code: string | undefined;
+    const started = performance.now();
+    while (code !== 'ECONNRESET' && performance.now() - started < 10_000) {
+      try {
+        await sender.send('y', { timeoutMs: 150 });
+      } catch (error) {
+        code = (error as { code?: string }).code;
+        expect(['ETIMEDOUT', 'ECONNRESET']).toContain(code);
+      }
+    }
+    expect(code).toBe('ECONNRESET');
+  });
+});
+
+describe('attaching', () => {
+  it('of receivers attaching at once, exactly one wins', async () => {
+    const name = uniqueShmName('two-receivers');
+    const creator = createChannel(name, { unlink: 'never' });
+    creator.close();
+    defer(() => openReceiver(name).close({ unlink: true }));
+    const results = await Promise.all([0, 1, 2, 3].map(() => runPeer({ role: 'receive', name })));
+    const outcomes = results.map(
+      (r) => JSON.parse(r.stdout) as { attached: boolean; code?: string },
+    );
+    expect(outcomes.filter((o) => o.attached)).toHaveLength(1);
+    for (const o of outcomes.filter((o) => !o.attached)) expect(o.code).toBe('EBUSY');
+  });
+});
