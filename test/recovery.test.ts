@@ -1,11 +1,13 @@
 // Recovery from senders that die at any moment (issue 12): every dead claim is cleared
 // (several at once, away from the head, across the wrap, SPSC and MPSC, registered or not),
 // live senders are never taken for dead, and liveness runs whatever the callers' timeouts.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { createChannel, openChannel, openReceiver, type Receiver } from '../src/channel/index.js';
 import { Segment } from '../src/segment/index.js';
-import { finished, lineFrom, runChild, spawnChild } from './helpers/child.js';
+import { ROOT, finished, lineFrom, runChild, spawnChild } from './helpers/child.js';
 import { uniqueShmName } from './helpers/names.js';
 import { useCleanups } from './helpers/cleanup.js';
 
@@ -225,4 +227,122 @@ describe('attaching', () => {
     expect(outcomes.filter((o) => o.attached)).toHaveLength(1);
     for (const o of outcomes.filter((o) => !o.attached)) expect(o.code).toBe('EBUSY');
   });
+});
+
+describe('pid namespaces', () => {
+  const canUnshare = spawnSync('unshare', ['--pid', '--fork', 'true']).status === 0;
+  if (!canUnshare)
+    console.warn('pid namespace test skipped: `unshare --pid --fork` is not allowed here');
+
+  it.runIf(canUnshare)('an idle live sender in another pid namespace is not reaped', async () => {
+    const receiver = createChannel<Value>(uniqueShmName('namespace'), {
+      producers: 'multi',
+      heartbeatTimeoutMs: 400,
+    });
+    defer(() => receiver.close());
+    // Its pid there is 1 (the host's init here), and /proc is the host's.
+    const child = spawn(
+      'unshare',
+      [
+        '--pid',
+        '--fork',
+        process.execPath,
+        '--import',
+        'tsx',
+        'test/children/recovery-peer.ts',
+        JSON.stringify({
+          role: 'idle-send',
+          name: receiver.name,
+          idleMs: 2000,
+          count: 10,
+          options: { producers: 'multi', heartbeatTimeoutMs: 400 },
+        }),
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    defer(() => child.kill('SIGKILL'));
+    const done = finished(child);
+    await lineFrom(child, /^opened$/);
+    const counts = await drain(receiver); // ends early if the idle sender was taken for dead
+    const result = await done;
+    expect(result.stderr).toBe('');
+    expect([...counts.values()]).toEqual([10]);
+  });
+});
+
+/** CPU time (user + system) of a process so far, in ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in 1/100 s
+}
+
+describe('no wake storms', () => {
+  it('a stuck head (a live sender stopped inside a claim) and a full ring: both parked sides stay idle', async () => {
+    const name = uniqueShmName('storm');
+    defer(() => Segment.unlink(name));
+    const receiver = peer({ role: 'park-receive', name });
+    defer(() => receiver.kill('SIGKILL'));
+    await lineFrom(receiver, /^ready$/);
+    const stuck = await victim({ name, before: 0 });
+    stuck.child.kill('SIGSTOP'); // alive, so its claim must stay: the head is stuck for good
+    defer(() => stuck.child.kill('SIGCONT'));
+    const sender = peer({ role: 'park-send', name });
+    defer(() => sender.kill('SIGKILL'));
+    await lineFrom(sender, /^sending$/);
+    await new Promise((r) => setTimeout(r, 700)); // the ring fills, both sides park
+    const before = [cpuMs(receiver.pid!), cpuMs(sender.pid!)];
+    const started = performance.now();
+    await new Promise((r) => setTimeout(r, 1500));
+    const elapsed = performance.now() - started;
+    const used = [cpuMs(receiver.pid!) - before[0], cpuMs(sender.pid!) - before[1]];
+    // A storm costs each side about half a core; idle waiting costs next to nothing.
+    for (const ms of used) expect(ms / elapsed).toBeLessThan(0.1);
+  });
+});
+
+describe('soak', () => {
+  it('rounds of senders SIGKILLed at random moments: survivors exactly once and in order, the killed an intact prefix', async () => {
+    const receiver = createChannel<Value & { pad: string }>(uniqueShmName('soak'), {
+      producers: 'multi',
+      capacity: 1 << 15, // values of 10 KB go in fragments (max message 4 KiB)
+      heartbeatTimeoutMs: 400,
+    });
+    defer(() => receiver.close());
+    // Values cut short by a death are reported, then skipped.
+    const reported: string[] = [];
+    receiver.on('error', (error: { code?: string }) => reported.push(error.code!));
+    const guard = openChannel(receiver.name, { producers: 'multi' });
+    const counts = drain(receiver);
+    const survivors: number[] = [];
+    const killed: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const children = [0, 1, 2].map(() =>
+        peer({ role: 'soak', name: receiver.name, count: 3000, big: 10_000 }),
+      );
+      const holder = await victim({ name: receiver.name, before: 10 + round });
+      const results = children.map((child) => finished(child, 60_000));
+      for (const child of children) defer(() => child.kill('SIGKILL'));
+      await Promise.all(children.map((child) => lineFrom(child, /^started$/)));
+      // Two of the three die at random moments while sending (maybe inside a claim, maybe
+      // between the fragments of a large value); so does the one holding a claim.
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 300));
+      children[0].kill('SIGKILL');
+      holder.child.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, Math.random() * 300));
+      children[1].kill('SIGKILL');
+      const outcome = await Promise.all(results);
+      killed.push(children[0].pid!, children[1].pid!, holder.child.pid!);
+      if (outcome[2].signal === null) {
+        expect(outcome[2].stderr).toBe('');
+        survivors.push(children[2].pid!);
+      }
+    }
+    guard.close();
+    const next = await counts; // in order per sender, nothing twice (checked as they arrive)
+    for (const pid of survivors) expect(next.get(pid)).toBe(3000);
+    expect(survivors.length).toBe(3);
+    for (const pid of killed) expect(next.get(pid) ?? 0).toBeLessThanOrEqual(3000);
+    for (const code of reported) expect(code).toBe('ERR_SHMRING_BAD_FRAME');
+  }, 60_000);
 });

@@ -8,14 +8,15 @@
 //   { role: 'soak', name, count, big }   sends {seq, pid, pad} values (every 7th one `big`
 //        bytes, in fragments) as fast as it can, until killed or done
 //   { role: 'idle-send', name, idleMs, count }   opens, idles idleMs, then sends and closes
-//   { role: 'receive', name, options }   openReceiver: prints {attached: true} or {attached: false, code}
-//   { role: 'consume-all', name, options }  createChannel, prints "ready", receives until the end,
-//        prints the count
+//   { role: 'receive', name, startAt, options }   at epoch ms startAt, openReceiver: prints {attached: true} or {attached: false, code}
+//   { role: 'park-receive', name }   creates an MPSC channel (4 KiB, wait 'park'), prints
+//        "ready", receives for ever
+//   { role: 'park-send', name }      wait 'park', prints "sending", sends for ever
 import { attachRing } from '../../src/ring/index.js';
 import { ChannelControl } from '../../src/channel/control.js';
 import { Producer } from '../../src/channel/producer.js';
 import { Sender } from '../../src/channel/sender.js';
-import { openChannel, openReceiver } from '../../src/channel/index.js';
+import { createChannel, openChannel, openReceiver } from '../../src/channel/index.js';
 import { Segment } from '../../src/segment/index.js';
 import { waitPolicy } from '../../src/wait/index.js';
 
@@ -28,6 +29,7 @@ const plan = JSON.parse(process.argv[2]) as {
   wrap?: boolean;
   idleMs?: number;
   big?: number;
+  startAt?: number;
   options?: Record<string, unknown>;
 };
 const hang = (): void => void setInterval(() => {}, 1000);
@@ -82,7 +84,23 @@ if (plan.role === 'victim') {
     sender.close();
     console.log(JSON.stringify({ sent: plan.count }));
   }, plan.idleMs);
+} else if (plan.role === 'park-receive') {
+  const receiver = createChannel(plan.name, {
+    producers: 'multi',
+    capacity: 4096,
+    wait: 'park',
+    unlink: 'never',
+  });
+  console.log('ready');
+  void (async () => {
+    for (;;) await receiver.receive();
+  })();
+} else if (plan.role === 'park-send') {
+  const sender = openChannel(plan.name, { producers: 'multi', wait: 'park' });
+  console.log('sending');
+  for (let seq = 0; ; seq++) sender.sendSync({ seq, pid: process.pid });
 } else if (plan.role === 'receive') {
+  while (Date.now() < plan.startAt!); // all peers attach in the same instant
   try {
     const receiver = openReceiver(plan.name, plan.options);
     console.log(JSON.stringify({ attached: true }));
