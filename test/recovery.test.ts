@@ -230,9 +230,11 @@ describe('attaching', () => {
 });
 
 describe('pid namespaces', () => {
-  const canUnshare = spawnSync('unshare', ['--pid', '--fork', 'true']).status === 0;
+  const canUnshare = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
   if (!canUnshare)
-    console.warn('pid namespace test skipped: `unshare --pid --fork` is not allowed here');
+    console.warn(
+      'pid namespace test skipped: `unshare --pid --fork --mount-proc` is not allowed here',
+    );
 
   it.runIf(canUnshare)('an idle live sender in another pid namespace is not reaped', async () => {
     const receiver = createChannel<Value>(uniqueShmName('namespace'), {
@@ -240,12 +242,13 @@ describe('pid namespaces', () => {
       heartbeatTimeoutMs: 400,
     });
     defer(() => receiver.close());
-    // Its pid there is 1 (the host's init here), and /proc is the host's.
+    // Its pid there is 1, which names the host's init here.
     const child = spawn(
       'unshare',
       [
         '--pid',
         '--fork',
+        '--mount-proc', // as in a container: its /proc shows its own pids
         process.execPath,
         '--import',
         'tsx',
@@ -317,22 +320,27 @@ describe('soak', () => {
     const survivors: number[] = [];
     const killed: number[] = [];
     for (let round = 0; round < 3; round++) {
+      // Two claims held, the second behind the first one's holder's later values: the
+      // senders' values queue behind both.
+      const holders = [
+        await victim({ name: receiver.name, before: 10 + round }),
+        await victim({ name: receiver.name, before: 20 + round }),
+      ];
       const children = [0, 1, 2].map(() =>
-        peer({ role: 'soak', name: receiver.name, count: 3000, big: 10_000 }),
+        peer({ role: 'soak', name: receiver.name, count: 5000, big: 10_000 }),
       );
-      const holder = await victim({ name: receiver.name, before: 10 + round });
       const results = children.map((child) => finished(child, 60_000));
       for (const child of children) defer(() => child.kill('SIGKILL'));
       await Promise.all(children.map((child) => lineFrom(child, /^started$/)));
-      // Two of the three die at random moments while sending (maybe inside a claim, maybe
-      // between the fragments of a large value); so does the one holding a claim.
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 300));
+      // The holders die, and two of the three senders at random moments while sending
+      // (maybe inside a claim, maybe between the fragments of a large value).
+      for (const holder of holders) holder.child.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, Math.random() * 500));
       children[0].kill('SIGKILL');
-      holder.child.kill('SIGKILL');
-      await new Promise((r) => setTimeout(r, Math.random() * 300));
+      await new Promise((r) => setTimeout(r, Math.random() * 500));
       children[1].kill('SIGKILL');
       const outcome = await Promise.all(results);
-      killed.push(children[0].pid!, children[1].pid!, holder.child.pid!);
+      killed.push(children[0].pid!, children[1].pid!, ...holders.map((h) => h.child.pid!));
       if (outcome[2].signal === null) {
         expect(outcome[2].stderr).toBe('');
         survivors.push(children[2].pid!);
@@ -340,9 +348,9 @@ describe('soak', () => {
     }
     guard.close();
     const next = await counts; // in order per sender, nothing twice (checked as they arrive)
-    for (const pid of survivors) expect(next.get(pid)).toBe(3000);
+    for (const pid of survivors) expect(next.get(pid)).toBe(5000);
     expect(survivors.length).toBe(3);
-    for (const pid of killed) expect(next.get(pid) ?? 0).toBeLessThanOrEqual(3000);
+    for (const pid of killed) expect(next.get(pid) ?? 0).toBeLessThanOrEqual(5000);
     for (const code of reported) expect(code).toBe('ERR_SHMRING_BAD_FRAME');
   }, 60_000);
 });
