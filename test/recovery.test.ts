@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { createChannel, openChannel, openReceiver, type Receiver } from '../src/channel/index.js';
+import { FrameReader } from '../src/codec/index.js';
+import { attachRing } from '../src/ring/index.js';
 import { Segment } from '../src/segment/index.js';
 import { ROOT, finished, lineFrom, runChild, spawnChild } from './helpers/child.js';
 import { uniqueShmName } from './helpers/names.js';
@@ -353,4 +355,65 @@ describe('soak', () => {
     for (const pid of killed) expect(next.get(pid) ?? 0).toBeLessThanOrEqual(5000);
     for (const code of reported) expect(code).toBe('ERR_SHMRING_BAD_FRAME');
   }, 60_000);
+});
+
+describe('bounded reassembly', () => {
+  it('a first fragment announcing 1 GiB allocates no such buffer; later values arrive', async () => {
+    const receiver = createChannel<Value>(uniqueShmName('hostile'), { producers: 'multi' });
+    defer(() => receiver.close());
+    const hostile = runPeer({ role: 'hostile', name: receiver.name });
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = before;
+    const values: Value[] = [];
+    const reported: string[] = [];
+    receiver.on('error', (error: { reason?: string }) => reported.push(error.reason!));
+    for (;;) {
+      try {
+        values.push(await receiver.receive({ timeoutMs: 20_000 }));
+        peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+      } catch (error) {
+        expect((error as { code?: string }).code).toBe('ERR_SHMRING_END_OF_STREAM');
+        break;
+      }
+    }
+    expect((await hostile).stderr).toBe('');
+    expect(values.map((v) => v.seq)).toEqual([0]);
+    expect(reported).toEqual(['missing-last-fragment']); // its producer closed midway
+    expect(peak - before).toBeLessThan(64 * 2 ** 20);
+  });
+
+  it('a message over maxReassemblyBytes is reported and skipped; the stream goes on', async () => {
+    const receiver = createChannel<Value>(uniqueShmName('over-limit'), {
+      producers: 'multi',
+      capacity: 1 << 16,
+    });
+    defer(() => receiver.close());
+    // Reads the ring itself, with a 100 KB limit (the receiver stays attached, idle).
+    const values: unknown[] = [];
+    const errors: { reason: string; code: string }[] = [];
+    const reader = new FrameReader(
+      attachRing(receiver.buffer),
+      {
+        message: (value) => values.push(value),
+        error: (error) => errors.push(error as unknown as { reason: string; code: string }),
+      },
+      { maxReassemblyBytes: 100_000 },
+    );
+    const child = runPeer({
+      role: 'soak',
+      name: receiver.name,
+      count: 8, // value 3 carries 300 KB, in fragments
+      big: 300_000,
+    });
+    const started = performance.now();
+    while (values.length < 7 && performance.now() - started < 20_000) {
+      if (reader.read() === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    expect((await child).stderr).toBe('');
+    expect(values.map((v) => (v as Value).seq)).toEqual([0, 1, 2, 4, 5, 6, 7]);
+    expect(errors.map((e) => [e.code, e.reason])).toEqual([
+      ['ERR_SHMRING_FRAME_TOO_LARGE', 'too-large'],
+    ]);
+    expect(reader.reassemblyBytes).toBe(0);
+  });
 });

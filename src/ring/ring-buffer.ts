@@ -235,10 +235,12 @@ export abstract class RingBufferBase implements RingBuffer {
   }
 
   // A registered producer says where its claim can start before it claims (the tail it
-  // reads, which only grows), so the consumer never takes its record for a dead one's.
+  // reads, which only grows), so the consumer never takes its record for a dead one's. A
+  // plain store: the consumer reads the tail (Atomics.load) before the registry, and the
+  // claim's tail store (a CAS in MPSC) publishes everything written before it.
   private trackedClaim(recordLength: number): number {
     const claimK = this.claimK;
-    if (claimK >= 0) Atomics.store(this.words, claimK, this.words[this.tailK] | 1);
+    if (claimK >= 0) this.words[claimK] = this.words[this.tailK] | 1;
     const record = this.claim(recordLength);
     if (record >= 0) this.claims++;
     else if (claimK >= 0) this.words[claimK] = 0;

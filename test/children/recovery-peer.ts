@@ -4,7 +4,9 @@
 //        registered producer and never commits it; with wrap, it first sends until the tail is
 //        near the end of the data area, so that the claim wraps to index 0. Prints "claimed
 //        after <values sent>" (or "sent") and hangs until killed.
-//   { role: 'send', name, count, options?, from? }  sends {seq, pid} values, closes, prints {sent}
+//   { role: 'hostile', name }   commits a first fragment announcing 1 GiB and nothing more of
+//        it, then sends one value and closes
+//   { role: 'send', name, count, options? }  sends {seq, pid} values, closes, prints {sent}
 //   { role: 'soak', name, count, big }   sends {seq, pid, pad} values (every 7th one `big`
 //        bytes, in fragments) as fast as it can, until killed or done
 //   { role: 'idle-send', name, idleMs, count }   opens, idles idleMs, then sends and closes
@@ -13,6 +15,14 @@
 //        "ready", receives for ever
 //   { role: 'park-send', name }      wait 'park', prints "sending", sends for ever
 import { attachRing } from '../../src/ring/index.js';
+import {
+  FIRST_FRAGMENT_HEADER_LENGTH,
+  FRAGMENT_MESSAGE_TYPE_OFFSET,
+  FRAGMENT_SLOT_OFFSET,
+  FRAGMENT_TOTAL_LENGTH_OFFSET,
+  RECORD_FRAGMENT_FIRST,
+  RECORD_MSGPACK,
+} from '../../src/codec/record-types.js';
 import { ChannelControl } from '../../src/channel/control.js';
 import { Producer } from '../../src/channel/producer.js';
 import { Sender } from '../../src/channel/sender.js';
@@ -63,6 +73,20 @@ if (plan.role === 'victim') {
     console.log('sent');
   }
   hang();
+} else if (plan.role === 'hostile') {
+  // A first fragment announcing a huge message, then nothing more of it; then a value.
+  const { sender, producer } = registeredSender();
+  const ring = producer.ring;
+  const at = ring.tryClaim(RECORD_FRAGMENT_FIRST, FIRST_FRAGMENT_HEADER_LENGTH + 8);
+  const view = new DataView(ring.buffer);
+  view.setUint32(at + FRAGMENT_SLOT_OFFSET, producer.slot, true);
+  view.setUint32(at + FRAGMENT_MESSAGE_TYPE_OFFSET, RECORD_MSGPACK, true);
+  view.setUint32(at + FRAGMENT_TOTAL_LENGTH_OFFSET, 2 ** 30 - 1, true);
+  view.setUint32(at + FRAGMENT_TOTAL_LENGTH_OFFSET + 4, 0, true);
+  ring.commit(at);
+  sender.sendSync({ seq: 0, pid: process.pid });
+  sender.close();
+  console.log('done');
 } else if (plan.role === 'send') {
   const sender = openChannel(plan.name, plan.options);
   for (let seq = 0; seq < plan.count!; seq++) sender.sendSync({ seq, pid: process.pid });
@@ -74,6 +98,7 @@ if (plan.role === 'victim') {
   console.log('started');
   for (let seq = 0; seq < plan.count!; seq++)
     sender.sendSync({ seq, pid: process.pid, pad: seq % 7 === 3 ? pad : '' });
+  // (big values: plan.big bytes, in fragments when over the ring's max message length)
   sender.close();
   console.log(JSON.stringify({ sent: plan.count }));
 } else if (plan.role === 'idle-send') {
