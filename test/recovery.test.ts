@@ -222,10 +222,16 @@ describe('attaching', () => {
     const creator = createChannel(name, { unlink: 'never' });
     creator.close();
     defer(() => openReceiver(name).close({ unlink: true }));
-    const results = await Promise.all([0, 1, 2, 3].map(() => runPeer({ role: 'receive', name })));
-    const outcomes = results.map(
-      (r) => JSON.parse(r.stdout) as { attached: boolean; code?: string },
-    );
+    // Started well before the common instant, so that all are spinning by then; the winner
+    // stays attached until killed.
+    const startAt = Date.now() + 5000;
+    const peers = [0, 1, 2, 3, 4, 5].map(() => peer({ role: 'receive', name, startAt }));
+    const exits = peers.map((child) => finished(child));
+    for (const child of peers) defer(() => child.kill('SIGKILL'));
+    const lines = await Promise.all(peers.map((child) => lineFrom(child, /attached/)));
+    for (const child of peers) child.kill('SIGKILL');
+    await Promise.all(exits);
+    const outcomes = lines.map((line) => JSON.parse(line) as { attached: boolean; code?: string });
     expect(outcomes.filter((o) => o.attached)).toHaveLength(1);
     for (const o of outcomes.filter((o) => !o.attached)) expect(o.code).toBe('EBUSY');
   });

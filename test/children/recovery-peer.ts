@@ -10,7 +10,7 @@
 //   { role: 'soak', name, count, big }   sends {seq, pid, pad} values (every 7th one `big`
 //        bytes, in fragments) as fast as it can, until killed or done
 //   { role: 'idle-send', name, idleMs, count }   opens, idles idleMs, then sends and closes
-//   { role: 'receive', name, startAt, options }   at epoch ms startAt, openReceiver: prints {attached: true} or {attached: false, code}
+//   { role: 'receive', name, startAt, options }   at epoch ms startAt, openReceiver (kept until killed): prints {attached: true} or {attached: false, code}
 //   { role: 'park-receive', name }   creates an MPSC channel (4 KiB, wait 'park'), prints
 //        "ready", receives for ever
 //   { role: 'park-send', name }      wait 'park', prints "sending", sends for ever
@@ -67,7 +67,12 @@ if (plan.role === 'victim') {
       sender.sendSync({ seq: seq++, pid: process.pid });
   }
   if (plan.claim === true) {
-    if (producer.ring.tryClaim(1, 200 - 8) < 0) throw new Error('ring full');
+    // At the wrap the claim goes to index 0: wait for the receiver to free it.
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let tries = 0; producer.ring.tryClaim(1, 200 - 8) < 0; tries++) {
+      if (tries > 10_000) throw new Error('ring full');
+      Atomics.wait(pause, 0, 0, 1);
+    }
     console.log(`claimed after ${producer.ring.claims - 1}`);
   } else {
     console.log('sent');
@@ -127,9 +132,9 @@ if (plan.role === 'victim') {
 } else if (plan.role === 'receive') {
   while (Date.now() < plan.startAt!); // all peers attach in the same instant
   try {
-    const receiver = openReceiver(plan.name, plan.options);
+    openReceiver(plan.name, plan.options);
     console.log(JSON.stringify({ attached: true }));
-    setTimeout(() => receiver.close(), 500);
+    hang(); // attached until killed, so that a late peer cannot attach after a close
   } catch (error) {
     console.log(JSON.stringify({ attached: false, code: (error as { code?: string }).code }));
   }
