@@ -24,7 +24,7 @@ export class Consumer extends Endpoint {
   #pollsToClockRead = 0;
   /** Called with the registry slots of producers found dead (their half-sent messages are void). */
   onProducersGone: (slots: number[]) => void = () => {};
-  // Heartbeat, reaping and clearing dead claims, due every quarter of the heartbeat timeout
+  // Heartbeat, reaping and clearing dead claims, due every half of the heartbeat timeout
   // while this consumer polls or waits, whatever the timeouts of the calls.
   readonly #watchdog: ConsumerWatchdog;
 

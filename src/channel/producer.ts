@@ -35,7 +35,7 @@ export class Producer extends Endpoint {
   readonly #lease: SlotLease;
   /** Beats while the process runs, waiting or not (unref'd: it never keeps a process alive). */
   readonly #heartbeat: ReturnType<typeof setInterval>;
-  // While it waits for space: a heartbeat and a look at the consumer, every quarter of the
+  // While it waits for space: a heartbeat and a look at the consumer, every half of the
   // heartbeat timeout whatever the timeouts of the calls.
   readonly #watch: Watch & { due: number };
 
@@ -49,12 +49,13 @@ export class Producer extends Endpoint {
       slotFieldIndex(lease.slot, PRODUCER_SLOT_STATE_OFFSET),
       lease.word,
     );
-    const period = policy.heartbeatTimeoutMs / 4;
-    this.#heartbeat = setInterval(() => control.registry.beat(lease.slot), period).unref();
+    const beat = policy.heartbeatTimeoutMs / 4;
+    this.#heartbeat = setInterval(() => control.registry.beat(lease.slot), beat).unref();
+    const check = policy.heartbeatTimeoutMs / 2;
     const watch = {
-      due: performance.now() + period,
+      due: performance.now() + check,
       run: () => {
-        watch.due = performance.now() + period;
+        watch.due = performance.now() + check;
         control.registry.beat(lease.slot);
         this.#checkConsumer();
       },

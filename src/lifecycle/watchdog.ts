@@ -1,5 +1,5 @@
-// The consumer's recovery, on its own schedule while it waits or polls (a quarter of the
-// heartbeat timeout): it beats, closes producers found dead on their behalf, and clears the
+// The consumer's recovery, on its own schedule while it waits or polls (half the heartbeat
+// timeout): it beats, closes producers found dead on their behalf, and clears the
 // records they claimed and never committed, so that nothing behind them is held up.
 //
 // Whose claim is it? Each registered producer records, before it claims, the tail it saw
@@ -49,7 +49,7 @@ export class ConsumerWatchdog implements Watch {
 
   run(): void {
     const now = performance.now();
-    this.due = now + this.#timeoutMs / 4;
+    this.due = now + this.#timeoutMs / 2;
     const ring = this.#ring;
     ring.consumerHeartbeatTime = Date.now();
     // The tail first: every claim below it was made after its producer recorded it.

@@ -14,10 +14,11 @@ export type WaitMode = 'spin' | 'adaptive' | 'park';
 export interface WaitPolicy {
   mode: WaitMode;
   /**
-   * Liveness, in ms: a side beats and checks its peers every quarter of it while it waits or
-   * polls; a consumer reaps producers whose heartbeat is this old (at once when their
-   * process is visibly gone) and clears the records they left, and a producer facing a full
-   * ring fails with ECONNRESET once the consumer's heartbeat is this old and its process gone.
+   * Liveness, in ms. While a side waits or polls it beats and checks its peers every half of
+   * it (a sender also beats every quarter of it, waiting or not): a consumer reaps producers
+   * whose heartbeat is this old (at once when their process is visibly gone) and clears the
+   * records they left; a producer facing a full ring fails with ECONNRESET once the
+   * consumer's heartbeat is this old and its process gone.
    */
   heartbeatTimeoutMs: number;
   /** Time to spin before yielding ('adaptive'), in microseconds. */
