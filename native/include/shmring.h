@@ -67,7 +67,7 @@
 #define SHMRING_CONSUMER_PID_OFFSET 512          /* i32 */
 #define SHMRING_CONSUMER_PID_NAMESPACE_OFFSET 516 /* u32 inode of its pid namespace, 0 unknown */
 #define SHMRING_CONSUMER_START_TIME_OFFSET 520   /* u64 */
-#define SHMRING_CONSUMER_GENERATION_OFFSET 528   /* i32: odd while a consumer attaches */
+#define SHMRING_CONSUMER_ATTACH_LOCK_OFFSET 528  /* i32: pid of the process attaching a consumer, 0 none */
 
 /* 1024..3071: producer registry */
 #define SHMRING_PRODUCER_REGISTRY_OFFSET 1024

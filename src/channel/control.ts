@@ -2,7 +2,7 @@
 // the two eventcounts (data available, space available). Layout: docs/FORMAT.md.
 import { ShmringError } from '../errors.js';
 import {
-  CONSUMER_GENERATION_OFFSET,
+  CONSUMER_ATTACH_LOCK_OFFSET,
   CONSUMER_PID_NAMESPACE_OFFSET,
   CONSUMER_PID_OFFSET,
   CONSUMER_START_TIME_OFFSET,
@@ -30,6 +30,11 @@ export function loadU64(words: Int32Array, offset: number): number {
     (Atomics.load(words, (offset + 4) >>> 2) >>> 0) * 2 ** 32
   );
 }
+
+/** How long (ms) an attach in progress is waited for before its holder is looked at. */
+const ATTACH_WAIT_MS = 200;
+/** Only ever waited on, with a timeout: a short sleep. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function ended(): ShmringError {
   return new ShmringError('EPIPE', 'the channel has ended: all its producers closed');
@@ -164,34 +169,49 @@ export class ChannelControl {
     const pid = Atomics.load(this.words, CONSUMER_PID_OFFSET >>> 2);
     if (pid === 0 || this.consumerClosed) return true; // nobody attached yet, or closed on purpose (EPIPE)
     if (Date.now() - heartbeatTime < heartbeatTimeoutMs) return true;
-    return (
-      samePidNamespace(Atomics.load(this.words, CONSUMER_PID_NAMESPACE_OFFSET >>> 2) >>> 0) &&
-      isProcessAlive(pid, loadU64(this.words, CONSUMER_START_TIME_OFFSET))
-    );
+    return this.#consumerRuns(pid, heartbeatTimeoutMs, heartbeatTime);
+  }
+
+  // Whether the process of the consumer `pid` runs: its pid tells when it shares our pid
+  // namespace, only its heartbeat otherwise.
+  #consumerRuns(pid: number, heartbeatTimeoutMs: number, heartbeatTime: number): boolean {
+    if (samePidNamespace(Atomics.load(this.words, CONSUMER_PID_NAMESPACE_OFFSET >>> 2) >>> 0))
+      return isProcessAlive(pid, loadU64(this.words, CONSUMER_START_TIME_OFFSET));
+    return Date.now() - heartbeatTime < heartbeatTimeoutMs;
   }
 
   /**
    * Attaches the consumer: records its identity (for liveness checks by producers) and
    * reopens a channel a previous consumer closed. EBUSY while another consumer is attached
-   * and alive, or attaching: the attach is a CAS of the generation word to an odd value, so
-   * of two receivers attaching at once exactly one wins.
+   * and alive, or attaching. Checks and writes happen under the attach lock (a CAS of the
+   * attaching process's pid into the lock word), so of two receivers attaching at once
+   * exactly one wins; a lock whose holder died is taken over.
    */
   openConsumer(heartbeatTimeoutMs: number, heartbeatTime: number): void {
-    const generationK = CONSUMER_GENERATION_OFFSET >>> 2;
-    const generation = Atomics.load(this.words, generationK);
-    const pid = Atomics.load(this.words, CONSUMER_PID_OFFSET >>> 2);
-    const attaching = (generation & 1) !== 0;
-    const holder =
-      pid !== 0 && !this.consumerClosed && this.consumerAlive(heartbeatTimeoutMs, heartbeatTime);
-    if (holder || (attaching && Date.now() - heartbeatTime < heartbeatTimeoutMs)) {
-      throw new ShmringError('EBUSY', `the channel already has a receiver (pid ${pid})`);
+    const lockK = CONSUMER_ATTACH_LOCK_OFFSET >>> 2;
+    let holder = Atomics.load(this.words, lockK);
+    for (let waited = 0; holder !== 0 && waited < ATTACH_WAIT_MS; waited++) {
+      Atomics.wait(PAUSE, 0, 0, 1);
+      holder = Atomics.load(this.words, lockK);
     }
-    const odd = (generation + (attaching ? 2 : 1)) | 0;
-    if (Atomics.compareExchange(this.words, generationK, generation, odd) !== generation)
+    if (
+      (holder !== 0 && isProcessAlive(holder)) ||
+      Atomics.compareExchange(this.words, lockK, holder, process.pid) !== holder
+    )
       throw new ShmringError('EBUSY', 'another receiver is attaching to the channel');
-    this.#storeIdentity();
-    Atomics.and(this.words, STATUS_OFFSET >>> 2, ~STATUS_CONSUMER_CLOSED);
-    Atomics.store(this.words, generationK, (odd + 1) | 0);
+    try {
+      const pid = Atomics.load(this.words, CONSUMER_PID_OFFSET >>> 2);
+      if (
+        pid !== 0 &&
+        !this.consumerClosed &&
+        this.#consumerRuns(pid, heartbeatTimeoutMs, heartbeatTime)
+      )
+        throw new ShmringError('EBUSY', `the channel already has a receiver (pid ${pid})`);
+      this.#storeIdentity();
+      Atomics.and(this.words, STATUS_OFFSET >>> 2, ~STATUS_CONSUMER_CLOSED);
+    } finally {
+      Atomics.store(this.words, lockK, 0);
+    }
   }
 
   // pid, pid namespace and process start time: together they survive pid reuse. The pid

@@ -61,7 +61,7 @@ export const SLEEPING_PRODUCERS_OFFSET = 388; // i32
 export const CONSUMER_PID_OFFSET = 512; // i32
 export const CONSUMER_PID_NAMESPACE_OFFSET = 516; // u32 inode of its pid namespace, 0 unknown
 export const CONSUMER_START_TIME_OFFSET = 520; // u64
-export const CONSUMER_GENERATION_OFFSET = 528; // i32: odd while a consumer attaches, bumped per attach
+export const CONSUMER_ATTACH_LOCK_OFFSET = 528; // i32: pid of the process attaching a consumer, 0 none
 
 // 1024..3071: producer registry, PRODUCER_SLOTS slots of PRODUCER_SLOT_LENGTH bytes. Their
 // only reader and writer is src/lifecycle/registry.ts.

@@ -132,9 +132,10 @@ if (plan.role === 'victim') {
 } else if (plan.role === 'receive') {
   while (Date.now() < plan.startAt!); // all peers attach in the same instant
   try {
-    openReceiver(plan.name, plan.options);
+    const receiver = openReceiver(plan.name, plan.options);
     console.log(JSON.stringify({ attached: true }));
-    hang(); // attached until killed, so that a late peer cannot attach after a close
+    // Attached until killed (held, not collected), so that a late peer cannot attach after a close.
+    setInterval(() => receiver.closed, 1000);
   } catch (error) {
     console.log(JSON.stringify({ attached: false, code: (error as { code?: string }).code }));
   }
