@@ -281,6 +281,65 @@ describe('pid namespaces', () => {
   });
 });
 
+describe('a producer taken for dead', () => {
+  const canUnshare = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
+
+  it.runIf(canUnshare)(
+    'its claim is cleared (other senders flow), and its late commit fails with ERR_SHMRING_CLAIM_LOST',
+    async () => {
+      const receiver = createChannel<Value>(uniqueShmName('claim-lost'), {
+        producers: 'multi',
+        keepOpen: true,
+        heartbeatTimeoutMs: 400,
+      });
+      defer(() => receiver.close());
+      // In another pid namespace, so only its heartbeat tells that it lives; stopped, it
+      // stops beating.
+      const child = spawn(
+        'unshare',
+        [
+          '--pid',
+          '--fork',
+          '--mount-proc',
+          process.execPath,
+          '--import',
+          'tsx',
+          'test/children/recovery-peer.ts',
+          JSON.stringify({
+            role: 'late-commit',
+            name: receiver.name,
+            idleMs: 1500,
+            options: { heartbeatTimeoutMs: 400 },
+          }),
+        ],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+      );
+      // unshare forks: stop and continue the whole process group.
+      const signal = (name: NodeJS.Signals) => process.kill(-child.pid!, name);
+      defer(() => signal('SIGKILL'));
+      const done = finished(child);
+      await lineFrom(child, /^claimed$/);
+      signal('SIGSTOP');
+      await runPeer({
+        role: 'send',
+        name: receiver.name,
+        count: 5,
+        options: { producers: 'multi' },
+      });
+      const values: Value[] = [];
+      for (let i = 0; i < 5; i++) values.push(await receiver.receive({ timeoutMs: 20_000 }));
+      expect(values.map((v) => v.seq)).toEqual([0, 1, 2, 3, 4]); // the claim was cleared
+      signal('SIGCONT');
+      const result = await done;
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout.trim().split('\n').pop()!)).toEqual({
+        committed: false,
+        code: 'ERR_SHMRING_CLAIM_LOST',
+      });
+    },
+  );
+});
+
 /** CPU time (user + system) of a process so far, in ms. */
 function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');

@@ -357,11 +357,14 @@ export abstract class RingBufferBase implements RingBuffer {
   }
 
   commit(index: number): void {
+    // Reaped meanwhile: the record may be padding, consumed, or someone else's by now.
+    if (this.claimK >= 0 && Atomics.load(this.words, this.ownerK) !== this.owner) throw claimLost();
     const record = this.claimedRecord(index);
     this.publish(record, this.words[lengthIndex(record)]);
   }
 
   abort(index: number): void {
+    if (this.claimK >= 0 && Atomics.load(this.words, this.ownerK) !== this.owner) return;
     const record = this.claimedRecord(index);
     this.words[typeIndex(record)] = PADDING_TYPE_ID;
     try {

@@ -6,6 +6,8 @@
 //        after <values sent>" (or "sent") and hangs until killed.
 //   { role: 'hostile', name }   commits a first fragment announcing 1 GiB and nothing more of
 //        it, then sends one value and closes
+//   { role: 'late-commit', name, idleMs, options? }   claims, prints "claimed", commits idleMs
+//        later and prints {committed} or {committed: false, code}
 //   { role: 'send', name, count, options? }  sends {seq, pid} values, closes, prints {sent}
 //   { role: 'soak', name, count, big }   sends {seq, pid, pad} values (every 7th one `big`
 //        bytes, in fragments) as fast as it can, until killed or done
@@ -92,6 +94,19 @@ if (plan.role === 'victim') {
   sender.sendSync({ seq: 0, pid: process.pid });
   sender.close();
   console.log('done');
+} else if (plan.role === 'late-commit') {
+  // Claims, prints "claimed", and commits idleMs later (the test stops it meanwhile).
+  const { producer } = registeredSender();
+  const at = producer.ring.tryClaim(1, 64);
+  console.log('claimed');
+  setTimeout(() => {
+    try {
+      producer.ring.commit(at);
+      console.log(JSON.stringify({ committed: true }));
+    } catch (error) {
+      console.log(JSON.stringify({ committed: false, code: (error as { code?: string }).code }));
+    }
+  }, plan.idleMs);
 } else if (plan.role === 'send') {
   const sender = openChannel(plan.name, plan.options);
   for (let seq = 0; seq < plan.count!; seq++) sender.sendSync({ seq, pid: process.pid });
