@@ -21,6 +21,34 @@ const runPeer = (plan: Record<string, unknown>) =>
 
 type Value = { seq: number; pid: number };
 
+/** Whether this machine lets us start a process in a new pid namespace with its own /proc. */
+const canUnshare = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
+if (!canUnshare)
+  console.warn(
+    'pid namespace tests skipped: `unshare --pid --fork --mount-proc` is not allowed here',
+  );
+
+/**
+ * A peer in a new pid namespace with its own /proc, as in a container (its pid there is 1,
+ * which names the host's init here), in its own process group (unshare forks it).
+ */
+function peerInPidNamespace(plan: Record<string, unknown>) {
+  return spawn(
+    'unshare',
+    [
+      '--pid',
+      '--fork',
+      '--mount-proc',
+      process.execPath,
+      '--import',
+      'tsx',
+      'test/children/recovery-peer.ts',
+      JSON.stringify(plan),
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+}
+
 /** Starts a victim that sends `before` values, claims a record and hangs; resolves once it claimed. */
 async function victim(plan: Record<string, unknown>) {
   const child = peer({ role: 'victim', claim: true, ...plan });
@@ -238,40 +266,20 @@ describe('attaching', () => {
 });
 
 describe('pid namespaces', () => {
-  const canUnshare = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
-  if (!canUnshare)
-    console.warn(
-      'pid namespace test skipped: `unshare --pid --fork --mount-proc` is not allowed here',
-    );
-
   it.runIf(canUnshare)('an idle live sender in another pid namespace is not reaped', async () => {
     const receiver = createChannel<Value>(uniqueShmName('namespace'), {
       producers: 'multi',
       heartbeatTimeoutMs: 400,
     });
     defer(() => receiver.close());
-    // Its pid there is 1, which names the host's init here.
-    const child = spawn(
-      'unshare',
-      [
-        '--pid',
-        '--fork',
-        '--mount-proc', // as in a container: its /proc shows its own pids
-        process.execPath,
-        '--import',
-        'tsx',
-        'test/children/recovery-peer.ts',
-        JSON.stringify({
-          role: 'idle-send',
-          name: receiver.name,
-          idleMs: 2000,
-          count: 10,
-          options: { producers: 'multi', heartbeatTimeoutMs: 400 },
-        }),
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    defer(() => child.kill('SIGKILL'));
+    const child = peerInPidNamespace({
+      role: 'idle-send',
+      name: receiver.name,
+      idleMs: 2000,
+      count: 10,
+      options: { producers: 'multi', heartbeatTimeoutMs: 400 },
+    });
+    defer(() => process.kill(-child.pid!, 'SIGKILL'));
     const done = finished(child);
     await lineFrom(child, /^opened$/);
     const counts = await drain(receiver); // ends early if the idle sender was taken for dead
@@ -282,8 +290,6 @@ describe('pid namespaces', () => {
 });
 
 describe('a producer taken for dead', () => {
-  const canUnshare = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
-
   it.runIf(canUnshare)(
     'its claim is cleared (other senders flow), and its late commit fails with ERR_SHMRING_CLAIM_LOST',
     async () => {
@@ -295,25 +301,12 @@ describe('a producer taken for dead', () => {
       defer(() => receiver.close());
       // In another pid namespace, so only its heartbeat tells that it lives; stopped, it
       // stops beating.
-      const child = spawn(
-        'unshare',
-        [
-          '--pid',
-          '--fork',
-          '--mount-proc',
-          process.execPath,
-          '--import',
-          'tsx',
-          'test/children/recovery-peer.ts',
-          JSON.stringify({
-            role: 'late-commit',
-            name: receiver.name,
-            idleMs: 1500,
-            options: { heartbeatTimeoutMs: 400 },
-          }),
-        ],
-        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-      );
+      const child = peerInPidNamespace({
+        role: 'late-commit',
+        name: receiver.name,
+        idleMs: 1500,
+        options: { heartbeatTimeoutMs: 400 },
+      });
       // unshare forks: stop and continue the whole process group.
       const signal = (name: NodeJS.Signals) => process.kill(-child.pid!, name);
       defer(() => signal('SIGKILL'));
