@@ -41,6 +41,8 @@ export type ShmringErrorCode =
   | 'ERR_SHMRING_NATS_MISSING'
   /** A call that a transport does not offer (sendSync/receiveSync over NATS). */
   | 'ERR_SHMRING_NOT_SUPPORTED'
+  /** A commit of a claim that the receiver cleared meanwhile (its sender was taken for dead). */
+  | 'ERR_SHMRING_CLAIM_LOST'
   /** The channel's shared memory was found corrupt earlier; nothing more goes through it. */
   | 'ERR_SHMRING_BROKEN'
   /** A synchronous send while asynchronous sends of the same sender are pending. */

@@ -28,17 +28,15 @@ function objectsOf(pid: number): string[] {
 }
 
 it('parent and child share a channel that never has a name in /dev/shm', async () => {
-  // Segments of other test files (all named by uniqueShmName) may come and go meanwhile.
-  const others = /^shmring-(test|bench)-/;
-  const before = new Set(readdirSync('/dev/shm'));
+  // Other programs' segments may come and go meanwhile: only the example's own name counts.
+  const ours = /parent-child/;
   const appeared = new Set<string>();
   const seen = new Set<string>();
   const pids: number[] = [];
   let samples = 0;
   const sample = (): void => {
     samples++;
-    for (const entry of readdirSync('/dev/shm'))
-      if (!before.has(entry) && !others.test(entry)) appeared.add(entry);
+    for (const entry of readdirSync('/dev/shm')) if (ours.test(entry)) appeared.add(entry);
     for (const pid of pids)
       for (const object of objectsOf(pid))
         if (/memfd:|\/dev\/shm\//.test(object))

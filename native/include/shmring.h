@@ -58,7 +58,7 @@ long syscall(long number, ...);
 
 /* line 1 (128..255): status */
 #define SHMRING_STATUS_OFFSET 128             /* i32 flags */
-#define SHMRING_PRODUCER_COUNT_OFFSET 132     /* i32 */
+#define SHMRING_PRODUCER_COUNT_OFFSET 132     /* i32, reserved (zero): producers are counted in the registry */
 #define SHMRING_STATUS_CONSUMER_CLOSED 1
 #define SHMRING_STATUS_PRODUCERS_CLOSED 2
 #define SHMRING_STATUS_BROKEN 4
@@ -74,15 +74,21 @@ long syscall(long number, ...);
 
 /* line 4 (512..639): consumer liveness */
 #define SHMRING_CONSUMER_PID_OFFSET 512          /* i32 */
+#define SHMRING_CONSUMER_PID_NAMESPACE_OFFSET 516 /* u32 inode of its pid namespace, 0 unknown */
 #define SHMRING_CONSUMER_START_TIME_OFFSET 520   /* u64 */
+#define SHMRING_CONSUMER_ATTACH_LOCK_OFFSET 528  /* i32: pid of the process attaching a consumer, 0 none */
 
 /* 1024..3071: producer registry */
 #define SHMRING_PRODUCER_REGISTRY_OFFSET 1024
 #define SHMRING_PRODUCER_SLOT_LENGTH 32
 #define SHMRING_PRODUCER_SLOTS 64
 #define SHMRING_PRODUCER_SLOT_PID_OFFSET 0         /* i32 */
-#define SHMRING_PRODUCER_SLOT_STATE_OFFSET 4       /* i32 */
-#define SHMRING_PRODUCER_SLOT_START_TIME_OFFSET 8  /* u64, 16 reserved bytes follow */
+#define SHMRING_PRODUCER_SLOT_STATE_OFFSET 4       /* i32: state in bits 0-1 (0 free, 1 open, 2 closing), generation above */
+#define SHMRING_PRODUCER_SLOT_START_TIME_OFFSET 8  /* u64, clock ticks since boot */
+#define SHMRING_PRODUCER_SLOT_PID_NAMESPACE_OFFSET 16 /* u32 inode of its pid namespace, 0 unknown */
+#define SHMRING_PRODUCER_SLOT_HEARTBEAT_OFFSET 20  /* i32, low 32 bits of epoch ms */
+#define SHMRING_PRODUCER_SLOT_CLAIM_OFFSET 24      /* i32, low half of the tail seen before a claim | 1; 0 none */
+#define SHMRING_PRODUCER_SLOT_HEARTBEAT_TIMEOUT_OFFSET 28 /* i32 ms */
 
 /* 3072..3139: the channel's codec, written by the creator before the magic (length 0: none) */
 #define SHMRING_CODEC_NAME_LENGTH_OFFSET 3072      /* u32, bytes of UTF-8 */
@@ -593,6 +599,100 @@ static inline int64_t shmring_consumer_heartbeat(const shmring_t *ring) {
 
 static inline void shmring_set_consumer_heartbeat(shmring_t *ring, int64_t epoch_ms) {
     shmring_store_release_i64(ring->trailer + SHMRING_CONSUMER_HEARTBEAT_OFFSET, epoch_ms);
+}
+
+/* ---- recovery: clearing what dead producers left (docs/FORMAT.md, "Recovery") -----------
+ * The same walk as the TypeScript consumer's watchdog (src/ring/ring-buffer.ts clearBlockers):
+ * from the head up to `limit` (the low half of a tail read before deciding), committed records
+ * are stepped over, and each uncommitted one is turned into padding if `may_clear` allows it,
+ * stopping at the first it refuses or whose extent cannot be known yet. An in-progress length
+ * is first swapped for 0 by CAS (the consumer still waits there), so a producer that commits
+ * with a CAS from its in-progress length learns that its claim was cleared
+ * (SHMRING_ERR_CLAIM_LOST) instead of publishing into space the consumer skipped. */
+#define SHMRING_ERR_CLAIM_LOST (-7) /* the consumer cleared this producer's claim */
+
+/* Whether the uncommitted record at `position` (low 32 bits) may be cleared; `at_head`: it is
+ * the record the consumer waits for. */
+typedef int (*shmring_clear_policy_t)(int32_t position, int at_head, void *context);
+
+/* The aligned extent of the uncommitted record at data index `index` whose length word is
+ * `length` (< 0 in progress, 0 claimed but not marked), or 0 when it cannot be known now.
+ * MPSC only for a zero length: consumed space is zeroed there, so the claim ends at the next
+ * non-zero header; with none before the limit it may still be on its way, unless the limit
+ * lies past the end of the data area. */
+static inline int32_t shmring_claim_extent(const shmring_t *ring, int32_t index, int32_t length, int32_t to_limit) {
+    if (length < 0) return shmring_align(-length); /* checked by the caller: -length fits */
+    if (ring->kind != SHMRING_KIND_MPSC) return 0;
+    const int32_t to_end = ring->capacity - index;
+    const int32_t scan = to_limit < to_end ? to_limit : to_end;
+    int32_t extent = SHMRING_ALIGNMENT;
+    while (extent < scan && atomic_load_explicit(SHMRING_I32(ring->data + index + extent), memory_order_acquire) == 0)
+        extent += SHMRING_ALIGNMENT;
+    if (extent >= scan) {
+        if (to_limit <= to_end) return 0;
+        extent = to_end;
+    }
+    /* Nothing may have been written into the gap meanwhile (its producer would be alive). */
+    for (int32_t i = 0; i < extent; i += 4)
+        if (atomic_load_explicit(SHMRING_I32(ring->data + index + i), memory_order_acquire) != 0) return 0;
+    return extent;
+}
+
+/* Turns the uncommitted record at `index` into `extent` bytes of padding; 0 if it changed. */
+static inline int shmring_pad(shmring_t *ring, int32_t index, int32_t length, int32_t extent) {
+    _Atomic int32_t *word = SHMRING_I32(ring->data + index + SHMRING_LENGTH_OFFSET);
+    if (length < 0) {
+        int32_t expected = length;
+        if (!atomic_compare_exchange_strong(word, &expected, 0)) return 0;
+    }
+    atomic_store_explicit(SHMRING_I32(ring->data + index + SHMRING_TYPE_OFFSET), SHMRING_PADDING_TYPE_ID, memory_order_relaxed);
+    atomic_store_explicit(word, extent, memory_order_seq_cst);
+    return 1;
+}
+
+/* Consumer only. Returns how many records it cleared, or SHMRING_ERR_CORRUPT. */
+static inline int shmring_clear_blockers(shmring_t *ring, int32_t limit, shmring_clear_policy_t may_clear, void *context) {
+    const int32_t capacity = ring->capacity;
+    const int32_t head = (int32_t)shmring_load_acquire_i64(ring->trailer + SHMRING_HEAD_POSITION_OFFSET);
+    const int32_t span = (int32_t)((uint32_t)limit - (uint32_t)head);
+    if (span > capacity || (head & (SHMRING_ALIGNMENT - 1)) != 0) {
+        ring->error_position = shmring_consumer_position(ring);
+        return SHMRING_ERR_CORRUPT;
+    }
+    int cleared = 0;
+    for (int32_t offset = 0; offset < span;) {
+        const int32_t position = (int32_t)((uint32_t)head + (uint32_t)offset);
+        const int32_t index = position & ring->mask;
+        const int32_t length = atomic_load_explicit(SHMRING_I32(ring->data + index + SHMRING_LENGTH_OFFSET), memory_order_acquire);
+        if (length > 0) {
+            if (length < SHMRING_HEADER_LENGTH || length > capacity - index) break; /* left to the read */
+            offset += shmring_align(length);
+            continue;
+        }
+        if (length < 0 && (length > -SHMRING_HEADER_LENGTH || length < index - capacity)) {
+            ring->error_position = shmring_consumer_position(ring) + offset;
+            return SHMRING_ERR_CORRUPT;
+        }
+        if (!may_clear(position, offset == 0, context)) break;
+        const int32_t extent = shmring_claim_extent(ring, index, length, span - offset);
+        if (extent == 0 || !shmring_pad(ring, index, length, extent)) break;
+        cleared++;
+        offset += extent;
+    }
+    return cleared;
+}
+
+static inline int shmring_clear_at_head(int32_t position, int at_head, void *context) {
+    (void)position;
+    (void)context;
+    return at_head;
+}
+
+/* Clears the uncommitted record at the head, whoever claimed it: for a consumer that knows its
+ * producer is dead (or whose head has not moved for its stuck-head timeout). 1 if cleared. */
+static inline int shmring_unblock(shmring_t *ring) {
+    const int32_t tail = (int32_t)shmring_load_acquire_i64(ring->trailer + SHMRING_TAIL_POSITION_OFFSET);
+    return shmring_clear_blockers(ring, tail, shmring_clear_at_head, NULL);
 }
 
 #endif /* SHMRING_H */

@@ -1,9 +1,11 @@
 // The consuming side of a channel: reads records, sleeps when the ring is empty, wakes
 // producers that wait for space, and reports end-of-stream once everything is drained.
 import { ShmringError } from '../errors.js';
+import { ConsumerWatchdog } from '../lifecycle/watchdog.js';
 import type { MessageHandler, RingBuffer } from '../ring/index.js';
 import {
   deadlineAfter,
+  runIfDue,
   waitAsyncWatched,
   waitSyncWatched,
   type WaitPolicy,
@@ -15,24 +17,31 @@ import type { WaitCallOptions } from './producer.js';
 /** What read calls return once every producer closed and the ring is drained. */
 export const END_OF_STREAM = -1;
 
-/** Polls between heartbeats: often enough for any timeout, rare enough to cost nothing. */
-const POLLS_PER_HEARTBEAT = 128;
+/** Polls between looks at the clock for the watchdog: rare enough to cost nothing. */
+const POLLS_PER_CLOCK_READ = 128;
 
 export class Consumer extends Endpoint {
   protected readonly side = 'receiver';
-  #pollsToHeartbeat = 0;
+  #pollsToClockRead = 0;
   /**
-   * Read ahead: the records read stay in the ring (the head does not move) until release()
-   * hands their space back, so values read but not yet handed out survive a close.
+   * Read ahead: the records read stay in the ring (the head does not move) until
+   * releaseRecords() hands their space back, so values read but not yet handed out survive a
+   * close.
    */
   readAhead = false;
   /** Called with the registry slots of producers found dead (their half-sent messages are void). */
   onProducersGone: (slots: number[]) => void = () => {};
+  // Heartbeat, reaping and clearing dead claims, due every half of the heartbeat timeout
+  // while this consumer polls or waits, whatever the timeouts of the calls.
+  readonly #watchdog: ConsumerWatchdog;
 
   constructor(ring: RingBuffer, control: ChannelControl, policy: WaitPolicy) {
     super(ring, control, policy);
-    control.openConsumer();
-    ring.consumerHeartbeatTime = Date.now();
+    control.openConsumer(policy.heartbeatTimeoutMs, ring.consumerHeartbeatTime);
+    this.#watchdog = new ConsumerWatchdog(ring, control, policy, (slots) =>
+      this.onProducersGone(slots),
+    );
+    this.#watchdog.run();
   }
 
   /**
@@ -46,9 +55,9 @@ export class Consumer extends Endpoint {
         'ERR_SHMRING_BROKEN',
         'the channel is broken: its shared memory was found corrupt',
       );
-    if (--this.#pollsToHeartbeat < 0) {
-      this.#pollsToHeartbeat = POLLS_PER_HEARTBEAT;
-      this.ring.consumerHeartbeatTime = Date.now();
+    if (--this.#pollsToClockRead < 0) {
+      this.#pollsToClockRead = POLLS_PER_CLOCK_READ;
+      runIfDue(this.#watchdog);
     }
     let count = this.#read(handler, limit);
     // Read the flag, then the ring once more: what producers published before closing is
@@ -67,20 +76,21 @@ export class Consumer extends Endpoint {
       if ((error as ShmringError).code === 'ERR_SHMRING_CORRUPT') this.control.markBroken();
       throw error;
     } finally {
-      // Consumed space (also of a message whose handler threw) goes back to the producers.
-      if (!this.readAhead) this.control.spaceAvailable.notify();
+      // Consumed space (also of a message whose handler threw) goes back to the producers;
+      // only then: a wake-up without progress would have them retry for nothing.
+      if (!this.readAhead && this.ring.consumed !== 0) this.control.spaceAvailable.notify();
     }
   }
 
   /**
    * Read ahead: hands the space of the records up to `upTo` (a `ring.peeked` value) back, and
-   * tells producers waiting for space. (That costs an atomic load unless one sleeps, and one
-   * wake-up per sleep: waking only per batch would leave a sender that waits for room in the
+   * tells producers waiting for space when the head moved. (That costs an atomic load unless
+   * one sleeps: waking only per batch would leave a sender that waits for room in the
    * receiver's thread asleep while that thread takes values one by one.)
    */
   releaseRecords(upTo: number): void {
     this.ring.release(upTo);
-    this.control.spaceAvailable.notify();
+    if (this.ring.consumed !== 0) this.control.spaceAvailable.notify();
   }
 
   /** poll() that waits up to the timeout for records; 0 means it timed out. Blocks the thread. */
@@ -92,7 +102,7 @@ export class Consumer extends Endpoint {
       this.control.dataAvailable,
       this.policy,
       deadlineAfter(options.timeoutMs),
-      this.#reapDeadProducers,
+      this.#watchdog,
     );
     return count;
   }
@@ -113,24 +123,12 @@ export class Consumer extends Endpoint {
         this.waiter,
         this.policy,
         deadline,
-        this.#reapDeadProducers,
+        this.#watchdog,
         options.signal,
       ),
     );
     return count;
   }
-
-  // While nothing arrives: producers that died without closing are closed for them (the
-  // last one ends the stream), and in MPSC a record one of them claimed and never committed
-  // is turned into padding, so the others' messages behind it flow again.
-  readonly #reapDeadProducers = (): void => {
-    const slots = this.control.reapDeadProducers();
-    if (slots.length === 0) return;
-    // Each unblock() clears one record; bounded, whatever the shared memory says.
-    if (this.ring.kind === 'mpsc')
-      for (let i = 0; i < this.ring.capacity >>> 3 && this.ring.unblock(); i++);
-    this.onProducersGone(slots);
-  };
 
   /** Producers' sends fail with EPIPE from now on. */
   protected release(): void {

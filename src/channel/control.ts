@@ -2,16 +2,12 @@
 // the two eventcounts (data available, space available). Layout: docs/FORMAT.md.
 import { ShmringError } from '../errors.js';
 import {
+  CONSUMER_ATTACH_LOCK_OFFSET,
+  CONSUMER_PID_NAMESPACE_OFFSET,
   CONSUMER_PID_OFFSET,
   CONSUMER_START_TIME_OFFSET,
   DATA_AVAILABLE_FUTEX_OFFSET,
   METADATA_LENGTH,
-  PRODUCER_COUNT_OFFSET,
-  PRODUCER_REGISTRY_OFFSET,
-  PRODUCER_SLOT_LENGTH,
-  PRODUCER_SLOT_PID_OFFSET,
-  PRODUCER_SLOT_START_TIME_OFFSET,
-  PRODUCER_SLOT_STATE_OFFSET,
   PRODUCER_SLOTS,
   SLEEPING_CONSUMERS_OFFSET,
   SLEEPING_PRODUCERS_OFFSET,
@@ -22,16 +18,11 @@ import {
   STATUS_OFFSET,
   STATUS_PRODUCERS_CLOSED,
 } from '../ring/metadata.js';
-import { processStartTime } from '../ring/process-info.js';
-import { isProcessAlive } from '../lifecycle/liveness.js';
+import { pidNamespace, processStartTime } from '../ring/process-info.js';
+import { isProcessAlive, samePidNamespace } from '../lifecycle/liveness.js';
+import { ProducerRegistry, type SlotLease, type SlotView } from '../lifecycle/registry.js';
 import { EventCount } from '../wait/index.js';
 import { MappingHealth } from '../segment/health.js';
-
-/**
- * Set in the open-producer count by the producer whose close ends the stream, in the same
- * CAS that takes the count from 1: an opener's CAS can then never land on an ended stream.
- */
-const COUNT_ENDED = 1 << 30;
 
 /** A u64 field of the metadata page (two little-endian int32 halves; start times stay far below 2^53). */
 export function loadU64(words: Int32Array, offset: number): number {
@@ -41,10 +32,14 @@ export function loadU64(words: Int32Array, offset: number): number {
   );
 }
 
-/** Producer registry slot states. */
-const SLOT_FREE = 0;
-const SLOT_OPEN = 1;
-const SLOT_CLOSING = 2;
+/** How long (ms) an attach in progress is waited for before its holder is looked at. */
+const ATTACH_WAIT_MS = 200;
+/** Only ever waited on, with a timeout: a short sleep. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function ended(): ShmringError {
+  return new ShmringError('EPIPE', 'the channel has ended: all its producers closed');
+}
 
 export class ChannelControl {
   /** Int32 view over the metadata page. */
@@ -54,10 +49,12 @@ export class ChannelControl {
   /** Producers sleep here when the ring is full; the consumer notifies after freeing space. */
   readonly spaceAvailable: EventCount;
   readonly #health: MappingHealth;
+  readonly registry: ProducerRegistry;
 
   constructor(buffer: SharedArrayBuffer) {
     this.#health = MappingHealth.of(buffer);
     this.words = new Int32Array(buffer, 0, METADATA_LENGTH >>> 2);
+    this.registry = new ProducerRegistry(this.words);
     this.dataAvailable = new EventCount(
       this.words,
       DATA_AVAILABLE_FUTEX_OFFSET >>> 2,
@@ -83,9 +80,14 @@ export class ChannelControl {
     return this.#hasStatus(STATUS_CONSUMER_CLOSED);
   }
 
-  /** Every producer has closed: the consumer drains what is left, then sees end-of-stream. */
+  /**
+   * Every producer has closed: the consumer drains what is left, then sees end-of-stream.
+   * The flag is set by the last producer to close; a producer that opened in the same
+   * instant (its slot taken before it could see the flag) keeps the stream going until it
+   * closes too, so the registry is asked as well.
+   */
   get ended(): boolean {
-    return this.#hasStatus(STATUS_PRODUCERS_CLOSED);
+    return this.#hasStatus(STATUS_PRODUCERS_CLOSED) && this.registry.count() === 0;
   }
 
   /**
@@ -115,134 +117,118 @@ export class ChannelControl {
     this.spaceAvailable.notifyAll();
   }
 
-  /** The number of producers that opened and have not closed. */
+  /** The number of producers that opened and have not closed (nor been reaped). */
   get openProducers(): number {
-    return Atomics.load(this.words, PRODUCER_COUNT_OFFSET >>> 2) & ~COUNT_ENDED;
+    return this.registry.count();
   }
 
   /**
    * Registers a producer: takes a registry slot (its id in fragment headers and liveness
-   * checks) and counts it open. `single` refuses a second producer (SPSC).
+   * checks) first, then checks that it may stay, so that a producer that dies at any point
+   * leaves at most a slot the consumer reaps. `single` refuses a second producer (SPSC).
    */
-  openProducer(single: boolean): number {
+  openProducer(single: boolean, heartbeatTimeoutMs: number): SlotLease {
     if (this.consumerClosed)
       throw new ShmringError('EPIPE', 'the channel is closed by its consumer');
-    const countK = PRODUCER_COUNT_OFFSET >>> 2;
-    for (;;) {
-      const count = Atomics.load(this.words, countK);
-      if ((count & COUNT_ENDED) !== 0 || this.ended)
-        throw new ShmringError('EPIPE', 'the channel has ended: all its producers closed');
-      if (single && count !== 0)
-        throw new ShmringError('EBUSY', 'a single-producer channel already has its producer');
-      if (Atomics.compareExchange(this.words, countK, count, count + 1) === count) break;
+    if (this.#hasStatus(STATUS_PRODUCERS_CLOSED)) throw ended();
+    const lease = this.registry.take(heartbeatTimeoutMs);
+    if (lease === undefined)
+      throw new ShmringError('EMFILE', `the channel already has ${PRODUCER_SLOTS} producers`);
+    // Slot first, flag second; a closer frees its slot first and counts second: one of us
+    // sees the other (sequentially consistent atomics).
+    let refusal: ShmringError | undefined;
+    if (this.#hasStatus(STATUS_PRODUCERS_CLOSED)) refusal = ended();
+    else if (single && this.registry.count() > 1)
+      refusal = new ShmringError('EBUSY', 'a single-producer channel already has its producer');
+    if (refusal !== undefined) {
+      this.registry.release(lease.slot, lease.word);
+      throw refusal;
     }
-    for (let slot = 0; slot < PRODUCER_SLOTS; slot++) {
-      const stateK =
-        (PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH + PRODUCER_SLOT_STATE_OFFSET) >>> 2;
-      if (Atomics.compareExchange(this.words, stateK, SLOT_FREE, SLOT_OPEN) === SLOT_FREE) {
-        const base = PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH;
-        this.#storeIdentity(
-          base + PRODUCER_SLOT_PID_OFFSET,
-          base + PRODUCER_SLOT_START_TIME_OFFSET,
-        );
-        return slot;
-      }
-    }
-    Atomics.sub(this.words, countK, 1);
-    throw new ShmringError('EMFILE', `the channel already has ${PRODUCER_SLOTS} producers`);
+    return lease;
   }
 
   /**
-   * Unregisters a producer. The last one to close ends the stream and wakes the consumer.
+   * Unregisters a producer (its own close, or the consumer reaping it: whoever frees the
+   * slot's incarnation first). The last one to close ends the stream and wakes the consumer.
+   * Returns whether this call closed it.
    */
-  closeProducer(slot: number): void {
-    const base = PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH;
-    // Only the closer that frees the slot counts it out: a producer closing while the
-    // consumer reaps it as dead must not be counted twice.
-    if (
-      Atomics.compareExchange(
-        this.words,
-        (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2,
-        SLOT_OPEN,
-        SLOT_CLOSING,
-      ) !== SLOT_OPEN
-    )
-      return;
-    Atomics.store(this.words, (base + PRODUCER_SLOT_PID_OFFSET) >>> 2, 0);
-    Atomics.store(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2, SLOT_FREE);
+  closeProducer(lease: SlotLease): boolean {
+    if (!this.registry.release(lease.slot, lease.word)) return false;
     // Everything this producer published precedes the flag (sequentially consistent
     // atomics), so a consumer that sees the flag and then drains misses nothing.
-    const countK = PRODUCER_COUNT_OFFSET >>> 2;
-    const endsStream = !this.#hasStatus(STATUS_KEEP_OPEN);
-    for (;;) {
-      const count = Atomics.load(this.words, countK);
-      const next = count === 1 && endsStream ? COUNT_ENDED : count - 1;
-      if (Atomics.compareExchange(this.words, countK, count, next) !== count) continue;
-      if (next === COUNT_ENDED) this.#setStatus(STATUS_PRODUCERS_CLOSED);
-      break;
-    }
+    if (!this.#hasStatus(STATUS_KEEP_OPEN) && this.registry.count() === 0)
+      this.#setStatus(STATUS_PRODUCERS_CLOSED);
     this.dataAvailable.notifyAll();
+    return true;
+  }
+
+  /** The open producer slots, each read consistently (for the consumer's watchdog). */
+  producerSlots(): SlotView[] {
+    return this.registry.openSlots();
   }
 
   /**
-   * Closes, on their behalf, the registered producers whose process is gone (killed, or
-   * exited without closing). Returns their slots, so that messages they left half-written
-   * can be dropped.
-   */
-  reapDeadProducers(): number[] {
-    const reaped: number[] = [];
-    for (let slot = 0; slot < PRODUCER_SLOTS; slot++) {
-      const base = PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH;
-      if (Atomics.load(this.words, (base + PRODUCER_SLOT_STATE_OFFSET) >>> 2) !== SLOT_OPEN)
-        continue;
-      const pid = Atomics.load(this.words, (base + PRODUCER_SLOT_PID_OFFSET) >>> 2);
-      // pid 0: the producer is between taking the slot and writing its identity.
-      if (
-        pid === 0 ||
-        isProcessAlive(pid, loadU64(this.words, base + PRODUCER_SLOT_START_TIME_OFFSET))
-      )
-        continue;
-      this.closeProducer(slot);
-      reaped.push(slot);
-    }
-    return reaped;
-  }
-
-  /**
-   * False once the consumer is known gone: its process is not alive and its heartbeat is
-   * older than `heartbeatTimeoutMs` (both, so that a consumer in another pid namespace,
-   * whose pid we cannot see, still counts as alive while it beats).
+   * False once the consumer is known gone: its heartbeat is older than `heartbeatTimeoutMs`
+   * and, when it shares our pid namespace, its process is not alive either (a consumer in
+   * another namespace, whose pid means nothing here, counts as alive while it beats).
    */
   consumerAlive(heartbeatTimeoutMs: number, heartbeatTime: number): boolean {
     const pid = Atomics.load(this.words, CONSUMER_PID_OFFSET >>> 2);
     if (pid === 0 || this.consumerClosed) return true; // nobody attached yet, or closed on purpose (EPIPE)
-    if (isProcessAlive(pid, loadU64(this.words, CONSUMER_START_TIME_OFFSET))) return true;
+    if (Date.now() - heartbeatTime < heartbeatTimeoutMs) return true;
+    return this.#consumerRuns(pid, heartbeatTimeoutMs, heartbeatTime);
+  }
+
+  // Whether the process of the consumer `pid` runs: its pid tells when it shares our pid
+  // namespace, only its heartbeat otherwise.
+  #consumerRuns(pid: number, heartbeatTimeoutMs: number, heartbeatTime: number): boolean {
+    if (samePidNamespace(Atomics.load(this.words, CONSUMER_PID_NAMESPACE_OFFSET >>> 2) >>> 0))
+      return isProcessAlive(pid, loadU64(this.words, CONSUMER_START_TIME_OFFSET));
     return Date.now() - heartbeatTime < heartbeatTimeoutMs;
   }
 
   /**
-   * Records the consumer's identity (for liveness checks by producers) and reopens a channel
-   * a previous consumer closed. EBUSY while another consumer is attached and alive.
+   * Attaches the consumer: records its identity (for liveness checks by producers) and
+   * reopens a channel a previous consumer closed. EBUSY while another consumer is attached
+   * and alive, or attaching. Checks and writes happen under the attach lock (a CAS of the
+   * attaching process's pid into the lock word), so of two receivers attaching at once
+   * exactly one wins; a lock whose holder died is taken over.
    */
-  openConsumer(): void {
-    const pid = Atomics.load(this.words, CONSUMER_PID_OFFSET >>> 2);
-    if (
-      pid !== 0 &&
-      !this.consumerClosed &&
-      isProcessAlive(pid, loadU64(this.words, CONSUMER_START_TIME_OFFSET))
-    ) {
-      throw new ShmringError('EBUSY', `the channel already has a receiver (pid ${pid})`);
+  openConsumer(heartbeatTimeoutMs: number, heartbeatTime: number): void {
+    const lockK = CONSUMER_ATTACH_LOCK_OFFSET >>> 2;
+    let holder = Atomics.load(this.words, lockK);
+    for (let waited = 0; holder !== 0 && waited < ATTACH_WAIT_MS; waited++) {
+      Atomics.wait(PAUSE, 0, 0, 1);
+      holder = Atomics.load(this.words, lockK);
     }
-    this.#storeIdentity(CONSUMER_PID_OFFSET, CONSUMER_START_TIME_OFFSET);
-    Atomics.and(this.words, STATUS_OFFSET >>> 2, ~STATUS_CONSUMER_CLOSED);
+    if (
+      (holder !== 0 && isProcessAlive(holder)) ||
+      Atomics.compareExchange(this.words, lockK, holder, process.pid) !== holder
+    )
+      throw new ShmringError('EBUSY', 'another receiver is attaching to the channel');
+    try {
+      const pid = Atomics.load(this.words, CONSUMER_PID_OFFSET >>> 2);
+      if (
+        pid !== 0 &&
+        !this.consumerClosed &&
+        this.#consumerRuns(pid, heartbeatTimeoutMs, heartbeatTime)
+      )
+        throw new ShmringError('EBUSY', `the channel already has a receiver (pid ${pid})`);
+      this.#storeIdentity();
+      Atomics.and(this.words, STATUS_OFFSET >>> 2, ~STATUS_CONSUMER_CLOSED);
+    } finally {
+      Atomics.store(this.words, lockK, 0);
+    }
   }
 
-  // pid and process start time: together they survive pid reuse. The pid goes last, so a
-  // reader that sees it sees the start time too (a u64 stored as two little-endian halves).
-  #storeIdentity(pidOffset: number, startTimeOffset: number): void {
+  // pid, pid namespace and process start time: together they survive pid reuse. The pid
+  // goes last, so a reader that sees it sees the rest too.
+  #storeIdentity(): void {
     const startTime = processStartTime();
-    Atomics.store(this.words, startTimeOffset >>> 2, startTime % 2 ** 32);
-    Atomics.store(this.words, (startTimeOffset + 4) >>> 2, Math.floor(startTime / 2 ** 32));
-    Atomics.store(this.words, pidOffset >>> 2, process.pid);
+    const startK = CONSUMER_START_TIME_OFFSET >>> 2;
+    Atomics.store(this.words, startK, startTime % 2 ** 32);
+    Atomics.store(this.words, startK + 1, Math.floor(startTime / 2 ** 32));
+    Atomics.store(this.words, CONSUMER_PID_NAMESPACE_OFFSET >>> 2, pidNamespace());
+    Atomics.store(this.words, CONSUMER_PID_OFFSET >>> 2, process.pid);
   }
 }

@@ -1,12 +1,19 @@
 // The producing side of a channel: writes records, and waits for space (back-pressure)
 // with the channel's wait policy when the ring is full.
 import { ShmringError } from '../errors.js';
-import type { RingBuffer } from '../ring/index.js';
+import { claimLost } from '../ring/ring-buffer.js';
+import { slotFieldIndex, type SlotLease } from '../lifecycle/registry.js';
+import {
+  PRODUCER_SLOT_CLAIM_OFFSET,
+  PRODUCER_SLOT_STATE_OFFSET,
+  type RingBuffer,
+} from '../ring/index.js';
 import {
   deadlineAfter,
   timeoutError,
   waitAsyncWatched,
   waitSyncWatched,
+  type Watch,
   type WaitPolicy,
 } from '../wait/index.js';
 import type { ChannelControl } from './control.js';
@@ -26,15 +33,44 @@ export class Producer extends Endpoint {
   protected readonly side = 'sender';
   /** This producer's registry slot: its id in fragment headers and liveness checks. */
   readonly slot: number;
+  readonly #lease: SlotLease;
+  /** Beats while the process runs, waiting or not (unref'd: it never keeps a process alive). */
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+  // While it waits for space: a heartbeat and a look at the consumer, every half of the
+  // heartbeat timeout whatever the timeouts of the calls.
+  readonly #watch: Watch & { due: number };
 
   constructor(ring: RingBuffer, control: ChannelControl, policy: WaitPolicy) {
     super(ring, control, policy);
-    this.slot = control.openProducer(ring.kind === 'spsc');
+    const lease = control.openProducer(ring.kind === 'spsc', policy.heartbeatTimeoutMs);
+    this.#lease = lease;
+    this.slot = lease.slot;
+    ring.trackClaims(
+      slotFieldIndex(lease.slot, PRODUCER_SLOT_CLAIM_OFFSET),
+      slotFieldIndex(lease.slot, PRODUCER_SLOT_STATE_OFFSET),
+      lease.word,
+    );
+    const beat = policy.heartbeatTimeoutMs / 4;
+    this.#heartbeat = setInterval(() => control.registry.beat(lease.slot), beat).unref();
+    const check = policy.heartbeatTimeoutMs / 2;
+    const watch = {
+      due: performance.now() + check,
+      run: () => {
+        watch.due = performance.now() + check;
+        control.registry.beat(lease.slot);
+        this.#checkConsumer();
+      },
+    };
+    this.#watch = watch;
   }
 
-  /** Throws unless records may be written now: EPIPE once the consumer closed. */
+  /**
+   * Throws unless records may be written now: EPIPE once the consumer closed,
+   * ERR_SHMRING_CLAIM_LOST once the consumer took this producer for dead.
+   */
   checkWritable(): void {
     if (this.closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the sender is closed');
+    if (!this.control.registry.holds(this.#lease.slot, this.#lease.word)) throw claimLost();
     if (this.control.consumerClosed)
       throw new ShmringError('EPIPE', 'the channel is closed by its consumer');
     if (this.control.broken)
@@ -48,6 +84,9 @@ export class Producer extends Endpoint {
   published(): void {
     this.control.dataAvailable.notify();
   }
+
+  // Claims made so far, to wake the consumer only when an attempt published something.
+  #claimsSeen = 0;
 
   /** One record, once: true if written, false when the ring is full. */
   tryWrite(typeId: number, bytes: Uint8Array, offset = 0, length = bytes.length - offset): boolean {
@@ -63,7 +102,10 @@ export class Producer extends Endpoint {
     return () => {
       this.checkWritable();
       const done = attempt();
-      this.published();
+      if (this.ring.claims !== this.#claimsSeen) {
+        this.#claimsSeen = this.ring.claims;
+        this.published();
+      }
       return done;
     };
   }
@@ -76,7 +118,7 @@ export class Producer extends Endpoint {
       this.control.spaceAvailable,
       this.policy,
       deadline,
-      this.#checkConsumer,
+      this.#watch,
     );
     if (!done) throw timeoutError('space in the ring');
   }
@@ -92,7 +134,7 @@ export class Producer extends Endpoint {
         this.waiter,
         this.policy,
         deadline,
-        this.#checkConsumer,
+        this.#watch,
         options.signal,
       ),
     );
@@ -100,7 +142,7 @@ export class Producer extends Endpoint {
   }
 
   // A full ring whose consumer died would block us forever.
-  readonly #checkConsumer = (): void => {
+  #checkConsumer(): void {
     if (
       !this.control.consumerAlive(this.policy.heartbeatTimeoutMs, this.ring.consumerHeartbeatTime)
     ) {
@@ -109,10 +151,11 @@ export class Producer extends Endpoint {
         'the receiver is gone: its process died and its heartbeat stopped',
       );
     }
-  };
+  }
 
   /** Unregisters; the last producer to close ends the stream (unless it is kept open). */
   protected release(): void {
-    this.control.closeProducer(this.slot);
+    clearInterval(this.#heartbeat);
+    this.control.closeProducer(this.#lease);
   }
 }

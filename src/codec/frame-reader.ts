@@ -38,12 +38,22 @@ export interface FrameReaderOptions<T> {
   maxMessageBytes?: number;
   /** The message record type read (default: the codec's own, see recordTypeOf). */
   recordType?: number;
+  /**
+   * Bytes all messages part-way through reassembly may hold together, across producer slots
+   * (default 1 GiB). Buffers grow as fragments arrive, never to a size a header merely
+   * announces; a fragment that would go over this drops its message ('too-large').
+   */
+  maxReassemblyBytes?: number;
   /** Producer slots are below this (default 64, the ring's producer registry size; at most 65536). */
   maxProducerSlots?: number;
 }
 
 /** Default of FrameReaderOptions.maxMessageBytes. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 2 ** 30;
+/** Default of FrameReaderOptions.maxReassemblyBytes. */
+export const DEFAULT_MAX_REASSEMBLY_BYTES = 2 ** 30;
+/** A reassembly buffer starts at most this large, then doubles as fragments need. */
+const FIRST_BUFFER_BYTES = 1 << 16;
 /** Default of FrameReaderOptions.maxProducerSlots. */
 export const DEFAULT_MAX_PRODUCER_SLOTS = 64;
 
@@ -53,10 +63,12 @@ export const MAX_PRODUCER_SLOTS = 1 << 16;
 /** One producer slot's message in progress; kept per slot and reused. */
 interface Reassembly {
   readonly slot: number;
-  /** The whole message, allocated at its first fragment; null when none is in progress. */
+  /** The message so far (grown as fragments arrive, up to `total`); null when none is in progress. */
   buffer: Uint8Array | null;
   /** Bytes of `buffer` filled so far. */
   received: number;
+  /** Bytes the message announced in its first fragment. */
+  total: number;
   /** Index the next fragment must carry. */
   nextIndex: number;
   /** Ring position and payload offset of the first fragment, for error reports. */
@@ -81,6 +93,9 @@ export class FrameReader<T = unknown> {
   /** Whether the codec is the built-in raw one (whole records are copied out directly). */
   readonly #raw: boolean;
   readonly #maxMessageBytes: number;
+  readonly #maxReassemblyBytes: number;
+  /** Bytes held by the reassembly buffers of all slots. */
+  #reassemblyBytes = 0;
   readonly #slots: (Reassembly | undefined)[];
   /** The ring's whole-buffer view and a DataView over it, for fragment headers. */
   #bytes: Uint8Array | null = null;
@@ -113,6 +128,12 @@ export class FrameReader<T = unknown> {
       0,
       Number.MAX_SAFE_INTEGER,
     );
+    this.#maxReassemblyBytes = checkInteger(
+      'maxReassemblyBytes',
+      options.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
     const slots = checkInteger(
       'maxProducerSlots',
       options.maxProducerSlots ?? DEFAULT_MAX_PRODUCER_SLOTS,
@@ -137,9 +158,30 @@ export class FrameReader<T = unknown> {
 
   /** Bytes held by messages part-way through reassembly. */
   get reassemblyBytes(): number {
-    let bytes = 0;
-    for (const slot of this.#slots) if (slot?.buffer) bytes += slot.buffer.length;
-    return bytes;
+    return this.#reassemblyBytes;
+  }
+
+  /**
+   * Makes room in the slot's buffer for `needed` bytes in all: grows it (doubling, up to the
+   * message's total) within maxReassemblyBytes. False when that limit forbids it.
+   */
+  #reserve(state: Reassembly, needed: number): boolean {
+    const old = state.buffer;
+    const had = old?.length ?? 0;
+    if (old !== null && needed <= had) return true;
+    const size = Math.min(state.total, Math.max(needed, had * 2, FIRST_BUFFER_BYTES));
+    if (this.#reassemblyBytes - had + size > this.#maxReassemblyBytes) return false;
+    const buffer = new Uint8Array(size);
+    if (old !== null) buffer.set(old.subarray(0, state.received));
+    state.buffer = buffer;
+    this.#reassemblyBytes += size - had;
+    return true;
+  }
+
+  /** Frees the slot's buffer (message delivered or dropped). */
+  #release(state: Reassembly): void {
+    this.#reassemblyBytes -= state.buffer?.length ?? 0;
+    state.buffer = null;
   }
 
   /**
@@ -247,28 +289,40 @@ export class FrameReader<T = unknown> {
       this.#fail(problem[0], typeId, offset, slot, problem[1]);
       return;
     }
-    let buffer: Uint8Array;
+    state.total = total;
+    state.received = 0;
+    let reserved: boolean;
     try {
-      buffer = new Uint8Array(total);
+      reserved = this.#reserve(state, chunk);
     } catch (cause) {
       this.#fail(
         'too-large',
         typeId,
         offset,
         slot,
-        `cannot allocate ${total} bytes for the message`,
+        `cannot allocate the message`,
         undefined,
         cause,
       );
       return;
     }
-    buffer.set(bytes.subarray(offset + FIRST_FRAGMENT_HEADER_LENGTH, offset + length));
-    state.buffer = buffer;
+    if (!reserved) {
+      this.#fail('too-large', typeId, offset, slot, this.#overLimit(state, chunk));
+      return;
+    }
+    state.buffer!.set(bytes.subarray(offset + FIRST_FRAGMENT_HEADER_LENGTH, offset + length));
     state.received = chunk;
     state.nextIndex = 1;
     state.firstPosition = this.#positionOf(offset);
     state.firstOffset = offset;
     state.skipping = false;
+  }
+
+  #overLimit(state: Reassembly, needed: number): string {
+    return (
+      `a ${state.total}-byte message needs ${needed} bytes while reassembly holds ` +
+      `${this.#reassemblyBytes} (maxReassemblyBytes ${this.#maxReassemblyBytes})`
+    );
   }
 
   #onNextFragment(typeId: number, bytes: Uint8Array, offset: number, length: number): void {
@@ -301,27 +355,30 @@ export class FrameReader<T = unknown> {
         'fragment-out-of-order',
         `${kind} fragment ${index} where fragment ${state.nextIndex} was due`,
       ];
-    } else if (received > buffer.length || (last && received !== buffer.length)) {
+    } else if (received > state.total || (last && received !== state.total)) {
       problem = [
         'length-mismatch',
-        `fragments carry ${received} bytes of a ${buffer.length}-byte message`,
+        `fragments carry ${received} bytes of a ${state.total}-byte message`,
       ];
+    } else if (!this.#reserve(state, received)) {
+      problem = ['too-large', this.#overLimit(state, received)];
     }
     if (problem !== undefined) {
-      state.buffer = null;
+      this.#release(state);
       state.skipping = !last;
       this.#fail(problem[0], typeId, offset, slot, problem[1], state.firstPosition);
       return;
     }
-    buffer.set(
+    state.buffer!.set(
       bytes.subarray(offset + NEXT_FRAGMENT_HEADER_LENGTH, offset + length),
       state.received,
     );
     state.received = received;
     state.nextIndex++;
     if (last) {
-      state.buffer = null;
-      this.#deliver(buffer, true, typeId, offset, slot, state.firstPosition);
+      const message = state.buffer!;
+      this.#release(state);
+      this.#deliver(message, true, typeId, offset, slot, state.firstPosition);
     }
   }
 
@@ -387,8 +444,8 @@ export class FrameReader<T = unknown> {
 
   /** Reports a message whose last fragment will not come and frees its buffer. */
   #dropUnfinished(state: Reassembly, why: string, offset?: number): void {
-    const missing = state.buffer!.length - state.received;
-    state.buffer = null;
+    const missing = state.total - state.received;
+    this.#release(state);
     const details: FrameErrorDetails = {
       reason: 'missing-last-fragment',
       typeId: RECORD_FRAGMENT_FIRST,
@@ -448,6 +505,7 @@ export class FrameReader<T = unknown> {
       state = {
         slot,
         buffer: null,
+        total: 0,
         received: 0,
         nextIndex: 0,
         firstPosition: undefined,

@@ -7,11 +7,6 @@ import {
   CONSUMER_PID_OFFSET,
   CONSUMER_START_TIME_OFFSET,
   MAGIC,
-  PRODUCER_REGISTRY_OFFSET,
-  PRODUCER_SLOT_LENGTH,
-  PRODUCER_SLOT_PID_OFFSET,
-  PRODUCER_SLOT_START_TIME_OFFSET,
-  PRODUCER_SLOTS,
   STATUS_BROKEN,
   STATUS_CONSUMER_CLOSED,
   STATUS_OFFSET,
@@ -21,7 +16,8 @@ import {
 } from '../ring/index.js';
 import { ChannelControl, loadU64 } from '../channel/control.js';
 import { Segment, shmPath, sysvKeyOf, sysvKeys, sysvName } from '../segment/index.js';
-import { isProcessAlive } from './liveness.js';
+import { DEFAULT_WAIT_POLICY } from '../wait/index.js';
+import { isProcessAlive, isProducerAlive } from './liveness.js';
 
 /** live: someone that uses it runs; stale: its creator and every user are gone; corrupt: bad metadata. */
 export type SegmentState = 'live' | 'stale' | 'corrupt';
@@ -94,15 +90,11 @@ function describe(segment: Segment, backing: 'posix' | 'sysv'): SegmentReport {
       const pid = Atomics.load(words, pidOffset >>> 2);
       return { pid, alive: isProcessAlive(pid, loadU64(words, startOffset)) };
     };
-    const producers: ProcessRef[] = [];
-    for (let slot = 0; slot < PRODUCER_SLOTS; slot++) {
-      const base = PRODUCER_REGISTRY_OFFSET + slot * PRODUCER_SLOT_LENGTH;
-      if (Atomics.load(words, (base + PRODUCER_SLOT_PID_OFFSET) >>> 2) !== 0) {
-        producers.push(
-          ref(base + PRODUCER_SLOT_PID_OFFSET, base + PRODUCER_SLOT_START_TIME_OFFSET),
-        );
-      }
-    }
+    const control = new ChannelControl(segment.buffer);
+    const producers: ProcessRef[] = control.producerSlots().map((view) => ({
+      pid: view.pid,
+      alive: isProducerAlive(view, DEFAULT_WAIT_POLICY.heartbeatTimeoutMs, true),
+    }));
     const consumerPid = Atomics.load(words, CONSUMER_PID_OFFSET >>> 2);
     const consumer =
       consumerPid === 0 ? null : ref(CONSUMER_PID_OFFSET, CONSUMER_START_TIME_OFFSET);
@@ -120,7 +112,7 @@ function describe(segment: Segment, backing: 'posix' | 'sysv'): SegmentReport {
       ended: (status & STATUS_PRODUCERS_CLOSED) !== 0,
       consumerClosed: (status & STATUS_CONSUMER_CLOSED) !== 0,
       broken: (status & STATUS_BROKEN) !== 0,
-      openProducers: new ChannelControl(segment.buffer).openProducers,
+      openProducers: control.openProducers,
       producers,
       consumer,
       creator,

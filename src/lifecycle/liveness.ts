@@ -1,6 +1,9 @@
 // Is a process that once used a segment still alive? A pid alone can be reused by the
-// kernel, so a process is identified by its pid and its start time together.
-import { readProcessStat } from '../ring/process-info.js';
+// kernel, so a process is identified by its pid and its start time together; and a pid
+// means something only in its own pid namespace, so across namespaces (containers) only
+// heartbeats in shared memory tell.
+import { pidNamespace, readProcessStat } from '../ring/process-info.js';
+import { heartbeatNow, type SlotView } from './registry.js';
 
 /**
  * True if `pid` runs and (when `startTime` is known, i.e. non-zero) is the same process
@@ -23,4 +26,24 @@ function existsUnseen(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Whether a pid recorded in `namespace` names the same process here. */
+export function samePidNamespace(namespace: number): boolean {
+  return namespace !== 0 && namespace === pidNamespace();
+}
+
+/**
+ * Whether the producer of an open registry slot is alive. Its heartbeat decides, judged
+ * against the longer of its own timeout and `timeoutMs`; when it shares our pid namespace,
+ * its pid and start time are the fast path: a process that is gone is dead at once
+ * (`checkPid`: look even while the heartbeat is fresh), one that runs is alive even when
+ * busy elsewhere and not beating.
+ */
+export function isProducerAlive(view: SlotView, timeoutMs: number, checkPid: boolean): boolean {
+  const timeout = Math.max(timeoutMs, view.heartbeatTimeoutMs);
+  const fresh = ((heartbeatNow() - view.heartbeat) | 0) < timeout;
+  if (view.pid !== 0 && samePidNamespace(view.pidNamespace) && (checkPid || !fresh))
+    return isProcessAlive(view.pid, view.startTime);
+  return fresh;
 }

@@ -2,12 +2,11 @@
 //
 // Producers race for space with a compare-and-swap on the tail; a claim that loses the race
 // or finds the ring full has changed nothing but the head cache (a hint). A producer marks
-// its record in progress (negative length) before anything else, so unblock() can tell a
-// record being written from never-claimed space. The consumer zeroes what it consumed.
-import { ShmringError } from '../errors.js';
-import { corruptRecord, RingBufferBase } from './ring-buffer.js';
+// its record in progress (negative length) before anything else, so clearBlockers() can tell
+// a record being written from never-claimed space. The consumer zeroes what it consumed.
+import { corruptRecord, lengthIndex, RingBufferBase, typeIndex } from './ring-buffer.js';
 import { joinHalves, loadPosition, storePosition } from './position.js';
-import { ALIGNMENT, HEADER_LENGTH, PADDING_TYPE_ID } from './record.js';
+import { ALIGNMENT, PADDING_TYPE_ID, alignRecord } from './record.js';
 
 const TWO_32 = 4294967296;
 /** Only ever waited on, with a timeout: a sleep that leaves the CPU to the consumer. */
@@ -21,11 +20,11 @@ export class ManyToOneRingBuffer extends RingBufferBase {
 
   /**
    * In progress first, sequentially consistent so that it is ordered before the payload:
-   * unblock() must never mistake our payload bytes for the start of another record.
+   * clearBlockers() must never mistake our payload bytes for the start of another record.
    */
   protected begin(record: number, typeId: number, recordLength: number): void {
-    Atomics.store(this.words, record >>> 2, -recordLength);
-    this.words[(record >>> 2) + 1] = typeId;
+    Atomics.store(this.words, lengthIndex(record), -recordLength);
+    this.words[typeIndex(record)] = typeId;
   }
 
   /**
@@ -103,9 +102,9 @@ export class ManyToOneRingBuffer extends RingBufferBase {
     const index = this.dataOffset + (tail & mask);
     if (padding !== 0) {
       // Same order as a record: in progress, then type, then the release of the length.
-      Atomics.store(words, index >>> 2, -padding);
-      words[(index >>> 2) + 1] = PADDING_TYPE_ID;
-      Atomics.store(words, index >>> 2, padding);
+      Atomics.store(words, lengthIndex(index), -padding);
+      words[typeIndex(index)] = PADDING_TYPE_ID;
+      Atomics.store(words, lengthIndex(index), padding);
       return this.dataOffset;
     }
     return index;
@@ -146,58 +145,26 @@ export class ManyToOneRingBuffer extends RingBufferBase {
   }
 
   /**
-   * Frees the consumer from a record claimed by a producer that died before committing it,
-   * by turning it into padding. Call it only once that producer is known to be gone (a live
-   * producer would then write into space the consumer already skipped). Returns whether
-   * anything was unblocked.
+   * In progress: the length it says. Not yet marked (zero): the claim ends where the next
+   * non-zero header starts, consumed space being all zeros; when nothing non-zero follows
+   * before the limit, the claim may still be on its way (unknown), unless the limit lies
+   * past the end of the data area: then everything to the end is claimed.
    */
-  unblock(): boolean {
+  protected claimExtent(index: number, length: number, toLimit: number): number {
+    if (length < 0) return alignRecord(-length);
     const words = this.words;
-    const head = Atomics.load(words, this.headK);
-    const tail = Atomics.load(words, this.tailK);
-    if (head === tail) return false;
-    const used = (tail - head) | 0;
-    if (used < 0 || used > this.capacity || (head & (ALIGNMENT - 1)) !== 0) {
-      throw new ShmringError(
-        'ERR_SHMRING_CORRUPT',
-        `cannot unblock: head ${this.consumerPosition()} and tail ${this.producerPosition()} are inconsistent`,
-      );
+    const record = this.dataOffset + index;
+    const toEnd = this.capacity - index;
+    const scan = toLimit < toEnd ? toLimit : toEnd;
+    let extent = ALIGNMENT;
+    while (extent < scan && Atomics.load(words, lengthIndex(record + extent)) === 0)
+      extent += ALIGNMENT;
+    if (extent >= scan) {
+      if (toLimit <= toEnd) return 0;
+      extent = toEnd;
     }
-    const mask = this.mask;
-    const consumerIndex = head & mask;
-    const producerIndex = tail & mask;
-    const data = this.dataOffset;
-    const at = data + consumerIndex;
-    const length = Atomics.load(words, at >>> 2);
-    if (length < 0) {
-      // Claimed and marked in progress: skip exactly what was claimed.
-      if (-length < HEADER_LENGTH || -length > this.capacity - consumerIndex) {
-        throw corruptRecord(
-          this.consumerPosition(),
-          consumerIndex,
-          `in-progress length ${length} cannot fit the data area`,
-        );
-      }
-      words[(at >>> 2) + 1] = PADDING_TYPE_ID;
-      Atomics.store(words, at >>> 2, -length);
-      return true;
-    }
-    if (length > 0) return false;
-    // Claimed but not even marked: the claim ends where the next non-zero header starts.
-    // Consumed space is all zeros, so scan the 8-byte slots up to the tail (or the end).
-    const limit = producerIndex > consumerIndex ? producerIndex : this.capacity;
-    let end = consumerIndex + ALIGNMENT;
-    while (end < limit && Atomics.load(words, (data + end) >>> 2) === 0) end += ALIGNMENT;
-    // Nothing non-zero before the tail: the claim may still be on its way; wait for a
-    // record behind it. But when the tail has wrapped, everything up to the end of the data
-    // area is claimed and no later record can show up there: that space is the stuck claim.
-    if (end >= limit && limit !== this.capacity) return false;
     // Make sure no producer wrote into the gap meanwhile (then it is alive, not dead).
-    for (let i = end - ALIGNMENT; i >= consumerIndex; i -= ALIGNMENT) {
-      if (Atomics.load(words, (data + i) >>> 2) !== 0) return false;
-    }
-    words[(at >>> 2) + 1] = PADDING_TYPE_ID;
-    Atomics.store(words, at >>> 2, end - consumerIndex);
-    return true;
+    for (let i = 0; i < extent; i += 4) if (Atomics.load(words, (record + i) >>> 2) !== 0) return 0;
+    return extent;
   }
 }

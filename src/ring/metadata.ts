@@ -43,7 +43,7 @@ export const CREATED_AT_OFFSET = 48; // u64, epoch ms
 
 // Line 1 (128..255): status.
 export const STATUS_OFFSET = 128; // i32 flags
-export const PRODUCER_COUNT_OFFSET = 132; // i32 open producers
+export const PRODUCER_COUNT_OFFSET = 132; // i32, reserved (zero): producers are counted in the registry
 export const STATUS_CONSUMER_CLOSED = 1 << 0;
 export const STATUS_PRODUCERS_CLOSED = 1 << 1; // end of stream
 export const STATUS_BROKEN = 1 << 2;
@@ -59,15 +59,22 @@ export const SLEEPING_PRODUCERS_OFFSET = 388; // i32
 
 // Line 4 (512..639): consumer liveness.
 export const CONSUMER_PID_OFFSET = 512; // i32
+export const CONSUMER_PID_NAMESPACE_OFFSET = 516; // u32 inode of its pid namespace, 0 unknown
 export const CONSUMER_START_TIME_OFFSET = 520; // u64
+export const CONSUMER_ATTACH_LOCK_OFFSET = 528; // i32: pid of the process attaching a consumer, 0 none
 
-// 1024..3071: producer registry, PRODUCER_SLOTS slots of PRODUCER_SLOT_LENGTH bytes.
+// 1024..3071: producer registry, PRODUCER_SLOTS slots of PRODUCER_SLOT_LENGTH bytes. Their
+// only reader and writer is src/lifecycle/registry.ts.
 export const PRODUCER_REGISTRY_OFFSET = 1024;
 export const PRODUCER_SLOT_LENGTH = 32;
 export const PRODUCER_SLOTS = 64;
 export const PRODUCER_SLOT_PID_OFFSET = 0; // i32
-export const PRODUCER_SLOT_STATE_OFFSET = 4; // i32
-export const PRODUCER_SLOT_START_TIME_OFFSET = 8; // u64 (16 reserved bytes follow)
+export const PRODUCER_SLOT_STATE_OFFSET = 4; // i32: state in bits 0-1, generation in bits 2-31
+export const PRODUCER_SLOT_START_TIME_OFFSET = 8; // u64, clock ticks since boot
+export const PRODUCER_SLOT_PID_NAMESPACE_OFFSET = 16; // u32 inode of its pid namespace, 0 unknown
+export const PRODUCER_SLOT_HEARTBEAT_OFFSET = 20; // i32, low 32 bits of epoch ms
+export const PRODUCER_SLOT_CLAIM_OFFSET = 24; // i32, low half of a tail position | 1, 0: none
+export const PRODUCER_SLOT_HEARTBEAT_TIMEOUT_OFFSET = 28; // i32 ms, the producer's heartbeatTimeoutMs
 
 // 3072..3139: the channel's codec, written once by the creator before the magic. Length 0:
 // not recorded (a ring made by createRing without a codec name, or by shmring before 0.x).

@@ -3,10 +3,13 @@
 // The one producer owns the tail, so it needs no CAS: plain stores, then a release of the
 // record's length. It keeps the consumer from ever reading a stale header by zeroing the
 // header that follows each record it claims (it reserves room for that header in the
-// claim), so the consumer never has to zero what it read.
-import { corruptRecord, RingBufferBase } from './ring-buffer.js';
+// claim), so the consumer never has to zero what it read. It marks each record (and the
+// wrap's padding) in progress before it moves the tail over it, so that every claimed byte
+// below the tail belongs to a record whose length word tells its extent: a consumer can
+// clear what a producer that died left behind.
+import { lengthIndex, RingBufferBase, corruptRecord, typeIndex } from './ring-buffer.js';
 import { loadPosition, stepPosition } from './position.js';
-import { HEADER_LENGTH, PADDING_TYPE_ID } from './record.js';
+import { HEADER_LENGTH, PADDING_TYPE_ID, alignRecord } from './record.js';
 
 export class OneToOneRingBuffer extends RingBufferBase {
   /** Attaches to the SPSC ring in `buffer` (validated; cheap enough to do per thread). */
@@ -15,17 +18,17 @@ export class OneToOneRingBuffer extends RingBufferBase {
   }
 
   /**
-   * Plain stores: the header was zeroed by the previous claim, and the consumer stops at a
-   * zero or negative length alike, so neither their order nor their timing matters.
+   * Plain stores: claim() marked the record in progress already, and the consumer stops at a
+   * negative length whatever the type, so neither their order nor their timing matters.
    */
   protected begin(record: number, typeId: number, recordLength: number): void {
-    this.words[(record >>> 2) + 1] = typeId;
-    this.words[record >>> 2] = -recordLength;
+    this.words[typeIndex(record)] = typeId;
+    this.words[lengthIndex(record)] = -recordLength;
   }
 
-  /** An SPSC producer cannot die holding a claim someone else could see through. */
-  unblock(): boolean {
-    return false;
+  /** Only records marked in progress: below the tail, no claimed header is ever zero. */
+  protected claimExtent(_index: number, length: number): number {
+    return length < 0 ? alignRecord(-length) : 0;
   }
 
   /**
@@ -57,24 +60,24 @@ export class OneToOneRingBuffer extends RingBufferBase {
       padding = toEnd;
     }
     const data = this.dataOffset;
-    if (padding !== 0) {
-      words[data >>> 2] = 0;
-      words[(data >>> 2) + 1] = 0;
-    }
     const record = data + (padding !== 0 ? 0 : index);
     // Pre-zero the next header: the consumer will look there after this record. It may be
     // the first trailer bytes (unused) when the record ends the data area.
-    words[(record + recordLength) >>> 2] = 0;
-    words[((record + recordLength) >>> 2) + 1] = 0;
+    words[lengthIndex(record + recordLength)] = 0;
+    words[typeIndex(record + recordLength)] = 0;
+    // In progress before the tail moves over it (begin() sets the exact length and type).
+    words[typeIndex(record)] = 0;
+    words[lengthIndex(record)] = -recordLength;
+    if (padding !== 0) {
+      index += data;
+      words[typeIndex(index)] = PADDING_TYPE_ID;
+      words[lengthIndex(index)] = -padding;
+    }
     // The tail moves before the padding is published, so that head <= tail always holds. It
     // needs no fence of its own: every later publication (padding, commit) is a sequentially
     // consistent store, and whoever synchronises through one of those also sees the tail.
     stepPosition(words, this.wide, this.tailK, tail, recordLength + padding);
-    if (padding !== 0) {
-      index += data;
-      words[(index >>> 2) + 1] = PADDING_TYPE_ID;
-      Atomics.store(words, index >>> 2, padding);
-    }
+    if (padding !== 0) Atomics.store(words, lengthIndex(index), padding);
     return record;
   }
 

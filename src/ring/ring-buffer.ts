@@ -11,7 +11,26 @@ import {
 } from './descriptor.js';
 import { readMetadata, type RingKind, type RingMetadata } from './metadata.js';
 import { advancePosition, loadPosition } from './position.js';
-import { ALIGNMENT, HEADER_LENGTH, MAX_TYPE_ID, PADDING_TYPE_ID, alignRecord } from './record.js';
+import {
+  ALIGNMENT,
+  HEADER_LENGTH,
+  LENGTH_OFFSET,
+  MAX_TYPE_ID,
+  PADDING_TYPE_ID,
+  TYPE_OFFSET,
+  alignRecord,
+} from './record.js';
+
+/** Int32 index of a record's length word, from the record's byte index. */
+export const lengthIndex = (record: number): number => (record + LENGTH_OFFSET) >>> 2;
+/** Int32 index of a record's typeId word, from the record's byte index. */
+export const typeIndex = (record: number): number => (record + TYPE_OFFSET) >>> 2;
+
+/**
+ * Decides whether the uncommitted record at `position` (low half of its ring position) may be
+ * cleared; `atHead`: it is the one the consumer waits for.
+ */
+export type ClearPolicy = (position: number, atHead: boolean) => boolean;
 
 /**
  * Receives one message. `bytes` is a view over the whole SharedArrayBuffer (the same object
@@ -59,14 +78,45 @@ export interface RingBuffer {
   readPosition(): number;
   /** Bytes claimed and not yet consumed, in [0, capacity]. */
   size(): number;
+  /** Bytes the last read() or release() moved the head by (messages and padding): 0 when it freed nothing. */
+  readonly consumed: number;
+  /** How many records this object has claimed so far (a producer's progress). */
+  readonly claims: number;
+  /** Whether the record at the head is claimed and not committed (the consumer waits on it). */
+  headBlocked(): boolean;
   producerPosition(): number;
   consumerPosition(): number;
   /** A ring-wide unique, increasing id (the trailer's correlation counter). */
   nextCorrelationId(): number;
   /** Epoch ms the consumer last said it was alive. */
   consumerHeartbeatTime: number;
-  /** MPSC: turns a record a dead producer claimed and never committed into padding. */
+  /**
+   * Turns the uncommitted record at the head (claimed by a producer that died before
+   * committing it) into padding, with no question asked about its owner. Returns whether
+   * anything was cleared.
+   */
   unblock(): boolean;
+  /**
+   * Walks from the head to `limit` (the low half of a tail read earlier) and turns into
+   * padding each uncommitted record that `mayClear` allows, stopping at the first one it
+   * refuses or whose extent cannot be known yet. Returns how many it cleared.
+   */
+  clearBlockers(limit: number, mayClear: ClearPolicy): number;
+  /**
+   * Makes this ring a registered producer's: before each claim it records the tail it saw
+   * at int32 index `claimIndex` (| 1; 0 once committed), and each commit checks that the
+   * int32 at `ownerIndex` still holds `owner` and that nobody cleared the record, failing with
+   * ERR_SHMRING_CLAIM_LOST otherwise.
+   */
+  trackClaims(claimIndex: number, ownerIndex: number, owner: number): void;
+}
+
+/** ERR_SHMRING_CLAIM_LOST: the consumer took this producer for dead and cleared its claim. */
+export function claimLost(): ShmringError {
+  return new ShmringError(
+    'ERR_SHMRING_CLAIM_LOST',
+    'the receiver took this sender for dead and cleared its claimed record; the sender is closed',
+  );
 }
 
 /** ERR_SHMRING_CORRUPT for the record at `position`; the error carries `position`. */
@@ -123,6 +173,12 @@ export abstract class RingBufferBase implements RingBuffer {
   private sourceWords: Int32Array = new Int32Array(0);
   private sourceWordBase = -1;
   private candidate: Uint8Array | undefined = undefined;
+  // Claim tracking for a registered producer (see trackClaims); -1: a bare ring.
+  consumed = 0;
+  claims = 0;
+  private claimK = -1;
+  private ownerK = -1;
+  private owner = 0;
 
   protected constructor(buffer: SharedArrayBuffer, kind: RingKind) {
     const metadata = readMetadata(buffer);
@@ -152,7 +208,12 @@ export abstract class RingBufferBase implements RingBuffer {
     this.tailSeen = Atomics.load(this.words, this.tailK);
   }
 
-  abstract unblock(): boolean;
+  /**
+   * The aligned extent of an uncommitted record whose length word is `length` (negative: in
+   * progress; zero: claimed but not yet marked), or 0 when it cannot be known now.
+   * `toLimit`: bytes from the record to the walk's limit.
+   */
+  protected abstract claimExtent(index: number, length: number, toLimit: number): number;
   /** Reserves `recordLength` (aligned) bytes: the record's byte index in the buffer, or -1 when full. */
   protected abstract claim(recordLength: number): number;
   /** Marks a claimed record in progress (negative length) with its type. */
@@ -167,22 +228,62 @@ export abstract class RingBufferBase implements RingBuffer {
     this.checkMessage(typeId, length);
     this.checkSource(bytes, offset, length);
     const recordLength = length + HEADER_LENGTH;
-    const record = this.claim(alignRecord(recordLength));
+    const record = this.trackedClaim(alignRecord(recordLength));
     if (record < 0) return false;
     this.begin(record, typeId, recordLength);
     this.copyIn(record + HEADER_LENGTH, bytes, offset, length);
-    // Release: payload and type are visible to whoever sees the positive length.
-    Atomics.store(this.words, record >>> 2, recordLength);
+    this.publish(record, -recordLength);
     return true;
   }
 
   tryClaim(typeId: number, length: number): number {
     this.checkMessage(typeId, length);
     const recordLength = length + HEADER_LENGTH;
-    const record = this.claim(alignRecord(recordLength));
+    const record = this.trackedClaim(alignRecord(recordLength));
     if (record < 0) return -1;
     this.begin(record, typeId, recordLength);
     return record + HEADER_LENGTH;
+  }
+
+  trackClaims(claimIndex: number, ownerIndex: number, owner: number): void {
+    this.claimK = claimIndex;
+    this.ownerK = ownerIndex;
+    this.owner = owner;
+  }
+
+  // A registered producer says where its claim can start before it claims (the tail it
+  // reads, which only grows), so the consumer never takes its record for a dead one's. A
+  // plain store: the consumer reads the tail (Atomics.load) before the registry, and the
+  // claim's tail store (a CAS in MPSC) publishes everything written before it.
+  private trackedClaim(recordLength: number): number {
+    const claimK = this.claimK;
+    if (claimK >= 0) this.words[claimK] = this.words[this.tailK] | 1;
+    const record = this.claim(recordLength);
+    if (record >= 0) this.claims++;
+    else if (claimK >= 0) this.words[claimK] = 0;
+    return record;
+  }
+
+  /**
+   * Commits the record at byte index `record` whose length word holds `inProgress`: release
+   * of the positive length, so that payload and type are visible to whoever sees it. A
+   * registered producer does it with a CAS, after checking that it still owns its slot: a
+   * consumer that took it for dead clears the record (its length word leaves `inProgress`).
+   */
+  private publish(record: number, inProgress: number): void {
+    const words = this.words;
+    if (this.claimK < 0) {
+      Atomics.store(words, lengthIndex(record), -inProgress);
+      return;
+    }
+    if (Atomics.load(words, this.ownerK) !== this.owner) {
+      // Reaped: whatever the consumer decides about this record, it must not be a message.
+      this.pad(record, inProgress, alignRecord(-inProgress));
+      throw claimLost();
+    }
+    if (Atomics.compareExchange(words, lengthIndex(record), inProgress, -inProgress) !== inProgress)
+      throw claimLost();
+    words[this.claimK] = 0;
   }
 
   /** Validates typeId and payload length on the hot path; the slow path names the problem. */
@@ -262,8 +363,8 @@ export abstract class RingBufferBase implements RingBuffer {
       throw outOfRange('index', 'a payload index returned by tryClaim', index);
     }
     const record = index - HEADER_LENGTH;
-    if (this.words[record >>> 2] >= 0) {
-      const what = this.words[(record >>> 2) + 1] === PADDING_TYPE_ID ? 'aborted' : 'committed';
+    if (this.words[lengthIndex(record)] >= 0) {
+      const what = this.words[typeIndex(record)] === PADDING_TYPE_ID ? 'aborted' : 'committed';
       throw new ShmringError(
         'ERR_SHMRING_NOT_CLAIMED',
         `the record at index ${index} is not claimed (already ${what})`,
@@ -273,15 +374,88 @@ export abstract class RingBufferBase implements RingBuffer {
   }
 
   commit(index: number): void {
+    // Reaped meanwhile: the record may be padding, consumed, or someone else's by now.
+    if (this.claimK >= 0 && Atomics.load(this.words, this.ownerK) !== this.owner) throw claimLost();
     const record = this.claimedRecord(index);
-    // Release: the payload written through `bytes` becomes visible with the positive length.
-    Atomics.store(this.words, record >>> 2, -this.words[record >>> 2]);
+    this.publish(record, this.words[lengthIndex(record)]);
   }
 
   abort(index: number): void {
+    if (this.claimK >= 0 && Atomics.load(this.words, this.ownerK) !== this.owner) return;
     const record = this.claimedRecord(index);
-    this.words[(record >>> 2) + 1] = PADDING_TYPE_ID;
-    Atomics.store(this.words, record >>> 2, -this.words[record >>> 2]);
+    this.words[typeIndex(record)] = PADDING_TYPE_ID;
+    try {
+      this.publish(record, this.words[lengthIndex(record)]);
+    } catch {
+      // Cleared by the consumer already: the record is padding either way.
+    }
+  }
+
+  // ---- clearing what dead producers left ------------------------------------------------
+
+  headBlocked(): boolean {
+    const words = this.words;
+    const head = Atomics.load(words, this.headK);
+    if (head === Atomics.load(words, this.tailK)) return false;
+    return Atomics.load(words, lengthIndex(this.dataOffset + (head & this.mask))) <= 0;
+  }
+
+  unblock(): boolean {
+    return this.clearBlockers(Atomics.load(this.words, this.tailK), (_, atHead) => atHead) > 0;
+  }
+
+  clearBlockers(limit: number, mayClear: ClearPolicy): number {
+    const words = this.words;
+    const capacity = this.capacity;
+    const head = Atomics.load(words, this.headK);
+    const span = (limit - head) | 0;
+    if (span > capacity || (head & (ALIGNMENT - 1)) !== 0) {
+      throw new ShmringError(
+        'ERR_SHMRING_CORRUPT',
+        `cannot unblock: head ${this.consumerPosition()} and tail ${this.producerPosition()} are inconsistent`,
+      );
+    }
+    let cleared = 0;
+    for (let offset = 0; offset < span;) {
+      const position = (head + offset) | 0;
+      const index = position & this.mask;
+      const record = this.dataOffset + index;
+      const length = Atomics.load(words, lengthIndex(record));
+      if (length > 0) {
+        // Committed: read() judges it; here only its extent matters.
+        if (length < HEADER_LENGTH || length > capacity - index) break;
+        offset += alignRecord(length);
+        continue;
+      }
+      if (length < 0 && (-length < HEADER_LENGTH || -length > capacity - index)) {
+        throw corruptRecord(
+          this.consumerPosition() + offset,
+          index,
+          `in-progress length ${length} cannot fit the data area`,
+        );
+      }
+      if (!mayClear(position, offset === 0)) break;
+      const extent = this.claimExtent(index, length, span - offset);
+      if (extent === 0 || !this.pad(record, length, extent)) break;
+      cleared++;
+      offset += extent;
+    }
+    return cleared;
+  }
+
+  /**
+   * Turns the uncommitted record at byte index `record` into `extent` bytes of padding. An
+   * in-progress length is first swapped for zero (the consumer still waits there), so that
+   * its producer's commit, a CAS from the same value, fails instead of publishing into
+   * space the consumer skipped. False if the record changed meanwhile (committed after all).
+   */
+  private pad(record: number, length: number, extent: number): boolean {
+    const words = this.words;
+    if (length < 0 && Atomics.compareExchange(words, lengthIndex(record), length, 0) !== length)
+      return false;
+    words[typeIndex(record)] = PADDING_TYPE_ID;
+    Atomics.store(words, lengthIndex(record), extent);
+    return true;
   }
 
   // ---- consumer ----------------------------------------------------------------------
@@ -289,6 +463,7 @@ export abstract class RingBufferBase implements RingBuffer {
   read(handler: MessageHandler, limit = Infinity): number {
     if (this.reading)
       throw new ShmringError('ERR_SHMRING_REENTRANT', 'read() called from inside a read() handler');
+    this.consumed = 0;
     try {
       return this.peek(handler, limit);
     } finally {
@@ -321,12 +496,13 @@ export abstract class RingBufferBase implements RingBuffer {
 
   release(upTo: number): void {
     const bytes = upTo - this.releasedBytes;
+    this.consumed = 0;
     if (!(bytes > 0)) return;
     if (upTo > this.peekedBytes) throw outOfRange('upTo', `<= peeked (${this.peekedBytes})`, upTo);
     const words = this.words;
     const head = words[this.headK]; // only the consumer writes the head
     if (this.zeroConsumed) {
-      // MPSC: producers claim space without pre-zeroing it, and unblock() scans for zeros,
+      // MPSC: producers claim space without pre-zeroing it, and clearBlockers() scans for zeros,
       // so every consumed byte returns to zero before the head releases it.
       // (BigInt64Array.fill: over shared memory, V8 fills element by element, widest fastest.)
       const index = head & this.mask;
@@ -339,6 +515,7 @@ export abstract class RingBufferBase implements RingBuffer {
     this.releasedBytes = upTo;
     // Release: the space (zeroed or read) is handed back with the new head.
     advancePosition(words, this.wide, this.headK, head, bytes);
+    this.consumed = bytes;
   }
 
   readPosition(): number {
@@ -380,7 +557,7 @@ export abstract class RingBufferBase implements RingBuffer {
       while (bytesRead < blockLength && count < limit) {
         const at = base + bytesRead;
         // Acquire: a positive length makes the producer's type and payload writes visible.
-        const length = Atomics.load(words, at >>> 2);
+        const length = Atomics.load(words, lengthIndex(at));
         const room = blockLength - bytesRead;
         if (length <= 0) {
           // Zero: nothing claimed yet. Negative: claimed, still being written.
@@ -398,7 +575,7 @@ export abstract class RingBufferBase implements RingBuffer {
             `length ${length} is outside [${HEADER_LENGTH}, ${room}] (header to end of data area)`,
           );
         }
-        const typeId = words[(at >>> 2) + 1];
+        const typeId = words[typeIndex(at)];
         const recordLength = alignRecord(length);
         if (typeId === PADDING_TYPE_ID) {
           bytesRead += recordLength;

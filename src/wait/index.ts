@@ -6,7 +6,8 @@ export {
   waitAsync,
   waitSyncWatched,
   waitAsyncWatched,
+  runIfDue,
   deadlineAfter,
   timeoutError,
 } from './strategy.js';
-export type { WaitMode, WaitPolicy } from './strategy.js';
+export type { Watch, WaitMode, WaitPolicy } from './strategy.js';

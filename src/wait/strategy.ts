@@ -14,9 +14,11 @@ export type WaitMode = 'spin' | 'adaptive' | 'park';
 export interface WaitPolicy {
   mode: WaitMode;
   /**
-   * A blocked side checks its peers' liveness this often (half of it, in ms): a consumer
-   * reaps dead producers, a producer facing a full ring fails with ECONNRESET once the
-   * consumer's process is gone and its heartbeat is older than this.
+   * Liveness, in ms. While a side waits or polls it beats and checks its peers every half of
+   * it (a sender also beats every quarter of it, waiting or not): a consumer reaps producers
+   * whose heartbeat is this old (at once when their process is visibly gone) and clears the
+   * records they left; a producer facing a full ring fails with ECONNRESET once the
+   * consumer's heartbeat is this old and its process gone.
    */
   heartbeatTimeoutMs: number;
   /** Time to spin before yielding ('adaptive'), in microseconds. */
@@ -190,56 +192,53 @@ export async function waitAsync(
 }
 
 /**
- * waitSync() that stops every heartbeatTimeoutMs / 2 while nothing happens to run `check`
- * (a liveness check, which may throw or make `ready` true), until the deadline.
+ * Work a waiting side does on its own schedule (liveness checks, heartbeats, recovery),
+ * whatever the timeouts of the calls that wait: the schedule lives in the object, across
+ * calls, so a loop of short waits runs it as often as one long wait does.
  */
+export interface Watch {
+  /** performance.now() at which run() is due next. */
+  readonly due: number;
+  /** Does the work and sets the next `due`; may throw, or make the waited condition true. */
+  run(): void;
+}
+
+/** Runs `watch` if it is due. */
+export function runIfDue(watch: Watch): void {
+  if (performance.now() >= watch.due) watch.run();
+}
+
+/** waitSync() that stops to run `watch` whenever it is due, until the deadline. */
 export function waitSyncWatched(
   ready: () => boolean,
   event: EventCount,
   policy: WaitPolicy,
   deadline: number,
-  check: () => void,
+  watch: Watch,
 ): boolean {
   if (ready()) return true; // the common case, before any clock read
   for (;;) {
-    if (
-      waitSync(
-        ready,
-        event,
-        policy,
-        Math.min(deadline, performance.now() + policy.heartbeatTimeoutMs / 2),
-      )
-    )
-      return true;
+    runIfDue(watch);
+    if (waitSync(ready, event, policy, Math.min(deadline, watch.due))) return true;
     if (performance.now() >= deadline) return false;
-    check();
   }
 }
 
-/** waitAsync() with the liveness checks of waitSyncWatched(). */
+/** waitAsync() with the scheduled work of waitSyncWatched(). */
 export async function waitAsyncWatched(
   ready: () => boolean,
   event: EventCount,
   waiter: FutexWaiter,
   policy: WaitPolicy,
   deadline: number,
-  check: () => void,
+  watch: Watch,
   signal?: AbortSignal,
 ): Promise<boolean> {
   if (ready()) return true; // the common case, before any clock read
   for (;;) {
-    if (
-      await waitAsync(
-        ready,
-        event,
-        waiter,
-        policy,
-        Math.min(deadline, performance.now() + policy.heartbeatTimeoutMs / 2),
-        signal,
-      )
-    )
+    runIfDue(watch);
+    if (await waitAsync(ready, event, waiter, policy, Math.min(deadline, watch.due), signal))
       return true;
     if (performance.now() >= deadline) return false;
-    check();
   }
 }

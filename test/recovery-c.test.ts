@@ -1,0 +1,87 @@
+// Recovery with C peers built from native/include/shmring.h alone: a C producer that never
+// registered dies holding a claim and is cleared (the stuck-head timeout), and the C unblock
+// helper clears a record exactly as the TypeScript consumer does.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createChannel, openChannel } from '../src/channel/index.js';
+import { attachRing, createRing, ringSegmentSize } from '../src/ring/index.js';
+import { Segment } from '../src/segment/index.js';
+import { ROOT, finished, lineFrom } from './helpers/child.js';
+import { uniqueShmName } from './helpers/names.js';
+import { useCleanups } from './helpers/cleanup.js';
+
+const defer = useCleanups();
+let dir: string;
+let program: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'shmring-recovery-c-'));
+  program = join(dir, 'recovery');
+  const cc = spawnSync(
+    'cc',
+    [
+      '-std=c11',
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-I',
+      join(ROOT, 'native/include'),
+      join(ROOT, 'test/c/recovery.c'),
+      '-o',
+      program,
+      '-lrt',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (cc.status !== 0) throw new Error(`cc failed:\n${cc.stderr}`);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('C peers', () => {
+  it('a C producer that never registered dies holding a claim: it is cleared and later values flow', async () => {
+    const receiver = createChannel<number>(uniqueShmName('c-dead'), {
+      producers: 'multi',
+      heartbeatTimeoutMs: 400,
+    });
+    defer(() => receiver.close());
+    const c = spawn(program, ['claim-die', receiver.name], { stdio: ['ignore', 'pipe', 'pipe'] });
+    defer(() => c.kill('SIGKILL'));
+    const done = finished(c);
+    await lineFrom(c, /^claimed$/);
+    c.kill('SIGKILL');
+    await done;
+    const sender = openChannel<number>(receiver.name, { producers: 'multi' });
+    defer(() => sender.close());
+    for (let i = 0; i < 10; i++) sender.sendSync(i);
+    const values: number[] = [];
+    for (let i = 0; i < 10; i++) values.push(await receiver.receive({ timeoutMs: 20_000 }));
+    expect(values).toEqual([...Array(10).keys()]);
+  });
+
+  it('shmring_unblock clears the uncommitted record at the head, and only that', async () => {
+    const name = uniqueShmName('c-unblock');
+    const segment = Segment.create(name, ringSegmentSize(4096));
+    defer(() => {
+      segment.close();
+      segment.unlink();
+    });
+    const ring = createRing(segment.buffer, { kind: 'mpsc', capacity: 4096 });
+    ring.tryClaim(1, 40); // left uncommitted: its producer "died"
+    ring.write(2, new Uint8Array([7, 7, 7]));
+    const unblock = () =>
+      finished(spawn(program, ['unblock', name], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const first = await unblock();
+    expect(first.stderr).toBe('');
+    expect(first.stdout.trim()).toBe('1');
+    const read: number[] = [];
+    expect(attachRing(segment.buffer).read((typeId) => read.push(typeId))).toBe(1);
+    expect(read).toEqual([2]);
+    expect((await unblock()).stdout.trim()).toBe('0'); // nothing left to clear
+  });
+});
