@@ -83,7 +83,8 @@ function receiverOnBuffer<T>(
 ): Receiver<T> {
   const codec = codecFor(buffer, o, name);
   const consumer = new Consumer(attachRing(buffer), new ChannelControl(buffer), waitPolicy(o));
-  return wrap(consumer, (c) => new Receiver<T>(name, c, codec, segment, unlink, owned));
+  const limits = { maxMessageBytes: o.maxMessageBytes, maxReassemblyBytes: o.maxReassemblyBytes };
+  return wrap(consumer, (c) => new Receiver<T>(name, c, codec, limits, segment, unlink, owned));
 }
 
 /** @internal A Sender on the ring in `segment` (which it closes on close). */

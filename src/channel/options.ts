@@ -50,6 +50,13 @@ export interface ChannelOptions<T = unknown> extends WaitOptions {
    * it), and still fails with EEXIST if anyone using it is alive. Default 'never'.
    */
   takeOver?: 'never' | 'stale';
+  /** Receiver: the largest message it accepts (default 1 GiB); larger ones are reported and skipped. */
+  maxMessageBytes?: number;
+  /**
+   * Receiver: bytes that messages part-way through reassembly may hold together, across all
+   * senders (default 1 GiB); a message that would go over it is reported and skipped.
+   */
+  maxReassemblyBytes?: number;
 }
 
 /** Every option name ChannelOptions has (others are refused: a typo would go unnoticed). */
@@ -63,6 +70,8 @@ export const CHANNEL_OPTION_NAMES: ReadonlySet<string> = new Set([
   'allowUids',
   'keepOpen',
   'takeOver',
+  'maxMessageBytes',
+  'maxReassemblyBytes',
   'wait',
   'spinMicros',
   'yieldMicros',
@@ -81,6 +90,8 @@ export interface ResolvedOptions<T> extends WaitOptions {
   allowUids: readonly number[];
   keepOpen: boolean;
   takeOver: 'never' | 'stale';
+  maxMessageBytes: number | undefined;
+  maxReassemblyBytes: number | undefined;
 }
 
 function oneOf<V extends string>(
@@ -158,6 +169,8 @@ export function resolveOptions<T>(
     allowUids: uidList(o.allowUids),
     keepOpen: optional('keepOpen', o.keepOpen, 'boolean', false),
     takeOver: oneOf('takeOver', o.takeOver, ['never', 'stale'], 'never'),
+    maxMessageBytes: optional('maxMessageBytes', o.maxMessageBytes, 'number', undefined),
+    maxReassemblyBytes: optional('maxReassemblyBytes', o.maxReassemblyBytes, 'number', undefined),
     wait:
       o.wait === undefined ? undefined : oneOf<WaitMode>('wait', o.wait, WAIT_MODES, 'adaptive'),
     spinMicros: optional('spinMicros', o.spinMicros, 'number', undefined),

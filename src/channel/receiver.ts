@@ -8,6 +8,7 @@ import {
   type Codec,
   type CodecOption,
   type FrameError,
+  type FrameReaderOptions,
 } from '../codec/index.js';
 import { BadFrameWarnings } from '../codec/bad-frame-warnings.js';
 import { AbortError, ShmringError, checkInteger, invalidArgType } from '../errors.js';
@@ -20,6 +21,10 @@ import { ReadAheadQueue } from './read-ahead.js';
 
 /** Records read ahead per poll: enough to amortise a poll, few enough to keep the loop responsive. */
 const POLL_LIMIT = 1024;
+
+/** How much memory reassembly may take (ChannelOptions.maxMessageBytes, maxReassemblyBytes). */
+type ReassemblyLimits = Pick<FrameReaderOptions<unknown>, 'maxMessageBytes' | 'maxReassemblyBytes'>;
+
 const EMPTY: unique symbol = Symbol('empty');
 const END: unique symbol = Symbol('end');
 
@@ -117,6 +122,8 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   readonly #consumer: Consumer;
   readonly #ring: RingBuffer;
   readonly #reader: FrameReader<T>;
+  /** The memory bounds of reassembly, for both readers. */
+  readonly #limits: ReassemblyLimits;
   readonly #segment: Segment | undefined;
   readonly #unlinkPolicy: UnlinkPolicy;
   /** Set while the segment's name still exists and is ours to remove. */
@@ -139,6 +146,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     name: string,
     consumer: Consumer,
     codec: CodecOption<T> | undefined,
+    limits: ReassemblyLimits,
     segment: Segment | undefined,
     unlink: UnlinkPolicy,
     owned: boolean,
@@ -158,7 +166,8 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
       message: (value: T) => queue.push(value, ring.peeked),
       error: (error: FrameError) => this.#reportBadFrame(error),
     };
-    this.#reader = new FrameReader<T>(ring, sink, { codec });
+    this.#limits = limits;
+    this.#reader = new FrameReader<T>(ring, sink, { codec, ...limits });
     consumer.onProducersGone = (slots) => {
       for (const slot of slots) {
         this.#reader.discardProducer(slot);
@@ -587,6 +596,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
       this.#ring,
       { message: () => {}, error: (error) => this.#reportBadFrame(error) },
       {
+        ...this.#limits,
         recordType,
         codec: {
           name: 'zero-copy-records',
