@@ -70,14 +70,15 @@ export class Producer extends Endpoint {
    */
   checkWritable(): void {
     if (this.closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the sender is closed');
-    if (!this.control.registry.holds(this.#lease.slot, this.#lease.word)) throw claimLost();
-    if (this.control.consumerClosed)
-      throw new ShmringError('EPIPE', 'the channel is closed by its consumer');
+    // Broken first: a truncated segment reads as zeros, which would look like a lost slot.
     if (this.control.broken)
       throw new ShmringError(
         'ERR_SHMRING_BROKEN',
         'the channel is broken: its shared memory was found corrupt',
       );
+    if (!this.control.registry.holds(this.#lease.slot, this.#lease.word)) throw claimLost();
+    if (this.control.consumerClosed)
+      throw new ShmringError('EPIPE', 'the channel is closed by its consumer');
   }
 
   /** Wakes the consumer if it sleeps; call after publishing records (write or commit). */
