@@ -13,40 +13,34 @@ export type ShmringErrorCode =
   | 'EACCES'
   /** The resource is taken: an SPSC channel's one sender slot, every MPSC slot, a waiter in use. */
   | 'EBUSY'
+  /** The NATS server refused the connection. */
+  | 'ECONNREFUSED'
   /** The receiver's process died (its heartbeat stopped). */
   | 'ECONNRESET'
   /** A channel of that name exists; the message says whether it is stale and how to remove it. */
   | 'EEXIST'
   /** No free producer slot is left in an MPSC channel. */
   | 'EMFILE'
+  /** No such channel (NATS: its streams do not exist). */
+  | 'ENOENT'
   /** The receiver closed the channel. */
   | 'EPIPE'
   /** A `timeoutMs` elapsed. */
   | 'ETIMEDOUT'
-  /** No such channel (NATS: its streams do not exist). */
-  | 'ENOENT'
-  /** The channel exists already (NATS: its streams were created by someone else). */
-  | 'EEXIST'
-  /** The NATS server refused the connection. */
-  | 'ECONNREFUSED'
-  /** Not a shmring segment of this format version, or a ring of the other kind. */
-  | 'ERR_SHMRING_BAD_FORMAT'
-  /** A message that could not be decoded; it was skipped and later messages still arrive. */
-  | 'ERR_SHMRING_BAD_FRAME'
   /** fork(): send() after the channel closed, as Node's IPC. */
   | 'ERR_IPC_CHANNEL_CLOSED'
   /** fork(): disconnect() of a channel already disconnected, as Node's IPC. */
   | 'ERR_IPC_DISCONNECTED'
-  /** `shmring/nats` was imported without the optional @nats-io packages installed. */
-  | 'ERR_SHMRING_NATS_MISSING'
-  /** A call that a transport does not offer (sendSync/receiveSync over NATS). */
-  | 'ERR_SHMRING_NOT_SUPPORTED'
-  /** A commit of a claim that the receiver cleared meanwhile (its sender was taken for dead). */
-  | 'ERR_SHMRING_CLAIM_LOST'
+  /** Not a shmring segment of this format version, or a ring of the other kind. */
+  | 'ERR_SHMRING_BAD_FORMAT'
+  /** A message that could not be decoded; it was skipped and later messages still arrive. */
+  | 'ERR_SHMRING_BAD_FRAME'
   /** The channel's shared memory was found corrupt earlier; nothing more goes through it. */
   | 'ERR_SHMRING_BROKEN'
   /** A synchronous send while asynchronous sends of the same sender are pending. */
   | 'ERR_SHMRING_BUSY'
+  /** A commit of a claim that the receiver cleared meanwhile (its sender was taken for dead). */
+  | 'ERR_SHMRING_CLAIM_LOST'
   /** The endpoint was closed. */
   | 'ERR_SHMRING_CLOSED'
   /** The channel was created with another codec (both are named in the message). */
@@ -61,14 +55,18 @@ export type ShmringErrorCode =
   | 'ERR_SHMRING_FRAME_TOO_LARGE'
   /** The installed @msgpack/msgpack lacks internals the codec relies on. */
   | 'ERR_SHMRING_MSGPACK_VERSION'
-  /** No native addon loads under this Node and system (no prebuild fits, no source build). */
-  | 'ERR_SHMRING_NO_ADDON'
+  /** `shmring/nats` was imported without the optional @nats-io packages installed. */
+  | 'ERR_SHMRING_NATS_MISSING'
   /** Commit or abort of a ring record that is not claimed. */
   | 'ERR_SHMRING_NOT_CLAIMED'
   /** The segment's creator has not finished writing its ring yet. */
   | 'ERR_SHMRING_NOT_READY'
   /** The named segment exists but is not a shmring segment. */
   | 'ERR_SHMRING_NOT_SHMRING'
+  /** A call that a transport does not offer (sendSync/receiveSync over NATS). */
+  | 'ERR_SHMRING_NOT_SUPPORTED'
+  /** No native addon loads under this Node and system (no prebuild fits, no source build). */
+  | 'ERR_SHMRING_NO_ADDON'
   /** A channel call from inside one of its own handlers that would re-enter it. */
   | 'ERR_SHMRING_REENTRANT'
   /** A ring too small to carry fragments of a message that needs them. */
