@@ -120,6 +120,7 @@ long syscall(long number, ...);
 #define SHMRING_ERR_ARGUMENT (-3)    /* bad typeId, length, index or buffer size */
 #define SHMRING_ERR_CORRUPT (-4)     /* shared memory holds an impossible record or position */
 #define SHMRING_ERR_NOT_CLAIMED (-5) /* commit/abort of a record that is not claimed */
+#define SHMRING_ERR_CLAIM_LOST (-7) /* the consumer cleared this producer's claim meanwhile */
 #define SHMRING_ERR_EXISTS (-6)      /* shmring_init on memory that already holds a ring */
 
 #define SHMRING_SEGMENT_SIZE(capacity) \
@@ -389,13 +390,27 @@ static inline int32_t shmring_claimed_record(const shmring_t *ring, int32_t payl
     return record;
 }
 
+/*
+ * Publishes the record at data index `record` whose length word holds `in_progress` (< 0).
+ * A compare-and-swap, not a store: a consumer that took this producer for dead swaps the
+ * length for 0 before it pads the record, and the producer must then learn that its claim is
+ * gone (SHMRING_ERR_CLAIM_LOST) instead of publishing into space the consumer skipped. Being
+ * sequentially consistent, it is also the full fence the wake-up handshake needs before a
+ * producer reads the sleeper count (shmring_notify).
+ */
+static inline int shmring_publish(shmring_t *ring, int32_t record, int32_t in_progress) {
+    int32_t expected = in_progress;
+    if (!atomic_compare_exchange_strong(SHMRING_I32(ring->data + record), &expected, -in_progress))
+        return SHMRING_ERR_CLAIM_LOST;
+    return SHMRING_OK;
+}
+
 /* Publishes a claimed record. */
 static inline int shmring_commit(shmring_t *ring, int32_t payload) {
     int32_t record = shmring_claimed_record(ring, payload);
     if (record < 0) return record;
     int32_t length = atomic_load_explicit(SHMRING_I32(ring->data + record), memory_order_relaxed);
-    shmring_store_release_i32(ring->data + record, -length);
-    return SHMRING_OK;
+    return shmring_publish(ring, record, length);
 }
 
 /* Gives a claimed record up: the consumer skips it as padding. */
@@ -404,8 +419,7 @@ static inline int shmring_abort(shmring_t *ring, int32_t payload) {
     if (record < 0) return record;
     int32_t length = atomic_load_explicit(SHMRING_I32(ring->data + record), memory_order_relaxed);
     atomic_store_explicit(SHMRING_I32(ring->data + record + SHMRING_TYPE_OFFSET), SHMRING_PADDING_TYPE_ID, memory_order_relaxed);
-    shmring_store_release_i32(ring->data + record, -length);
-    return SHMRING_OK;
+    return shmring_publish(ring, record, length);
 }
 
 /* Copies one message into the ring: 1 written, 0 full, < 0 on error. */
@@ -413,9 +427,9 @@ static inline int shmring_write(shmring_t *ring, int32_t type_id, const void *pa
     int32_t at = shmring_try_claim(ring, type_id, length);
     if (at <= 0) return at;
     memcpy(ring->base + at, payload, (size_t)length);
-    /* Release: type and payload become visible with the positive length. */
-    shmring_store_release_i32(ring->base + at - SHMRING_HEADER_LENGTH, length + SHMRING_HEADER_LENGTH);
-    return 1;
+    /* Type and payload become visible with the positive length. */
+    int status = shmring_publish(ring, at - SHMRING_HEADER_LENGTH - SHMRING_DATA_OFFSET, -(length + SHMRING_HEADER_LENGTH));
+    return status == SHMRING_OK ? 1 : status;
 }
 
 /* ---- consumer ------------------------------------------------------------------------- */
@@ -609,7 +623,6 @@ static inline void shmring_set_consumer_heartbeat(shmring_t *ring, int64_t epoch
  * is first swapped for 0 by CAS (the consumer still waits there), so a producer that commits
  * with a CAS from its in-progress length learns that its claim was cleared
  * (SHMRING_ERR_CLAIM_LOST) instead of publishing into space the consumer skipped. */
-#define SHMRING_ERR_CLAIM_LOST (-7) /* the consumer cleared this producer's claim */
 
 /* Whether the uncommitted record at `position` (low 32 bits) may be cleared; `at_head`: it is
  * the record the consumer waits for. */
