@@ -1,47 +1,19 @@
 // Recovery with C peers built from native/include/shmring.h alone: a C producer that never
 // registered dies holding a claim and is cleared (the stuck-head timeout), and the C unblock
 // helper clears a record exactly as the TypeScript consumer does.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 
 import { createChannel, openChannel } from '../src/channel/index.js';
 import { attachRing, createRing, ringSegmentSize } from '../src/ring/index.js';
 import { Segment } from '../src/segment/index.js';
-import { ROOT, finished, lineFrom } from './helpers/child.js';
+import { finished, lineFrom } from './helpers/child.js';
 import { uniqueShmName } from './helpers/names.js';
+import { useCProgram } from './helpers/c-program.js';
 import { useCleanups } from './helpers/cleanup.js';
 
 const defer = useCleanups();
-let dir: string;
-let program: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'shmring-recovery-c-'));
-  program = join(dir, 'recovery');
-  const cc = spawnSync(
-    'cc',
-    [
-      '-std=c11',
-      '-O2',
-      '-Wall',
-      '-Wextra',
-      '-Werror',
-      '-I',
-      join(ROOT, 'native/include'),
-      join(ROOT, 'test/c/recovery.c'),
-      '-o',
-      program,
-      '-lrt',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (cc.status !== 0) throw new Error(`cc failed:\n${cc.stderr}`);
-});
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const cProgram = useCProgram('recovery');
 
 describe('C peers', () => {
   it('a C producer that never registered dies holding a claim: it is cleared and later values flow', async () => {
@@ -50,7 +22,9 @@ describe('C peers', () => {
       heartbeatTimeoutMs: 400,
     });
     defer(() => receiver.close());
-    const c = spawn(program, ['claim-die', receiver.name], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(cProgram(), ['claim-die', receiver.name], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     defer(() => c.kill('SIGKILL'));
     const done = finished(c);
     await lineFrom(c, /^claimed$/);
@@ -75,7 +49,7 @@ describe('C peers', () => {
     ring.tryClaim(1, 40); // left uncommitted: its producer "died"
     ring.write(2, new Uint8Array([7, 7, 7]));
     const unblock = () =>
-      finished(spawn(program, ['unblock', name], { stdio: ['ignore', 'pipe', 'pipe'] }));
+      finished(spawn(cProgram(), ['unblock', name], { stdio: ['ignore', 'pipe', 'pipe'] }));
     const first = await unblock();
     expect(first.stderr).toBe('');
     expect(first.stdout.trim()).toBe('1');

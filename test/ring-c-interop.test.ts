@@ -1,52 +1,22 @@
 // A C program built from native/include/shmring.h alone shares rings with TypeScript:
 // C creates and TS attaches, C produces and TS consumes, TS produces and C consumes, and
 // C and TS producers share one MPSC ring.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 
 import { attachRing, createRing, ringSegmentSize, type RingKind } from '../src/ring/index.js';
 import { Segment } from '../src/segment/index.js';
-import { ROOT, finished, spawnChild, type ChildResult } from './helpers/child.js';
+import { finished, spawnChild, type ChildResult } from './helpers/child.js';
+import { useCProgram } from './helpers/c-program.js';
 import { uniqueShmName } from './helpers/names.js';
 import { Verifier, abortsOf, checksumOf, consume, produce } from './children/ring-traffic.js';
 
 const CAPACITY = 64 * 1024;
 const COUNT = 500_000;
-let dir: string;
-let program: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'shmring-c-'));
-  program = join(dir, 'ring_interop');
-  const cc = spawnSync(
-    'cc',
-    [
-      '-std=c11',
-      '-O2',
-      '-Wall',
-      '-Wextra',
-      '-Werror',
-      '-I',
-      join(ROOT, 'native/include'),
-      join(ROOT, 'test/c/ring_interop.c'),
-      '-o',
-      program,
-      '-lrt',
-    ],
-    {
-      encoding: 'utf8',
-    },
-  );
-  if (cc.status !== 0) throw new Error(`cc failed:\n${cc.stderr}`);
-});
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const cProgram = useCProgram('ring_interop');
 
 function c(...args: string[]): Promise<ChildResult> {
-  return finished(spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] }), 90_000);
+  return finished(spawn(cProgram(), args, { stdio: ['ignore', 'pipe', 'pipe'] }), 90_000);
 }
 
 function expectOk(result: ChildResult, line: string): void {
@@ -96,7 +66,7 @@ describe('C and TypeScript share rings', () => {
     async (kind) => {
       const name = uniqueShmName(`ring-c-create-${kind}`);
       try {
-        const child = spawn(program, ['create', name, kind, String(CAPACITY)], {
+        const child = spawn(cProgram(), ['create', name, kind, String(CAPACITY)], {
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         const result = await finished(child);

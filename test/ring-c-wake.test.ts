@@ -1,47 +1,19 @@
 // A C producer built from native/include/shmring.h alone wakes a TypeScript receiver that is
 // parked in the kernel ('park': no spinning), with shmring_notify (a full fence, then the
 // sleeper count, then FUTEX_WAKE), in the blocking and in the async receive.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 
 import { createChannel } from '../src/channel/index.js';
-import { ROOT, finished } from './helpers/child.js';
+import { finished } from './helpers/child.js';
+import { useCProgram } from './helpers/c-program.js';
 import { useCleanups } from './helpers/cleanup.js';
 import { uniqueShmName } from './helpers/names.js';
 
 const defer = useCleanups();
 const COUNT = 3;
 const GAP_MS = 300;
-let dir: string;
-let program: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'shmring-c-wake-'));
-  program = join(dir, 'wake_peer');
-  const cc = spawnSync(
-    'cc',
-    [
-      '-std=c11',
-      '-O2',
-      '-Wall',
-      '-Wextra',
-      '-Werror',
-      '-I',
-      join(ROOT, 'native/include'),
-      join(ROOT, 'test/c/wake_peer.c'),
-      '-o',
-      program,
-      '-lrt',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (cc.status !== 0) throw new Error(`cc failed:\n${cc.stderr}`);
-});
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const cProgram = useCProgram('wake_peer');
 
 function parkedReceiver() {
   // A heartbeat far longer than the test: the receiver's wait never times out to re-check by
@@ -52,7 +24,7 @@ function parkedReceiver() {
     heartbeatTimeoutMs: 600_000,
   });
   defer(() => receiver.close({ unlink: true }));
-  const child = spawn(program, [receiver.name, String(COUNT), String(GAP_MS)], {
+  const child = spawn(cProgram(), [receiver.name, String(COUNT), String(GAP_MS)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return { receiver, child };
