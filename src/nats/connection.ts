@@ -19,16 +19,35 @@ export interface NatsLink {
   close(): Promise<void>;
 }
 
-async function load<M>(name: string): Promise<M> {
+/** Each optional package, imported once per process (callers that connect at once share it). */
+const loaded = new Map<string, Promise<unknown>>();
+
+function load<M>(name: string): Promise<M> {
+  let module = loaded.get(name);
+  if (module === undefined) {
+    module = importPackage(name);
+    loaded.set(name, module);
+  }
+  return module as Promise<M>;
+}
+
+async function importPackage(name: string): Promise<unknown> {
+  let module: Record<string, unknown>;
   try {
-    return (await import(name)) as M;
+    module = (await import(name)) as Record<string, unknown>;
   } catch (error) {
+    loaded.delete(name); // installed later, a new channel may still find it
     throw new ShmringError(
       'ERR_SHMRING_NATS_MISSING',
       `shmring/nats needs the optional peer dependency ${name}: npm install @nats-io/transport-node @nats-io/jetstream`,
       { cause: error },
     );
   }
+  // These packages are CommonJS: a loader may give their exports only as `default`.
+  const onlyDefault = Object.keys(module).every(
+    (key) => key === 'default' || key === 'module.exports',
+  );
+  return onlyDefault && module.default !== undefined ? module.default : module;
 }
 
 /** Connects (or adopts `nc`), retrying reconnects for as long as the caller lets operations wait. */
