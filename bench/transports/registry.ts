@@ -14,6 +14,7 @@ import { NATS_NAME, natsTransports, natsUnavailable } from './nats.js';
 import { futexPingPongTransport } from './futex-pingpong.js';
 import { nodeForkObjectsTransport, shmringForkTransport } from './shmring-fork.js';
 import { shmringAsyncTransport } from './shmring-async.js';
+import { shmringBatchTransport } from './shmring-batch.js';
 import { shmringInternalTransport } from './shmring-internal.js';
 import { shmringMpscTransport } from './shmring-mpsc.js';
 import { shmringSyncTransport } from './shmring-sync.js';
@@ -148,6 +149,8 @@ const SHMRING_TRANSPORTS: Transport[] = [
     latency: [16],
     objects: { throughput: true, latency: false },
   }),
+  ...rawAndObjects((codec, sizes) => shmringBatchTransport('batch', codec, sizes), ALL),
+  shmringBatchTransport('zero-copy', 'raw', { throughput: RAW_SIZES, latency: LATENCY_SIZES }),
   ...rawAndObjects((codec, sizes) => shmringSyncTransport('sync', 'spin', codec, sizes), ALL),
   ...rawAndObjects((codec, sizes) => shmringSyncTransport('sync', 'adaptive', codec, sizes), ALL),
   ...rawAndObjects((codec, sizes) => shmringSyncTransport('try', 'spin', codec, sizes), {

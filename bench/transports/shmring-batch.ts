@@ -1,0 +1,106 @@
+// shmring channels between the bench process and a peer process (bench/children/shmring-batch-peer.ts)
+// through the package's batch and zero-copy calls, without blocking the event loop:
+//   'batch': the parent sends with `sender.trySend(v)`, falling back to `await sender.send(v)`
+//   when the ring is full; the peer takes arrays with `for await (const batch of receiver.batches())`.
+//   'zero-copy' (raw payloads): the parent claims a record with `sender.tryClaim(length)`
+//   (falling back to `await sender.claim(length)`), writes the payload into `sender.bytes` at
+//   the index and `sender.commit(index)`; the peer reads records in place with
+//   `await receiver.receiveRecords((bytes, offset, length) => ...)`.
+// Round trips go the same way both ways. Channels as in shmring-sync.ts.
+import { hashValue, messageMaker } from '../lib/channel-calls.js';
+import { hashRaw } from '../lib/payload.js';
+import { Cleanup } from '../lib/shmring-segments.js';
+import { CHANNEL_CAPACITY, openPeerChannels, WAIT_TEXT } from './shmring-sync.js';
+import { asyncPeerSession } from './async-session.js';
+import type { Codec, OpenContext, Pattern, Session, Transport } from './transport.js';
+
+/** How both sides call the channel. */
+export type BatchStyle = 'batch' | 'zero-copy';
+
+/** What the peer is told to open. */
+export interface BatchPeerParams {
+  style: BatchStyle;
+  codec: Codec;
+  wait: 'adaptive';
+  ping: string;
+  pong: string;
+}
+
+const STYLE_TEXT: Record<BatchStyle, string> = {
+  batch:
+    "codec 'raw' (Uint8Array payloads) or 'msgpack' (the objects): sender.trySend(v), else await sender.send(v) -> for await (const batch of receiver.batches()); round trip: the same, the peer echoes each value of its batch, the parent takes the echo with await receiver.receiveBatch()",
+  'zero-copy':
+    "codec 'raw': i = sender.tryClaim(length), else await sender.claim(length); sender.bytes.set(payload, i); sender.commit(i) -> await receiver.receiveRecords((bytes, offset, length) => ...); round trip: the same both ways (the peer's view claims and commits the echo, claimSync when the ring is full)",
+};
+
+export function shmringBatchTransport(
+  style: BatchStyle,
+  codec: Codec,
+  sizes: Record<Pattern, readonly number[]>,
+): Transport {
+  if (style === 'zero-copy' && codec !== 'raw')
+    throw new Error('zero-copy records carry raw payloads only');
+  return {
+    name: `shmring-${style}`,
+    codec,
+    description: `shmring channel, ${WAIT_TEXT.adaptive}, ${CHANNEL_CAPACITY >> 20} MiB, ${STYLE_TEXT[style]}`,
+    sizes,
+    open: (context) => openBatchSession({ style, codec, wait: 'adaptive' }, context),
+  };
+}
+
+async function openBatchSession(
+  params: Omit<BatchPeerParams, 'ping' | 'pong'>,
+  context: OpenContext,
+): Promise<Session> {
+  const { style, codec } = params;
+  const cleanup = new Cleanup();
+  try {
+    const { peer, sender, receiver } = await openPeerChannels(
+      'shmring-batch-peer',
+      params,
+      context,
+      cleanup,
+    );
+    const send =
+      style === 'batch'
+        ? (value: unknown) => (sender.trySend(value) ? undefined : sender.send(value))
+        : (payload: unknown) => {
+            const bytes = payload as Uint8Array;
+            const index = sender.tryClaim(bytes.length);
+            if (index < 0) return claimAndCommit(bytes);
+            sender.bytes.set(bytes, index);
+            sender.commit(index);
+            return undefined;
+          };
+    const claimAndCommit = async (bytes: Uint8Array): Promise<void> => {
+      const index = await sender.claim(bytes.length);
+      sender.bytes.set(bytes, index);
+      sender.commit(index);
+    };
+    const receiveEcho =
+      style === 'batch'
+        ? async (hash: number) => {
+            for (const value of await receiver.receiveBatch()) hash = hashValue(codec, hash, value);
+            return hash;
+          }
+        : async (hash: number) => {
+            await receiver.receiveRecords((bytes, offset, length) => {
+              hash = hashRaw(hash, bytes, offset, length);
+            });
+            return hash;
+          };
+    return asyncPeerSession({
+      control: peer.control,
+      codec,
+      message: messageMaker(codec),
+      send,
+      sendPing: send,
+      receiveEcho,
+      close: () => cleanup.run(),
+    });
+  } catch (error) {
+    await cleanup.run();
+    throw error;
+  }
+}
