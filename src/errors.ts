@@ -127,6 +127,19 @@ export function checkOptionNames(
   }
 }
 
+/** ERR_SHMRING_END_OF_STREAM: what a receive call gets once the stream has ended. */
+export function endOfStreamError(): ShmringError {
+  return new ShmringError(
+    'ERR_SHMRING_END_OF_STREAM',
+    'the channel has ended: every sender closed and all messages were received',
+  );
+}
+
+/** ERR_SHMRING_CLOSED: what a call on a closed receiver gets. */
+export function receiverClosedError(): ShmringError {
+  return new ShmringError('ERR_SHMRING_CLOSED', 'the receiver is closed');
+}
+
 /** Throws a TypeError with code ERR_INVALID_ARG_TYPE, as Node does for wrong types. */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
   const shown = actual === null ? 'null' : typeof actual;

@@ -1,6 +1,6 @@
 // The consuming side of a channel: reads records, sleeps when the ring is empty, wakes
 // producers that wait for space, and reports end-of-stream once everything is drained.
-import { ShmringError } from '../errors.js';
+import { ShmringError, receiverClosedError } from '../errors.js';
 import { ConsumerWatchdog } from '../lifecycle/watchdog.js';
 import type { MessageHandler, RingBuffer } from '../ring/index.js';
 import {
@@ -49,7 +49,7 @@ export class Consumer extends Endpoint {
    * the ring is empty, or END_OF_STREAM once all producers closed and nothing is left.
    */
   poll(handler: MessageHandler, limit = Infinity): number {
-    if (this.closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the receiver is closed');
+    if (this.closed) throw receiverClosedError();
     if (this.control.broken)
       throw new ShmringError(
         'ERR_SHMRING_BROKEN',

@@ -11,7 +11,14 @@ import {
   type FrameReaderOptions,
 } from '../codec/index.js';
 import { BadFrameWarnings } from '../codec/bad-frame-warnings.js';
-import { AbortError, ShmringError, checkInteger, invalidArgType } from '../errors.js';
+import {
+  AbortError,
+  ShmringError,
+  checkInteger,
+  endOfStreamError,
+  invalidArgType,
+  receiverClosedError,
+} from '../errors.js';
 import type { MessageHandler, RingBuffer } from '../ring/index.js';
 import type { Segment } from '../segment/index.js';
 import { deadlineAfter, timeoutError } from '../wait/index.js';
@@ -79,17 +86,6 @@ export interface AsyncReceiveOptions extends ReceiveOptions {
 export interface CloseOptions {
   /** Remove the segment's name too (default: as the channel's unlink policy says). */
   unlink?: boolean;
-}
-
-function endOfStream(): ShmringError {
-  return new ShmringError(
-    'ERR_SHMRING_END_OF_STREAM',
-    'the channel has ended: every sender closed and all messages were received',
-  );
-}
-
-function closedError(): ShmringError {
-  return new ShmringError('ERR_SHMRING_CLOSED', 'the receiver is closed');
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
@@ -312,7 +308,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     const deadline = deadlineAfter(options.timeoutMs);
     for (;;) {
       const got = next();
-      if (got === END) throw endOfStream();
+      if (got === END) throw endOfStreamError();
       if (got !== EMPTY) return got;
       const count = this.#consumer.readSync(this.#reader.handler, POLL_LIMIT, {
         timeoutMs: Math.max(0, deadline - performance.now()),
@@ -406,13 +402,13 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   #closedResult(wants: number): Promise<never> {
     return wants === WANTS_RESULT || wants === WANTS_BATCH_RESULT
       ? Promise.resolve(DONE as never)
-      : Promise.reject(closedError());
+      : Promise.reject(receiverClosedError());
   }
 
   #endResult(wants: number): Promise<never> {
     return wants === WANTS_RESULT || wants === WANTS_BATCH_RESULT
       ? Promise.resolve(DONE as never)
-      : Promise.reject(endOfStream());
+      : Promise.reject(endOfStreamError());
   }
 
   /** Takes a pending call out of the line (it was settled, aborted or timed out). */
@@ -560,7 +556,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     for (;;) {
       let count = this.tryReceiveRecords(view, max);
       if (count > 0) return count;
-      if (this.#ended) throw endOfStream();
+      if (this.#ended) throw endOfStreamError();
       count = await this.#records(view, max, (handler, limit) =>
         this.#consumer.readAsync(handler, limit, {
           timeoutMs: Math.max(0, deadline - performance.now()),

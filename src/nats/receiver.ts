@@ -9,7 +9,7 @@ import type { Codec } from '../codec/index.js';
 import type { AsyncReceiveOptions, CloseOptions } from '../channel/receiver.js';
 import { readStreamOf, valuesOf } from '../channel/adapters.js';
 import type { ChannelReceiver } from '../channel/interface.js';
-import { ShmringError } from '../errors.js';
+import { ShmringError, endOfStreamError, receiverClosedError } from '../errors.js';
 import type { NatsLink } from './connection.js';
 import { readPiece, Reassembly } from './fragments.js';
 import type { ChannelNames } from './names.js';
@@ -24,17 +24,6 @@ import { deleteChannel } from './streams.js';
 const PREFETCH = 64;
 /** How long one pull waits for messages (the client's minimum); end of stream is checked between pulls. */
 const PULL_MS = 1000;
-
-function endOfStream(): ShmringError {
-  return new ShmringError(
-    'ERR_SHMRING_END_OF_STREAM',
-    'the channel has ended: every sender closed and all messages were received',
-  );
-}
-
-function closedError(): ShmringError {
-  return new ShmringError('ERR_SHMRING_CLOSED', 'the receiver is closed');
-}
 
 /** A value taken from the stream and not yet acknowledged. */
 export interface Delivery<T> {
@@ -265,8 +254,8 @@ export class NatsReceiver<T = unknown> extends EventEmitter implements ChannelRe
     for (;;) {
       const delivery = this.#next();
       if (delivery !== undefined) return delivery;
-      if (this.#ended) throw endOfStream();
-      if (this.#closed) throw closedError();
+      if (this.#ended) throw endOfStreamError();
+      if (this.#closed) throw receiverClosedError();
       if (this.#failure !== undefined) {
         const failure = this.#failure;
         this.#failure = undefined;
