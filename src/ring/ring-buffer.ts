@@ -11,6 +11,7 @@ import {
 } from './descriptor.js';
 import { readMetadata, type RingKind, type RingMetadata } from './metadata.js';
 import { advancePosition, loadPosition } from './position.js';
+import { RecordBlock } from './record-block.js';
 import {
   ALIGNMENT,
   HEADER_LENGTH,
@@ -56,6 +57,11 @@ export interface RingBuffer {
   readonly maxMessageLength: number;
   /** Copies bytes[offset, offset + length) into the ring as one message; false when full. */
   write(typeId: number, bytes: Uint8Array, offset?: number, length?: number): boolean;
+  /**
+   * Copies the first `count` records staged in `block` into the ring with one claim and one
+   * publication: all of them or none (false when the ring lacks room now).
+   */
+  writeBlock(block: RecordBlock, count: number): boolean;
   /** Reserves a record: the byte index in `buffer` where `length` payload bytes go, or -1 when full. */
   tryClaim(typeId: number, length: number): number;
   /** Publishes a record reserved by tryClaim (pass the index it returned). */
@@ -236,6 +242,36 @@ export abstract class RingBufferBase implements RingBuffer {
     return true;
   }
 
+  writeBlock(block: RecordBlock, count: number): boolean {
+    if (!(block instanceof RecordBlock)) throw invalidArgType('block', 'a RecordBlock', block);
+    if (!(count >= 1 && count <= block.count && (count | 0) === count))
+      checkInteger('count', count, 1, block.count);
+    if (block.maxPayload > this.maxMessageLength)
+      throw outOfRange(
+        'block',
+        `payloads of at most ${this.maxMessageLength} bytes`,
+        block.maxPayload,
+      );
+    const length = block.lengthOf(count);
+    // Room for it must come some day, next to the header an SPSC claim zeroes after it.
+    if (length > this.capacity - HEADER_LENGTH)
+      throw outOfRange(
+        'count',
+        `records of at most ${this.capacity - HEADER_LENGTH} bytes in all`,
+        count,
+      );
+    const record = this.trackedClaim(length);
+    if (record < 0) return false;
+    // The whole run is one record in progress until the first record's length is released:
+    // the consumer stops before it, and a consumer clearing a dead producer's claim pads all
+    // of it. The others' headers are plain bytes of the copy, visible with that release.
+    this.begin(record, block.firstTypeId, length);
+    if (length > HEADER_LENGTH)
+      this.bytes.set(block.bytes.subarray(HEADER_LENGTH, length), record + HEADER_LENGTH);
+    this.publish(record, -length, block.firstLength);
+    return true;
+  }
+
   tryClaim(typeId: number, length: number): number {
     this.checkMessage(typeId, length);
     const recordLength = length + HEADER_LENGTH;
@@ -266,14 +302,15 @@ export abstract class RingBufferBase implements RingBuffer {
 
   /**
    * Commits the record at byte index `record` whose length word holds `inProgress`: release
-   * of the positive length, so that payload and type are visible to whoever sees it. A
+   * of its length (`committed`, the same length made positive unless a block of records was
+   * claimed as one), so that payload and type are visible to whoever sees it. A
    * registered producer does it with a CAS, after checking that it still owns its slot: a
    * consumer that took it for dead clears the record (its length word leaves `inProgress`).
    */
-  private publish(record: number, inProgress: number): void {
+  private publish(record: number, inProgress: number, committed = -inProgress): void {
     const words = this.words;
     if (this.claimK < 0) {
-      Atomics.store(words, lengthIndex(record), -inProgress);
+      Atomics.store(words, lengthIndex(record), committed);
       return;
     }
     if (Atomics.load(words, this.ownerK) !== this.owner) {
@@ -281,7 +318,7 @@ export abstract class RingBufferBase implements RingBuffer {
       this.pad(record, inProgress, alignRecord(-inProgress));
       throw claimLost();
     }
-    if (Atomics.compareExchange(words, lengthIndex(record), inProgress, -inProgress) !== inProgress)
+    if (Atomics.compareExchange(words, lengthIndex(record), inProgress, committed) !== inProgress)
       throw claimLost();
     words[this.claimK] = 0;
   }
