@@ -47,7 +47,7 @@ measurement or verification fails the run).
 
 Options:
   --quick          every row, three short runs each, in under a minute (a smoke test)
-  --json FILE      write machine-readable results ({ machine, results: [...] })
+  --json FILE      write machine-readable results ({ machine, results: [...], idleWaiting })
   --md FILE        write a Markdown report
   --html FILE      write a self-contained HTML page with charts
   --only TEXT      run only the transports (and ${IDLE_WAITING_NAME}) whose name contains
@@ -209,7 +209,9 @@ async function measureIdle(
   try {
     return { idleWaiting: await measureIdleWaiting(settings, idle.runId, idle.signal) };
   } catch (error) {
-    return { failure: error instanceof Error ? error.message : String(error) };
+    const failure = error instanceof Error ? error.message : String(error);
+    progress.note(`FAILED ${IDLE_WAITING_NAME}: ${failure}`);
+    return { failure };
   } finally {
     progress.done();
   }

@@ -84,7 +84,7 @@ export async function measureIdleWaiting(
   signal.addEventListener('abort', stop, { once: true });
   const senders: Sender<Uint8Array>[] = [];
   const step = <T>(what: string, promise: Promise<T>): Promise<T> =>
-    withTimeout(promise, settings.stepTimeoutSec, `idle waiting: ${what}`);
+    withTimeout(promise, settings.stepTimeoutSec, what);
   try {
     await step('starting the peer', peer.control.ready);
     signal.throwIfAborted();
@@ -130,18 +130,16 @@ export async function measureIdleWaiting(
     outcomes.forEach((outcome, k) => {
       const expected = [...valueFor(indices[k]!)];
       if (outcome === null)
-        throw new Error(
-          `idle waiting: channel ${indices[k]} was sent a value; receive() did not wake`,
-        );
+        throw new Error(`channel ${indices[k]} was sent a value; its receive() did not wake`);
       if (!('value' in outcome) || outcome.value.join() !== expected.join())
         throw new Error(
-          `idle waiting: channel ${indices[k]}: receive() ended with ${JSON.stringify(outcome)}, not its value ${JSON.stringify(expected)}`,
+          `channel ${indices[k]}: receive() ended with ${JSON.stringify(outcome)}, not its value ${JSON.stringify(expected)}`,
         );
       wakeMs = Math.max(wakeMs, outcome.atMs - sentAtMs[k]!);
     });
     if (othersSettled > 0)
       throw new Error(
-        `idle waiting: ${othersSettled} receive() calls on channels sent nothing ended before close`,
+        `${othersSettled} receive() calls on channels sent nothing ended before close`,
       );
     for (const sender of senders.splice(0)) sender.close();
     const closeMs = await step('closing', peer.control.call<number>('close'));
