@@ -140,6 +140,8 @@ export function corruptRecord(position: number, index: number, reason: string): 
 const SMALL_COPY = 32;
 /** Up to this many bytes, an aligned, known source is copied word by word. */
 const WORD_COPY_MAX = 48;
+/** Up to this many bytes, consumed space is zeroed by a loop rather than fill() (see zeroData). */
+const ZERO_LOOP_MAX = 256;
 
 export abstract class RingBufferBase implements RingBuffer {
   readonly kind: RingKind;
@@ -152,6 +154,8 @@ export abstract class RingBufferBase implements RingBuffer {
   protected readonly words: Int32Array;
   /** Int64 view over the whole buffer, for the rare 64-bit stores and the non-hot counters. */
   protected readonly wide: BigInt64Array;
+  /** Float64 view over the whole buffer: the fastest 8-byte stores, for zeroing (see zeroData). */
+  private readonly doubles: Float64Array;
   protected readonly mask: number;
   /** Byte offset of the data area in `buffer`. */
   protected readonly dataOffset: number;
@@ -200,6 +204,7 @@ export abstract class RingBufferBase implements RingBuffer {
     this.bytes = new Uint8Array(buffer);
     this.words = new Int32Array(buffer, 0, metadata.segmentLength >>> 2);
     this.wide = new BigInt64Array(buffer, 0, metadata.segmentLength >>> 3);
+    this.doubles = new Float64Array(buffer, 0, metadata.segmentLength >>> 3);
     this.capacity = metadata.capacity;
     this.maxMessageLength = metadata.maxMessageLength;
     this.mask = metadata.capacity - 1;
@@ -541,18 +546,29 @@ export abstract class RingBufferBase implements RingBuffer {
     if (this.zeroConsumed) {
       // MPSC: producers claim space without pre-zeroing it, and clearBlockers() scans for zeros,
       // so every consumed byte returns to zero before the head releases it.
-      // (BigInt64Array.fill: over shared memory, V8 fills element by element, widest fastest.)
       const index = head & this.mask;
       const first = Math.min(bytes, this.capacity - index);
-      const base = this.dataOffset + index;
-      this.wide.fill(0n, base >>> 3, (base + first) >>> 3);
-      if (first < bytes)
-        this.wide.fill(0n, this.dataOffset >>> 3, (this.dataOffset + bytes - first) >>> 3);
+      this.zeroData(this.dataOffset + index, first);
+      if (first < bytes) this.zeroData(this.dataOffset, bytes - first);
     }
     this.releasedBytes = upTo;
     // Release: the space (zeroed or read) is handed back with the new head.
     advancePosition(words, this.wide, this.headK, head, bytes);
     this.consumed = bytes;
+  }
+
+  /**
+   * Zeroes `bytes` (a multiple of 8) of the buffer from byte index `at` (8-aligned). Over shared
+   * memory V8's fill() goes element by element through the runtime: about 17 ns for even one
+   * record, where a loop of 8-byte stores (+0.0 is all zero bits) takes 5; from a few hundred
+   * bytes on, fill() of the widest elements wins.
+   */
+  private zeroData(at: number, bytes: number): void {
+    const doubles = this.doubles;
+    const from = at >>> 3;
+    const to = from + (bytes >>> 3);
+    if (bytes > ZERO_LOOP_MAX) doubles.fill(0, from, to);
+    else for (let i = from; i < to; i++) doubles[i] = 0;
   }
 
   readPosition(): number {
