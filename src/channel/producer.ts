@@ -69,7 +69,8 @@ export class Producer extends Endpoint {
         watch.due = performance.now() + check;
         control.registry.beat(lease.slot);
         this.#checkConsumer();
-        return false;
+        // Then the next attempt fails (ERR_SHMRING_BROKEN, ERR_SHMRING_CLAIM_LOST).
+        return this.control.broken || !control.registry.holds(lease.slot, lease.word);
       },
     };
     this.#watch = watch;

@@ -47,7 +47,10 @@ export class ConsumerWatchdog implements Watch {
     this.#onGone = onGone;
   }
 
-  /** Returns true when it cleared a record or closed a producer: the consumer may read on. */
+  /**
+   * Returns true when the consumer should look again: it cleared a record or closed a producer
+   * (it may read on), or the channel turned out broken (its reads fail now).
+   */
   run(): boolean {
     const now = performance.now();
     this.due = now + this.#timeoutMs / 2;
@@ -77,6 +80,6 @@ export class ConsumerWatchdog implements Watch {
       });
     }
     if (gone.length > 0) this.#onGone(gone.map((view) => view.slot));
-    return cleared > 0 || gone.length > 0;
+    return cleared > 0 || gone.length > 0 || this.#control.broken;
   }
 }
