@@ -21,13 +21,21 @@ import {
 } from '../errors.js';
 import type { MessageHandler, RingBuffer } from '../ring/index.js';
 import type { Segment } from '../segment/index.js';
-import { deadlineAfter, timeoutError } from '../wait/index.js';
+import { deadlineAfter, timeoutError, type EventCount } from '../wait/index.js';
 import { END_OF_STREAM, type Consumer } from './consumer.js';
 import type { UnlinkPolicy } from './options.js';
-import { ReadAheadQueue } from './read-ahead.js';
+import { ReadAheadQueue, forgetOnExit, releaseOnExit } from './read-ahead.js';
 
 /** Records read ahead per poll: enough to amortise a poll, few enough to keep the loop responsive. */
 const POLL_LIMIT = 1024;
+/**
+ * The space of values handed out goes back to the senders when the queue runs dry, when a
+ * sender sleeps for room, or once it spans this many bytes: small values release once per poll
+ * (a store to the head and a wake-up check per value cost as much as the rest of a receive),
+ * large ones one by one, so that a sender keeps writing while the receiver works through a full
+ * ring.
+ */
+const RELEASE_BYTES = 64 * 1024;
 
 /** How much memory reassembly may take (ChannelOptions.maxMessageBytes, maxReassemblyBytes). */
 type ReassemblyLimits = Pick<FrameReaderOptions<unknown>, 'maxMessageBytes' | 'maxReassemblyBytes'>;
@@ -116,6 +124,8 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   /** The channel's name (or label). */
   readonly name: string;
   readonly #consumer: Consumer;
+  /** Where senders sleep for room in the ring. */
+  readonly #spaceAvailable: EventCount;
   readonly #ring: RingBuffer;
   readonly #reader: FrameReader<T>;
   /** The memory bounds of reassembly, for both readers. */
@@ -125,6 +135,14 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   /** Set while the segment's name still exists and is ours to remove. */
   #owned: boolean;
   readonly #queue = new ReadAheadQueue<T>();
+  /** The read count the ring's head was released up to. */
+  #released = 0;
+  /** Whether values were handed out whose records are not released yet. */
+  #holding = false;
+  /** Releases the records of the values handed out (listed for process exit while #holding). */
+  readonly #releaseHandedOut = (): void => {
+    if (this.#holding) this.#releaseUpTo(this.#queue.end);
+  };
   readonly #waiting: PendingCall[] = [];
   #ended = false;
   #endEmitted = false;
@@ -150,6 +168,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     super();
     this.name = name;
     this.#consumer = consumer;
+    this.#spaceAvailable = consumer.control.spaceAvailable;
     this.#ring = consumer.ring;
     this.#segment = segment;
     this.#unlinkPolicy = unlink;
@@ -231,7 +250,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   #read(count: number): void {
     if (count === END_OF_STREAM) this.#end();
     // Records that made no value (fragments, bad frames) need no one to hand them out.
-    else if (this.#queue.length === 0) this.#consumer.releaseRecords(this.#ring.peeked);
+    else if (this.#queue.length === 0) this.#releaseUpTo(this.#ring.peeked);
     // A synchronous call read values while the pump waits for the ring: they are not in the
     // ring any more as far as that wait can tell, so wake the pump to hand them out.
     else this.#rewait?.abort();
@@ -244,26 +263,39 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     this.#recordReader?.end();
   }
 
-  /** Gives the records of the values taken back to the senders. */
-  #release(): void {
-    const queue = this.#queue;
-    if (queue.length === 0) this.#consumer.releaseRecords(this.#ring.peeked);
-    else this.#consumer.releaseRecords(queue.end);
+  /** Gives the space of the records read up to `upTo` (a `ring.peeked` value) back to the senders. */
+  #releaseUpTo(upTo: number): void {
+    this.#released = upTo;
+    this.#consumer.releaseRecords(upTo);
+    if (this.#holding) {
+      this.#holding = false;
+      forgetOnExit(this.#releaseHandedOut);
+    }
   }
 
-  /** The first queued value; its records' space goes back to the senders. */
-  #take(): T {
+  /** After values were taken: their records go back to the senders now or with later ones (RELEASE_BYTES). */
+  #handedOut(): void {
     const queue = this.#queue;
-    const value = queue.shift();
-    this.#release();
+    if (queue.length === 0) this.#releaseUpTo(this.#ring.peeked);
+    else if (queue.end - this.#released >= RELEASE_BYTES || this.#spaceAvailable.sleepers !== 0)
+      this.#releaseUpTo(queue.end);
+    else if (!this.#holding) {
+      this.#holding = true;
+      releaseOnExit(this.#releaseHandedOut);
+    }
+  }
+
+  /** The first queued value (the queue must not be empty). */
+  #take(): T {
+    const value = this.#queue.shift();
+    this.#handedOut();
     return value;
   }
 
-  /** Up to `max` queued values (at least one), released together. */
+  /** Up to `max` queued values (at least one; the queue must not be empty). */
   #takeBatch(max: number): T[] {
-    const queue = this.#queue;
-    const values = queue.take(max);
-    this.#release();
+    const values = this.#queue.take(max);
+    this.#handedOut();
     return values;
   }
 
@@ -346,10 +378,13 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   #iterator<R>(wants: number, max: number): AsyncIterableIterator<R> {
     let finished = false;
     const iterator: AsyncIterableIterator<R> = {
-      next: () =>
-        finished
-          ? Promise.resolve(DONE)
-          : (this.#call(wants, max, NO_OPTIONS) as Promise<IteratorResult<R, undefined>>),
+      next: () => {
+        if (finished) return Promise.resolve(DONE);
+        // A value read ahead, nobody waiting ahead of us (close() empties the queue).
+        if (wants === WANTS_RESULT && this.#queue.length > 0 && this.#waiting.length === 0)
+          return Promise.resolve({ value: this.#take() as unknown as R, done: false });
+        return this.#call(wants, max, NO_OPTIONS) as Promise<IteratorResult<R, undefined>>;
+      },
       return: () => {
         finished = true;
         return Promise.resolve(DONE);
@@ -676,6 +711,8 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
    */
   close(options: CloseOptions = {}): void {
     if (this.closed) return;
+    this.#releaseHandedOut();
+    this.#queue.clear();
     this.#consumer.close();
     this.#warnings.flush();
     this.#settleAll();
