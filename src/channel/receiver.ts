@@ -21,7 +21,7 @@ import {
 } from '../errors.js';
 import type { MessageHandler, RingBuffer } from '../ring/index.js';
 import type { Segment } from '../segment/index.js';
-import { deadlineAfter, timeoutError, type EventCount } from '../wait/index.js';
+import { deadlineAfter, spinBriefly, timeoutError, type EventCount } from '../wait/index.js';
 import { END_OF_STREAM, type Consumer } from './consumer.js';
 import type { UnlinkPolicy } from './options.js';
 import { ReadAheadQueue, forgetOnExit, releaseOnExit } from './read-ahead.js';
@@ -147,6 +147,10 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   #ended = false;
   #endEmitted = false;
   #pumping = false;
+  /** A call just spun for values in vain: the pump's next wait parks without spinning again. */
+  #spun = false;
+  /** Whether the queue holds values (read now if need be) or the stream ended. */
+  readonly #filled = (): boolean => this.#fill() || this.#ended;
   /** Aborts the pump's wait for the ring (to re-plan it: a new deadline, nobody left waiting). */
   #rewait: AbortController | undefined;
   #rewaitDeadline = Infinity;
@@ -400,9 +404,17 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
       if (wants >= WANTS_BATCH) checkMax(max);
       const deadline =
         options.timeoutMs === undefined ? Infinity : deadlineAfter(options.timeoutMs);
+      const signal = options.signal;
       if (this.#waiting.length === 0) {
         if (this.closed) return this.#closedResult(wants);
-        const got = wants >= WANTS_BATCH ? this.#nextBatch(max) : this.#next();
+        let got = wants >= WANTS_BATCH ? this.#nextBatch(max) : this.#next();
+        // Nothing there: the spin the pump's wait would start with, done here, so that a value
+        // coming meanwhile is handed out at once instead of through a pending call.
+        if (got === EMPTY && !this.#pumping && signal?.aborted !== true) {
+          if (spinBriefly(this.#filled, this.#consumer.policy, deadline))
+            got = wants >= WANTS_BATCH ? this.#nextBatch(max) : this.#next();
+          else this.#spun = true;
+        }
         if (got === END) return this.#endResult(wants);
         if (got !== EMPTY)
           return Promise.resolve(
@@ -411,7 +423,6 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
               : got,
           );
       }
-      const signal = options.signal;
       if (signal?.aborted) return Promise.reject(new AbortError(signal));
       return new Promise((resolve, reject) => {
         const onAbort =
@@ -544,13 +555,20 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
         if (this.#waiting.length === 0 && this.listenerCount('message') === 0) return;
         const rewait = (this.#rewait = new AbortController());
         this.#rewaitDeadline = deadline;
+        const spun = this.#spun;
+        this.#spun = false;
         let count: number;
         try {
-          count = await this.#consumer.readAsync(this.#reader.handler, POLL_LIMIT, {
-            timeoutMs:
-              deadline === Infinity ? undefined : Math.max(0, deadline - performance.now()),
-            signal: rewait.signal,
-          });
+          count = await this.#consumer.readAsync(
+            this.#reader.handler,
+            POLL_LIMIT,
+            {
+              timeoutMs:
+                deadline === Infinity ? undefined : Math.max(0, deadline - performance.now()),
+              signal: rewait.signal,
+            },
+            spun,
+          );
         } catch (error) {
           if (rewait.signal.aborted || this.closed) continue;
           throw error;
@@ -566,6 +584,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
       if (this.listenerCount('message') > 0) this.emit('error', error as ShmringError);
     } finally {
       this.#pumping = false;
+      this.#spun = false;
     }
   }
 

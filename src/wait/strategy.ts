@@ -155,9 +155,20 @@ function recheck(ready: () => boolean, event: EventCount, deadline: number): num
 }
 
 /**
+ * The spin an async wait starts with, for a caller on the event loop that can answer at once
+ * when it succeeds (no promise chain): polls `ready` for the policy's spinMicros ('park': not
+ * at once) or until `deadline`, blocking the thread that long at most. True if it held.
+ */
+export function spinBriefly(ready: () => boolean, policy: WaitPolicy, deadline: number): boolean {
+  if (policy.mode === 'park' || policy.spinMicros === 0) return false;
+  return pollUntil(ready, Math.min(deadline, performance.now() + policy.spinMicros / 1000));
+}
+
+/**
  * waitSync() for the event loop: spins at most briefly (in 1 ms slices for 'spin', letting
  * the loop run between them), then parks on a native waiter thread. Rejects with an
- * AbortError when `signal` aborts; resolves false on timeout.
+ * AbortError when `signal` aborts; resolves false on timeout. `spun`: the caller has just done
+ * the 'adaptive' spin (spinBriefly), so park at once.
  */
 export async function waitAsync(
   ready: () => boolean,
@@ -166,6 +177,7 @@ export async function waitAsync(
   policy: WaitPolicy,
   deadline: number,
   signal?: AbortSignal,
+  spun = false,
 ): Promise<boolean> {
   if (ready()) return true;
   if (policy.mode === 'spin') {
@@ -177,11 +189,7 @@ export async function waitAsync(
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  if (
-    policy.mode === 'adaptive' &&
-    pollUntil(ready, Math.min(deadline, performance.now() + policy.spinMicros / 1000))
-  )
-    return true;
+  if (policy.mode === 'adaptive' && !spun && spinBriefly(ready, policy, deadline)) return true;
   for (;;) {
     if (signal?.aborted) throw new AbortError(signal);
     const key = event.announce();
@@ -233,12 +241,13 @@ export async function waitAsyncWatched(
   deadline: number,
   watch: Watch,
   signal?: AbortSignal,
+  spun = false,
 ): Promise<boolean> {
   if (ready()) return true; // the common case, before any clock read
   for (;;) {
     runIfDue(watch);
-    if (await waitAsync(ready, event, waiter, policy, Math.min(deadline, watch.due), signal))
-      return true;
+    const until = Math.min(deadline, watch.due);
+    if (await waitAsync(ready, event, waiter, policy, until, signal, spun)) return true;
     if (performance.now() >= deadline) return false;
   }
 }
