@@ -62,10 +62,11 @@ export function releaseOnExit(release: () => void): void {
     exitHooked = true;
     process.on('exit', () => {
       for (const run of holding) {
-        // Best effort: a channel found broken meanwhile cannot take its space back.
         try {
           run();
-        } catch {}
+        } catch {
+          // Best effort: a channel found broken meanwhile cannot take its space back.
+        }
       }
     });
   }
