@@ -30,10 +30,10 @@ import { ReadAheadQueue, forgetOnExit, releaseOnExit } from './read-ahead.js';
 const POLL_LIMIT = 1024;
 /**
  * The space of values handed out goes back to the senders when the queue runs dry, when a
- * sender sleeps for room, or once it spans this many bytes: small values release once per poll
- * (a store to the head and a wake-up check per value cost as much as the rest of a receive),
- * large ones one by one, so that a sender keeps writing while the receiver works through a full
- * ring.
+ * sender sleeps for room, or once it spans this many bytes (a sixteenth of smaller rings):
+ * small values release once per poll (a store to the head and a wake-up check per value cost as
+ * much as the rest of a receive), large ones one by one, so that a sender keeps writing while
+ * the receiver works through a full ring.
  */
 const RELEASE_BYTES = 64 * 1024;
 
@@ -137,6 +137,8 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   readonly #queue = new ReadAheadQueue<T>();
   /** The read count the ring's head was released up to. */
   #released = 0;
+  /** Bytes of values handed out that are released at once (RELEASE_BYTES). */
+  readonly #releaseBytes: number;
   /** Whether values were handed out whose records are not released yet. */
   #holding = false;
   /** Releases the records of the values handed out (listed for process exit while #holding). */
@@ -173,6 +175,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     this.name = name;
     this.#consumer = consumer;
     this.#spaceAvailable = consumer.control.spaceAvailable;
+    this.#releaseBytes = Math.min(RELEASE_BYTES, consumer.ring.capacity / 16);
     this.#ring = consumer.ring;
     this.#segment = segment;
     this.#unlinkPolicy = unlink;
@@ -277,11 +280,14 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     }
   }
 
-  /** After values were taken: their records go back to the senders now or with later ones (RELEASE_BYTES). */
+  /** After values were taken: their records go back to the senders now or with later ones. */
   #handedOut(): void {
     const queue = this.#queue;
     if (queue.length === 0) this.#releaseUpTo(this.#ring.peeked);
-    else if (queue.end - this.#released >= RELEASE_BYTES || this.#spaceAvailable.sleepers !== 0)
+    else if (
+      queue.end - this.#released >= this.#releaseBytes ||
+      this.#spaceAvailable.sleepers !== 0
+    )
       this.#releaseUpTo(queue.end);
     else if (!this.#holding) {
       this.#holding = true;
@@ -359,7 +365,16 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
    * ABORT_ERR (signal), ERR_SHMRING_END_OF_STREAM at the end, ERR_SHMRING_CLOSED on close.
    */
   receive(options: AsyncReceiveOptions = NO_OPTIONS): Promise<T> {
+    if (options === NO_OPTIONS && this.#takeable()) return Promise.resolve(this.#take());
     return this.#call(WANTS_VALUE, 1, options) as Promise<T>;
+  }
+
+  /**
+   * Whether an async call without options can take a value read ahead at once: one is there
+   * and no call waits ahead (the queue is empty once closed).
+   */
+  #takeable(): boolean {
+    return this.#queue.length > 0 && this.#waiting.length === 0;
   }
 
   /** receive() for up to `max` values at once (at least one): the fastest way to drain a busy channel. */
@@ -384,8 +399,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     const iterator: AsyncIterableIterator<R> = {
       next: () => {
         if (finished) return Promise.resolve(DONE);
-        // A value read ahead, nobody waiting ahead of us (close() empties the queue).
-        if (wants === WANTS_RESULT && this.#queue.length > 0 && this.#waiting.length === 0)
+        if (wants === WANTS_RESULT && this.#takeable())
           return Promise.resolve({ value: this.#take() as unknown as R, done: false });
         return this.#call(wants, max, NO_OPTIONS) as Promise<IteratorResult<R, undefined>>;
       },
