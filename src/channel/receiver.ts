@@ -113,7 +113,8 @@ function checkMax(max: number): number {
  *
  * Values are read from the ring in batches, but the ring's space is given back only as far as
  * values were handed out: a receiver that closes (or a process that exits) leaves every value
- * it has not handed out in the ring for the next receiver.
+ * it has not handed out in the ring for the next receiver. (The space of values handed out
+ * goes back per batch, so a process killed by a signal leaves those of its last batch too.)
  *
  * Several consumers of one receiver are served in a fixed order, each value to exactly one:
  * the synchronous calls take the next value at once; pending async calls (receive, for await
