@@ -285,10 +285,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   #handedOut(): void {
     const queue = this.#queue;
     if (queue.length === 0) this.#releaseUpTo(this.#ring.peeked);
-    else if (
-      queue.end - this.#released >= this.#releaseBytes ||
-      this.#spaceAvailable.sleepers !== 0
-    )
+    else if (queue.end - this.#released >= this.#releaseBytes || this.#spaceAvailable.maySleep)
       this.#releaseUpTo(queue.end);
     else if (!this.#holding) {
       this.#holding = true;
