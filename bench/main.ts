@@ -8,12 +8,19 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/machine.js';
-import type { Machine } from './lib/schema.js';
+import type { IdleWaiting, Machine } from './lib/schema.js';
 import { formatDuration } from './lib/format.js';
-import { stderrProgress } from './lib/progress.js';
+import {
+  IDLE_FULL,
+  IDLE_QUICK,
+  measureIdleWaiting,
+  type IdleSettings,
+} from './lib/idle-waiting.js';
+import { stderrProgress, type ProgressSink } from './lib/progress.js';
 import { buildReport, renderJsonReport } from './lib/report-json.js';
 import { renderHtmlReport } from './lib/report-html.js';
 import { renderMarkdownReport } from './lib/report-md.js';
+import { IDLE_WAITING_METHOD, IDLE_WAITING_NAME } from './lib/report-idle.js';
 import { renderTerminalReport } from './lib/report-table.js';
 import { BASELINE_TRANSPORT, summarize } from './lib/results.js';
 import {
@@ -32,19 +39,21 @@ payloads of 16 B to 1 MiB and small msgpack objects, and round-trip latency (p50
 Every figure is the median of several interleaved runs, shown with its ratio to the Unix
 socket with one write per message (unix-socket), measured in the same run. Every shmring row
 goes through the package's public calls (its description names them), except one row of the
-internal ring, the ceiling. At the end, shmring's speed goals as ratios between two rows of
-this run, each reached or missed (informative: only a failed measurement or verification
-fails the run).
+internal ring, the ceiling. Then ${IDLE_WAITING_NAME}: one process with 1000 channels, each
+awaiting receive(), its native threads and CPU time while idle, and each of a few of them
+woken by one value. At the end, shmring's speed goals as ratios between two rows of this
+run or figures of that process, each reached or missed (informative: only a failed
+measurement or verification fails the run).
 
 Options:
   --quick          every row, three short runs each, in under a minute (a smoke test)
-  --json FILE      write machine-readable results ({ machine, results: [...] })
+  --json FILE      write machine-readable results ({ machine, results: [...], idleWaiting })
   --md FILE        write a Markdown report
   --html FILE      write a self-contained HTML page with charts
-  --only TEXT      run only the transports whose name contains TEXT (may repeat); the
-                   unix-socket baseline always runs too, for the ratios
+  --only TEXT      run only the transports (and ${IDLE_WAITING_NAME}) whose name contains
+                   TEXT (may repeat); the unix-socket baseline always runs too, for the ratios
   --rounds N       runs per figure (default 3)
-  --list           list the transports and exit
+  --list           list the transports and the idle-waiting measurement, and exit
   --help           show this help
 `;
 
@@ -97,6 +106,11 @@ function selectTransports(only: string[]): Transport[] {
   );
 }
 
+/** True when the idle-waiting measurement is selected by --only (or there is no --only). */
+function selectsIdle(only: string[]): boolean {
+  return only.length === 0 || only.some((text) => IDLE_WAITING_NAME.includes(text));
+}
+
 function writeOutput(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
@@ -119,6 +133,8 @@ export async function main(argv: string[]): Promise<number> {
   if (options.list) {
     for (const t of transports)
       process.stdout.write(`${t.name.padEnd(28)} ${t.codec.padEnd(8)} ${t.description}\n`);
+    if (selectsIdle(options.only))
+      process.stdout.write(`${IDLE_WAITING_NAME.padEnd(37)} ${IDLE_WAITING_METHOD}\n`);
     for (const u of UNAVAILABLE)
       process.stdout.write(`${u.name.padEnd(37)} not run: ${u.reason}\n`);
     return 0;
@@ -144,17 +160,15 @@ async function runAll(
 ): Promise<number> {
   const machine = describeMachine();
   const progress = stderrProgress();
-  const runner = new Runner(
-    transports,
-    settings,
-    { tmpDir, runId: randomBytes(4).toString('hex') },
-    progress,
-  );
+  const runId = randomBytes(4).toString('hex');
+  const runner = new Runner(transports, settings, { tmpDir, runId }, progress);
+  const idle = new AbortController();
   let interrupted: NodeJS.Signals | null = null;
   const interrupt = (signal: NodeJS.Signals): void => {
     interrupted = signal;
     progress.note(`${signal}: stopping, cleaning up`);
     void runner.close();
+    idle.abort();
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
@@ -163,6 +177,7 @@ async function runAll(
       options,
       transports,
       runner,
+      { settings: options.quick ? IDLE_QUICK : IDLE_FULL, runId, signal: idle.signal, progress },
       machine,
       () => interrupted !== null,
     );
@@ -173,22 +188,57 @@ async function runAll(
   }
 }
 
+interface IdleRun {
+  settings: IdleSettings;
+  runId: string;
+  signal: AbortSignal;
+  progress: ProgressSink;
+}
+
+/** Runs the idle-waiting measurement, with its progress line; resolves with it, or with why it failed. */
+async function measureIdle(
+  idle: IdleRun,
+): Promise<{ idleWaiting?: IdleWaiting; failure?: string }> {
+  const { settings, progress } = idle;
+  progress.job(
+    0,
+    1,
+    `${IDLE_WAITING_NAME}: ${settings.channels} channels awaiting receive()`,
+    settings.settleMs / 1000 + settings.idleSec + 2,
+  );
+  try {
+    return { idleWaiting: await measureIdleWaiting(settings, idle.runId, idle.signal) };
+  } catch (error) {
+    const failure = error instanceof Error ? error.message : String(error);
+    progress.note(`FAILED ${IDLE_WAITING_NAME}: ${failure}`);
+    return { failure };
+  } finally {
+    progress.done();
+  }
+}
+
 async function measureAndReport(
   options: Options,
   transports: Transport[],
   runner: Runner,
+  idle: IdleRun,
   machine: Machine,
   interrupted: () => boolean,
 ): Promise<number> {
   const started = performance.now();
   const { cells, failures } = await runner.run().finally(() => runner.close());
   if (interrupted()) return 130; // no report of a partial run
+  // After the runner: its sessions are closed, so the idle process is the only one working.
+  const { idleWaiting, failure: idleFailure } = selectsIdle(options.only)
+    ? await measureIdle(idle)
+    : {};
+  if (interrupted()) return 130;
   const rows = cells
     .filter(({ runs }) => runs.length > 0)
     .map(({ cell, runs }) =>
       summarize(cell.transport.name, cell.transport.codec, cell.pattern, cell.size, runs),
     );
-  const report = buildReport(machine, rows);
+  const report = buildReport(machine, rows, idleWaiting);
   const descriptions = new Map<string, string>();
   for (const t of transports) {
     // One entry per name: a name with raw and msgpack rows gets both descriptions.
@@ -205,7 +255,7 @@ async function measureAndReport(
 
   for (const u of UNAVAILABLE) descriptions.set(u.name, `not run: ${u.reason}`);
 
-  process.stdout.write(renderTerminalReport(rows));
+  process.stdout.write(renderTerminalReport(rows, idleWaiting));
   for (const u of UNAVAILABLE) process.stdout.write(`\n${u.name}: not run: ${u.reason}\n`);
   if (options.json !== undefined) writeOutput(options.json, renderJsonReport(report));
   if (options.md !== undefined) writeOutput(options.md, renderMarkdownReport(report, descriptions));
@@ -214,10 +264,12 @@ async function measureAndReport(
   process.stderr.write(
     `\n${rows.length} results from ${transports.length} transports in ${formatDuration(seconds)}\n`,
   );
-  if (failures.length > 0) {
-    process.stderr.write(`${failures.length} measurement(s) FAILED:\n`);
+  const failed = failures.length + (idleFailure === undefined ? 0 : 1);
+  if (failed > 0) {
+    process.stderr.write(`${failed} measurement(s) FAILED:\n`);
     for (const f of failures)
       process.stderr.write(`  round ${f.round} ${describeCell(f.cell)}: ${f.error}\n`);
+    if (idleFailure !== undefined) process.stderr.write(`  ${IDLE_WAITING_NAME}: ${idleFailure}\n`);
     return 1;
   }
   return 0;

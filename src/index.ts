@@ -10,6 +10,7 @@ export {
   ringSegmentSize,
   OneToOneRingBuffer,
   ManyToOneRingBuffer,
+  RecordBlock,
   type RingBuffer,
   type MessageHandler,
   type RingKind,

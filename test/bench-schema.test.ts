@@ -6,7 +6,13 @@ import { renderHtmlReport } from '../bench/lib/report-html.js';
 import { renderMarkdownReport } from '../bench/lib/report-md.js';
 import { renderTerminalReport } from '../bench/lib/report-table.js';
 import { summarize } from '../bench/lib/results.js';
-import { validateReport, type Figures, type Report, type ResultRow } from '../bench/lib/schema.js';
+import {
+  validateReport,
+  type Figures,
+  type IdleWaiting,
+  type Report,
+  type ResultRow,
+} from '../bench/lib/schema.js';
 import { lat, tput } from './helpers/bench-figures.js';
 
 function syntheticRows(): ResultRow[] {
@@ -31,6 +37,19 @@ function syntheticRows(): ResultRow[] {
   rows.push(summarize('codec-json-parse', 'raw', 'throughput', 0, [tput(2e6), tput(2.1e6)]));
   return rows;
 }
+
+/** An idle-waiting measurement: 20 threads, 5% of a core. */
+const IDLE: IdleWaiting = {
+  channels: 1000,
+  threadsBefore: 12,
+  threads: 20,
+  idleSec: 2,
+  cpuMs: 100,
+  cpuPercent: 5,
+  woken: 4,
+  wakeMs: 0.8,
+  closeMs: 30,
+};
 
 function syntheticReport(): Report {
   return buildReport(describeMachine(new Date('2026-11-23T03:48:09.539Z')), syntheticRows());
@@ -109,6 +128,29 @@ describe('the JSON report', () => {
     ],
     ['a duplicate row', (r) => r.results.push(r.results[0]!), /duplicate row/],
     [
+      'idle waiting with a fractional thread count',
+      (r) => (r.idleWaiting = { ...IDLE, threads: 20.5 }),
+      /idleWaiting.threads: not an integer >= 0/,
+    ],
+    [
+      'idle waiting without its CPU time',
+      (r) => {
+        const { cpuMs: _, ...rest } = IDLE;
+        r.idleWaiting = rest as IdleWaiting;
+      },
+      /idleWaiting: missing "cpuMs"/,
+    ],
+    [
+      'idle waiting over no time',
+      (r) => (r.idleWaiting = { ...IDLE, idleSec: 0 }),
+      /idleWaiting.idleSec: not above 0/,
+    ],
+    [
+      'idle waiting not an object',
+      (r) => ((r as { idleWaiting: unknown }).idleWaiting = 3),
+      /idleWaiting: not an object/,
+    ],
+    [
       'results not an array',
       (r) => ((r as { results: unknown }).results = {}),
       /results: not an array/,
@@ -173,5 +215,47 @@ describe('the reports', () => {
     expect(renderMarkdownReport({ ...report, results: [] }, descriptions)).toContain(
       '# IPC benchmark',
     );
+  });
+});
+
+describe('the idle-waiting section', () => {
+  const report = buildReport(describeMachine(), syntheticRows(), IDLE);
+  const descriptions = new Map<string, string>();
+
+  it('is in the JSON report when measured, and matches the schema', () => {
+    const parsed = JSON.parse(renderJsonReport(report)) as Report;
+    expect(validateReport(parsed)).toEqual([]);
+    expect(parsed.idleWaiting).toEqual(IDLE);
+    expect(Object.keys(JSON.parse(renderJsonReport(syntheticReport())) as object)).not.toContain(
+      'idleWaiting',
+    );
+  });
+
+  it('is printed in every report and read by its two goals', () => {
+    const text = renderTerminalReport(report.results, IDLE);
+    expect(text).toContain('Idle waiting: 1000 channels in one process');
+    expect(text).toMatch(/CPU while idle +5\.00% of a core \(100 ms in 2\.0 s\)/);
+    const goal = (what: string): string =>
+      text.split('\n').find((line) => line.includes(`receive() in one process: ${what}`)) ?? '';
+    expect(goal('native threads')).toMatch(
+      /the waits add +8 +<= 16 +reached +shmring-idle-waiting: 20 threads/,
+    );
+    expect(goal('CPU while idle')).toMatch(/ 5\.00% of a core +<= 1\.00% of a core +missed /);
+    const quiet = renderTerminalReport(report.results, { ...IDLE, threads: 29, cpuPercent: 0.2 });
+    expect(quiet).toMatch(/the waits add +17 +<= 16 +missed/);
+    expect(quiet).toMatch(/CPU while idle +0\.20% of a core +<= 1\.00% of a core +reached/);
+    expect(renderMarkdownReport(report, descriptions)).toMatch(
+      /### Idle waiting: 1000 channels[^]*\| native threads while all wait \| 20 \(12 before/,
+    );
+    expect(renderHtmlReport(report, descriptions)).toMatch(
+      /<h3>Idle waiting: 1000 channels[^]*<th>native threads while all wait<\/th><td class="text">20 \(12 before/,
+    );
+  });
+
+  it('is left out, and its goals not measured, when it did not run', () => {
+    const text = renderTerminalReport(report.results);
+    expect(text).not.toContain('Idle waiting');
+    expect(text).toMatch(/the waits add +— +<= 16 +not measured +shmring-idle-waiting did not run/);
+    expect(renderMarkdownReport(syntheticReport(), descriptions)).not.toContain('Idle waiting');
   });
 });

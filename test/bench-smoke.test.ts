@@ -1,6 +1,6 @@
 // Smoke test of `npm run bench -- --quick`: it runs, exits 0, and writes valid reports covering
-// the baseline and shmring's rows at every size and pattern, prints the goals, and leaves no
-// segment in /dev/shm. No assertion on any speed.
+// the baseline and shmring's rows at every size and pattern and the idle-waiting section, prints
+// the goals, and leaves no segment in /dev/shm. No assertion on any speed, thread count or CPU time.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -52,6 +52,25 @@ describe('bench --quick', () => {
         report.results.some((r) => r.transport === t.name && r.codec === t.codec),
         t.name,
       ).toBe(true);
+    // Idle waiting: measured, and every one of the channels sent a value woke with it (the
+    // bench fails otherwise); its figures are not asserted.
+    const idle = report.idleWaiting;
+    expect(idle).toBeDefined();
+    expect(idle!.channels).toBe(1000);
+    expect(idle!.woken).toBeGreaterThan(0);
+    expect(idle!.threads).toBeGreaterThanOrEqual(idle!.threadsBefore);
+    expect(idle!.idleSec).toBeGreaterThan(0.5);
+    const idleSection = result.stdout.slice(result.stdout.indexOf('Idle waiting'));
+    expect(idleSection).toMatch(
+      /^Idle waiting: 1000 channels in one process, each awaiting receive\(\)\n/,
+    );
+    for (const line of [
+      /\nnative threads while all wait +\d+ \(\d+ before the channels were opened\)\n/,
+      /\nCPU while idle +[\d.]+% of a core \([\d.]+ ms in [\d.]+ s\)\n/,
+      /\nwoken by one value each +\d+ channels, each with its value/,
+      /\nclosing all 1000 while they wait +[\d.]+ ms\n/,
+    ])
+      expect(idleSection).toMatch(line);
     for (const t of TRANSPORTS.filter(
       (t) => t.name.startsWith('shmring-') || t.name === 'futex-pingpong',
     )) {
@@ -72,6 +91,9 @@ describe('bench --quick', () => {
     expect(goals).toMatch(/^Goals/);
     expect(goals).toMatch(/\d+ of \d+ goals reached/);
     expect(goals).not.toContain('a row it needs did not run');
+    const idleGoals = goals.split('\n').filter((line) => line.includes('receive() in one process'));
+    expect(idleGoals).toHaveLength(2);
+    for (const line of idleGoals) expect(line).toMatch(/ (reached|missed) +shmring-idle-waiting: /);
     // User words: no internal vocabulary in what the user reads.
     expect(result.stdout).not.toMatch(/\b(issues?|targets?)\b/i);
 
@@ -84,6 +106,19 @@ describe('bench --quick', () => {
     expect(html).toContain('<svg');
     expect(md).toContain('## Goals');
     expect(html).toContain('Goals');
+    expect(md).toMatch(
+      /### Idle waiting: 1000 channels[^\n]*\n[^]*\| CPU while idle \| [\d.]+% of a core/,
+    );
+    expect(html).toMatch(
+      /<h3>Idle waiting: 1000 channels[^<]*<\/h3>[^]*<th>CPU while idle<\/th><td[^>]*>[\d.]+% of a core/,
+    );
     for (const text of [md, html]) expect(text).not.toMatch(/\b(issues?|targets?)\b/i);
   }, 300_000);
+
+  it('lists the idle-waiting measurement with the transports', async () => {
+    const result = await runChild(resolve(ROOT, 'bench', 'main.ts'), ['--list'], {}, 60_000);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^shmring-idle-waiting +One process creates the channels/m);
+    for (const t of TRANSPORTS) expect(result.stdout).toContain(t.name);
+  }, 90_000);
 });

@@ -1,13 +1,14 @@
 // Async waits scale: any number of pending FutexWaiter waits (and so of channels awaiting
 // receive()) in one process share a few native threads that sleep on all their words at
 // once (futex_waitv), cost no CPU while idle, and wake each waiter for its own word.
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { once } from 'node:events';
 
 import { createChannel } from '../src/channel/index.js';
 import { FutexWaiter } from '../src/futex/index.js';
+import { attachRing } from '../src/ring/index.js';
 import { Segment } from '../src/segment/index.js';
 import { finished, spawnChild } from './helpers/child.js';
 import { useCleanups } from './helpers/cleanup.js';
@@ -125,6 +126,41 @@ describe('many async waits at once', () => {
     const received = Promise.all(receivers.map((receiver) => receiver.receive()));
     await new Promise((resolve) => setTimeout(resolve, 200)); // parked, past the spin
     expect(threads() - baseline).toBeLessThanOrEqual(MAX_POOL_THREADS);
+    const child = spawnChild('channel-send-many.ts', [prefix, String(count)]);
+    expect((await finished(child)).stdout).toContain('sent');
+    expect(await within(received, 20_000, 'the receives')).toEqual(
+      Array.from({ length: count }, (_, i) => i),
+    );
+  });
+
+  it('channels awaiting receive() do not wake for their heartbeats: one timer runs them all', async () => {
+    const prefix = `${uniqueShmName('beat')}-`;
+    const count = 200;
+    // Due every 50 ms each: a wait that woke for it would switch 20 times a second.
+    const receivers = Array.from({ length: count }, (_, i) =>
+      createChannel<number>(`${prefix}${i}`, { capacity: 4096, heartbeatTimeoutMs: 100 }),
+    );
+    defer(() => receivers.forEach((receiver) => receiver.close({ unlink: true })));
+    const received = Promise.all(receivers.map((receiver) => receiver.receive()));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // parked, past the spin
+    const pool = readdirSync('/proc/self/task').filter(
+      (tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'latin1').trim() === 'shmring-wait',
+    );
+    expect(pool.length).toBeGreaterThan(0);
+    const switches = (): number =>
+      pool
+        .map((tid) => readFileSync(`/proc/self/task/${tid}/status`, 'latin1'))
+        .reduce(
+          (sum, status) => sum + Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)![1]),
+          0,
+        );
+    const start = switches();
+    const ring = attachRing(receivers[0]!.buffer);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The pool's threads slept through the second (20 x 200 wake-ups if each wait had its own timer)...
+    expect(switches() - start).toBeLessThan(100);
+    // ... while the heartbeats went on, and a value still wakes its receiver.
+    expect(Date.now() - ring.consumerHeartbeatTime).toBeLessThan(1000);
     const child = spawnChild('channel-send-many.ts', [prefix, String(count)]);
     expect((await finished(child)).stdout).toContain('sent');
     expect(await within(received, 20_000, 'the receives')).toEqual(

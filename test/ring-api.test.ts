@@ -1,5 +1,5 @@
 // The ring API in one process: metadata, zero-copy claims, argument checks, counters,
-// the read across the wrap, 64-bit positions, and MPSC unblock.
+// the read across the wrap, 64-bit positions, MPSC unblock, and the MPSC consumer's zeroing.
 import { describe, expect, it, vi } from 'vitest';
 
 import {
@@ -329,5 +329,42 @@ describe('MPSC claim across a 4 GiB ABA of the tail', () => {
     }
     expect(waits).toBeGreaterThan(0);
     expect(ring.producerPosition()).toBe(lapped + 16);
+  });
+});
+
+describe('MPSC consumer zeroing', () => {
+  // Producers claim space without clearing it, and unblock()'s scan for unmarked claims
+  // needs zeros: every byte the head gives back must be zero, however it was released.
+  function expectFreeSpaceZero(ring: RingBuffer): void {
+    const data = new Uint8Array(ring.buffer, DATA_OFFSET, ring.capacity);
+    const tail = ring.producerPosition();
+    const end = ring.consumerPosition() + ring.capacity;
+    for (let position = tail; position < end; position++)
+      if (data[position % ring.capacity] !== 0)
+        expect.fail(`byte at position ${position} (head ${end - ring.capacity}) is not zero`);
+  }
+
+  it('leaves every released byte zero, one record or many at once, across laps', () => {
+    const ring = ringOf('mpsc', 1024);
+    const payload = new Uint8Array(128).fill(0xab);
+    const sizes = [0, 5, 16, 40, 100, 128, 9];
+    // Releases of one record (a few bytes) up to several hundred bytes, through the wrap.
+    const releases = [1, 3, 1, 7, 2, 12, 1, 5];
+    let sent = 0;
+    let round = 0;
+    while (ring.consumerPosition() < 20 * ring.capacity) {
+      while (ring.write(1, payload, 0, sizes[sent % sizes.length])) sent++;
+      expectFreeSpaceZero(ring);
+      const ends: number[] = [];
+      ring.peek(() => ends.push(ring.peeked));
+      for (let i = releases[round++ % releases.length] - 1; i < ends.length;) {
+        ring.release(ends[i]);
+        expectFreeSpaceZero(ring);
+        i += releases[round++ % releases.length];
+      }
+      ring.release(ring.peeked);
+      expectFreeSpaceZero(ring);
+    }
+    expect(ring.size()).toBe(0);
   });
 });

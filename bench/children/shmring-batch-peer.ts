@@ -1,6 +1,6 @@
 // Peer of transports/shmring-batch.ts: opens the two channels it is told to (control op `open`),
 // then takes every value with `for await (const batch of receiver.batches())` ('batch') or
-// `await receiver.receiveRecords(view)` ('zero-copy'), and counts and hashes it
+// `await receiver.receiveRecords(view)` ('batch-records', 'zero-copy'), and counts and hashes it
 // (lib/receiver.ts) or echoes it back the way the parent sends.
 import { openChannel, openReceiver, type Receiver, type Sender } from '../../src/index.js';
 import { SEND_TIMEOUT } from '../lib/channel-calls.js';

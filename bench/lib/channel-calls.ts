@@ -13,16 +13,33 @@ export const SEND_TIMEOUT = { timeoutMs: STALL_MS } as const;
 /** A polling loop checks its peer after this many empty polls. */
 const POLLS_PER_CHECK = 1 << 16;
 
-/** Makes message `seq` of a row: a sample object, or a raw payload of `size` bytes in one reused buffer per size. */
-export function messageMaker(codec: Codec): (size: number, seq: number) => unknown {
+/**
+ * Makes message `seq` of a row: a sample object, or a raw payload of `size` bytes stamped into
+ * a reused buffer. `pool` buffers per size are used in turn, so that the last `pool` messages
+ * made are distinct objects (a batch of values is held at once).
+ */
+export function messageMaker(codec: Codec, pool = 1): (size: number, seq: number) => unknown {
   if (codec === 'msgpack') return (_size, seq) => sampleObject(seq);
-  const buffers = new Map<number, Buffer>();
+  const buffers = new Map<number, { next: number; pool: Buffer[] }>();
   return (size, seq) => {
-    let buffer = buffers.get(size);
-    if (buffer === undefined) buffers.set(size, (buffer = rawTemplate(size)));
+    let sized = buffers.get(size);
+    if (sized === undefined) {
+      const count = Math.min(pool, batchLength(size));
+      buffers.set(
+        size,
+        (sized = { next: 0, pool: Array.from({ length: count }, () => rawTemplate(size)) }),
+      );
+    }
+    const buffer = sized.pool[sized.next]!;
+    sized.next = (sized.next + 1) % sized.pool.length;
     stampSeq(buffer, 0, size, seq);
     return buffer;
   };
+}
+
+/** Messages a sender hands over per batch call: up to 256, and at most 256 KiB of them. */
+export function batchLength(size: number): number {
+  return Math.max(1, Math.min(256, Math.floor((256 * 1024) / size)));
 }
 
 /** Folds a received value (a payload for 'raw', a sample object for 'msgpack') into `hash`. */

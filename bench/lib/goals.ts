@@ -1,10 +1,11 @@
 // shmring's speed goals, as ratios and absolutes measured in the same run, each checked: "reached"
 // or "missed", or "not measured" when a row it needs did not run (e.g. with --only, or a row
 // that this version of the bench does not have). Informative only: a missed goal never fails
-// the run. Every goal names the rows it compares.
+// the run. Every goal names the rows it compares, or the idle-waiting measurement it reads.
 import { formatCount, formatFigure, formatRatio, formatSize } from './format.js';
 import { isNoisy } from './results.js';
-import type { Codec, Pattern, ResultRow } from './schema.js';
+import { IDLE_WAITING_NAME } from './report-idle.js';
+import type { Codec, IdleWaiting, Pattern, ResultRow } from './schema.js';
 import { OBJECT_SIZE } from '../transports/transport.js';
 
 export type GoalStatus = 'reached' | 'missed' | 'not measured';
@@ -34,7 +35,8 @@ interface Goal {
   at: 'least' | 'most';
   limit: number;
   format: (n: number) => string;
-  figure: (rows: Rows) => Figure | null;
+  /** From the rows, or from the idle-waiting measurement (undefined when it did not run). */
+  figure: (rows: Rows, idle: IdleWaiting | undefined) => Figure | null;
   /** Why it is not measured when figure() finds no rows (default: a row it needs did not run). */
   missing?: string;
 }
@@ -131,6 +133,8 @@ const UNIX: [string, Codec] = ['unix-socket', 'raw'];
 const BATCH_PREFIXES = ['shmring-batch', 'shmring-zero-copy'];
 /** Every shmring row but the internal ring is a public API row. */
 const INTERNAL = ['shmring-internal-ring'];
+
+const IDLE_MISSING = `${IDLE_WAITING_NAME} did not run`;
 
 const GOALS: Goal[] = [
   {
@@ -259,21 +263,43 @@ const GOALS: Goal[] = [
     figure: (r) => r.ratio(FOR_AWAIT_PARK, UNIX, 'latency', 16, 'p99us'),
   },
   {
-    label: '1000 channels awaiting in one process: native threads',
+    // The threads waiting adds: Node has a dozen of its own (libuv's pool, V8's platform) before
+    // any channel exists.
+    label: '1000 channels awaiting receive() in one process: native threads the waits add',
     at: 'most',
     limit: 16,
     format: (n) => n.toFixed(0),
-    figure: () => null,
-    missing: 'not a figure of this benchmark (a process with 1000 idle channels)',
+    figure: (_, idle) =>
+      idle === undefined
+        ? null
+        : {
+            value: idle.threads - idle.threadsBefore,
+            from: `${IDLE_WAITING_NAME}: ${idle.threads} threads while ${idle.channels} receive() calls wait, ${idle.threadsBefore} before the channels were opened`,
+          },
+    missing: IDLE_MISSING,
+  },
+  {
+    label: '1000 channels awaiting receive() in one process: CPU while idle',
+    at: 'most',
+    limit: 1,
+    format: (n) => `${formatFigure(n)}% of a core`,
+    figure: (_, idle) =>
+      idle === undefined
+        ? null
+        : {
+            value: idle.cpuPercent,
+            from: `${IDLE_WAITING_NAME}: ${formatFigure(idle.cpuMs)} ms of CPU in ${idle.idleSec.toFixed(1)} s, ${idle.channels} receive() calls waiting`,
+          },
+    missing: IDLE_MISSING,
   },
 ];
 
-/** Every goal, checked against the rows of one run. */
-export function checkGoals(rows: readonly ResultRow[]): GoalCheck[] {
+/** Every goal, checked against the rows of one run and its idle-waiting measurement. */
+export function checkGoals(rows: readonly ResultRow[], idle?: IdleWaiting): GoalCheck[] {
   const lookup = new Rows(rows);
   return GOALS.map((t) => {
     const goal = `${t.at === 'least' ? '>=' : '<='} ${t.format(t.limit)}`;
-    const figure = t.figure(lookup);
+    const figure = t.figure(lookup, idle);
     if (figure === null)
       return {
         label: t.label,

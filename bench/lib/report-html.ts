@@ -17,6 +17,7 @@ import { isCodecOnly, seriesOf, sizesOf, type FigureKey } from './results.js';
 import { marker, stylesOf, type SeriesStyle } from './report-style.js';
 import type { Report, ResultRow } from './schema.js';
 import { checkGoals, renderGoalsHtml } from './goals.js';
+import { renderIdleHtml } from './report-idle.js';
 
 type Style = (transport: string) => SeriesStyle;
 type Scale = { at: (v: number) => number; ticks: number[] };
@@ -325,7 +326,7 @@ td{text-align:right;font-variant-numeric:tabular-nums}th{text-align:left;backgro
 
 /** The whole report as one HTML page. */
 export function renderHtmlReport(report: Report, descriptions: Descriptions): string {
-  const { machine, results } = report;
+  const { machine, results, idleWaiting } = report;
   const style = stylesOf([
     ...new Set([...results.map((r) => r.transport), ...descriptions.keys()]),
   ]);
@@ -378,7 +379,8 @@ ${charts.join('\n')}
 <h2>Tables</h2>
 ${LEGEND.map((line) => `<p class="meta">${esc(line)}</p>`).join('\n')}
 ${transportTables.map(htmlTable).join('\n')}
-${renderGoalsHtml(checkGoals(results), esc)}
+${idleWaiting === undefined ? '' : renderIdleHtml(idleWaiting, esc)}
+${renderGoalsHtml(checkGoals(results, idleWaiting), esc)}
 ${codecChart === '' && codecTables.length === 0 ? '' : `<h2>Encoding and decoding alone (no transport)</h2>\n<p class="meta">What a receiver that decodes, or a sender that encodes, can reach at most on one core: not a transport, shown apart.</p>\n${codecChart}\n${codecTables.map(htmlTable).join('\n')}`}
 <h2>Transports</h2>
 <ul>${names.map((n) => `<li><code>${esc(n)}</code>: ${esc(descriptions.get(n) ?? '')}</li>`).join('')}</ul>

@@ -11,6 +11,7 @@ import { formatCount, formatFigure, formatSize } from './format.js';
 import { isNoisy, mainFigure } from './results.js';
 import type { Report } from './schema.js';
 import { checkGoals, renderGoalsMarkdown } from './goals.js';
+import { renderIdleMarkdown } from './report-idle.js';
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|');
@@ -29,7 +30,7 @@ export function renderMarkdownTable(table: Table): string {
 
 /** The whole report in Markdown. */
 export function renderMarkdownReport(report: Report, descriptions: Descriptions): string {
-  const { machine, results } = report;
+  const { machine, results, idleWaiting } = report;
   const names = [...descriptions.keys()];
   const noisy = results.filter(isNoisy).map((row) => {
     const key = mainFigure(row.pattern);
@@ -52,7 +53,8 @@ export function renderMarkdownReport(report: Report, descriptions: Descriptions)
     ...LEGEND.map((line) => `${line}  `),
     '',
     ...buildTables(results).flatMap((table) => [renderMarkdownTable(table), '']),
-    renderGoalsMarkdown(checkGoals(results)),
+    ...(idleWaiting === undefined ? [] : [renderIdleMarkdown(idleWaiting), '']),
+    renderGoalsMarkdown(checkGoals(results, idleWaiting)),
     '',
     '## Transports',
     '',

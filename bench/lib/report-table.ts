@@ -1,7 +1,8 @@
 // The final tables in the terminal: plain text, columns aligned.
 import { buildTables, cellText, LEGEND, type Table } from './report-model.js';
-import type { ResultRow } from './schema.js';
+import type { IdleWaiting, ResultRow } from './schema.js';
 import { checkGoals, renderGoalsText } from './goals.js';
+import { renderIdleText } from './report-idle.js';
 
 /** One table as aligned text lines. */
 export function renderTextTable(table: Table): string {
@@ -21,13 +22,14 @@ export function renderTextTable(table: Table): string {
   ].join('\n');
 }
 
-/** All result tables, the legend and the goals, for stdout. */
-export function renderTerminalReport(rows: readonly ResultRow[]): string {
+/** All result tables, the legend, idle waiting (when measured) and the goals, for stdout. */
+export function renderTerminalReport(rows: readonly ResultRow[], idle?: IdleWaiting): string {
   return (
     [
       ...buildTables(rows).map(renderTextTable),
       LEGEND.join('\n'),
-      renderGoalsText(checkGoals(rows)),
+      ...(idle === undefined ? [] : [renderIdleText(idle)]),
+      renderGoalsText(checkGoals(rows, idle)),
     ].join('\n\n') + '\n'
   );
 }

@@ -105,7 +105,8 @@ export function describeCell(cell: Cell): string {
   return `${cell.transport.name}${codec} ${cell.pattern} ${formatSize(cell.size)}`;
 }
 
-function withTimeout<T>(promise: Promise<T>, seconds: number, what: string): Promise<T> {
+/** `promise`, or a rejection once `seconds` have passed. */
+export function withTimeout<T>(promise: Promise<T>, seconds: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

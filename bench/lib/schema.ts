@@ -1,6 +1,9 @@
 // The machine-readable result file (`--json FILE`) and a validator for its fixed schema:
 // { machine: { cpu, cores, node, os, date },
-//   results: [ { transport, codec, pattern, size, msgsPerSec, mbPerSec, p50us, p99us, runs } ] }
+//   results: [ { transport, codec, pattern, size, msgsPerSec, mbPerSec, p50us, p99us, runs } ],
+//   idleWaiting?: { channels, threadsBefore, threads, idleSec, cpuMs, cpuPercent, woken, wakeMs,
+//                  closeMs } }
+// (idleWaiting is absent when that measurement did not run, e.g. with --only.)
 
 export type Codec = 'raw' | 'msgpack';
 export type Pattern = 'throughput' | 'latency';
@@ -37,12 +40,37 @@ export interface ResultRow extends Figures {
   runs: Figures[];
 }
 
+/** Many channels awaiting receive() at once in one process, idle (bench/lib/idle-waiting.ts). */
+export interface IdleWaiting {
+  /** Channels in the process, each with one pending `receive()`. */
+  channels: number;
+  /** Native threads of the process before it opened the channels. */
+  threadsBefore: number;
+  /** The most native threads seen while every channel waited. */
+  threads: number;
+  /** Seconds of idleness over which CPU time was measured. */
+  idleSec: number;
+  /** CPU time of the whole process (every thread, user + system) in those seconds, ms. */
+  cpuMs: number;
+  /** cpuMs / idleSec, as a percentage of one core. */
+  cpuPercent: number;
+  /** Channels then sent one value each; every one of their receive() calls resolved with it. */
+  woken: number;
+  /** The longest of those wake-ups: from the call to send() to receive() resolving, ms. */
+  wakeMs: number;
+  /** Closing every receiver while its receive() was pending, until all of them had settled, ms. */
+  closeMs: number;
+}
+
 export interface Report {
   machine: Machine;
   results: ResultRow[];
+  idleWaiting?: IdleWaiting;
 }
 
 const MACHINE_KEYS = ['cpu', 'cores', 'node', 'os', 'date'];
+const IDLE_COUNTS = ['channels', 'threadsBefore', 'threads', 'woken'] as const;
+const IDLE_FIGURES = ['idleSec', 'cpuMs', 'cpuPercent', 'wakeMs', 'closeMs'] as const;
 const FIGURE_KEYS = ['msgsPerSec', 'mbPerSec', 'p50us', 'p99us'] as const;
 const ROW_KEYS = ['transport', 'codec', 'pattern', 'size', ...FIGURE_KEYS, 'runs'];
 /** Which figures a pattern has (the others must be null). */
@@ -88,11 +116,31 @@ function checkFigures(
   }
 }
 
+function checkIdleWaiting(idle: unknown, problems: string[]): void {
+  if (!isObject(idle)) return void problems.push('idleWaiting: not an object');
+  checkKeys(idle, [...IDLE_COUNTS, ...IDLE_FIGURES], 'idleWaiting', problems);
+  for (const key of IDLE_COUNTS)
+    if (!Number.isInteger(idle[key]) || (idle[key] as number) < 0)
+      problems.push(`idleWaiting.${key}: not an integer >= 0`);
+  for (const key of IDLE_FIGURES) {
+    const value = idle[key];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      problems.push(`idleWaiting.${key}: not a finite number >= 0`);
+  }
+  if (!((idle.idleSec as number) > 0)) problems.push('idleWaiting.idleSec: not above 0');
+}
+
 /** Everything wrong with `report` as a result file; empty when it matches the schema. */
 export function validateReport(report: unknown): string[] {
   const problems: string[] = [];
   if (!isObject(report)) return ['report: not an object'];
-  checkKeys(report, ['machine', 'results'], 'report', problems);
+  checkKeys(
+    report,
+    'idleWaiting' in report ? ['machine', 'results', 'idleWaiting'] : ['machine', 'results'],
+    'report',
+    problems,
+  );
+  if ('idleWaiting' in report) checkIdleWaiting(report.idleWaiting, problems);
   const machine = report.machine;
   if (!isObject(machine)) problems.push('machine: not an object');
   else {

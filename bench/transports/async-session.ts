@@ -2,8 +2,10 @@
 // shmring async rows, ZeroMQ): the peer protocol of lib/receiver.ts (arm -> messages -> result,
 // echo -> round trips -> echoed) over the control channel.
 //
-// throughput: arm -> start the clock -> `send(message)` for each, awaited when it returns a promise -> result -> stop;
+// throughput: arm -> start the clock -> `send(message)` for each (or `sendBatch(messages)` for
+// each array of them), awaited when it returns a promise -> result -> stop;
 // latency: echo -> for each round trip `await sendPing(message)`, `await receiveEcho()` -> echoed.
+import { batchLength } from '../lib/channel-calls.js';
 import { CHECKSUM_SEED } from '../lib/checksum.js';
 import type { ControlClient } from '../lib/control.js';
 import { expectedTally, payloadBytes } from '../lib/payload.js';
@@ -18,6 +20,12 @@ export interface AsyncLink {
   message(size: number, seq: number): unknown;
   /** Hands one message of a stream over; a promise when it was not sent at once (awaited then). */
   send(message: unknown): Promise<void> | undefined;
+  /**
+   * If set, a stream's messages go through this instead of send(), in arrays of
+   * batchLength(size) (lib/channel-calls.ts); the array may be reused once it returns or its
+   * promise resolves. message() must then return distinct objects for that many calls in a row.
+   */
+  sendBatch?(messages: unknown[]): Promise<void> | undefined;
   /** Sends one message to be echoed (the same as send() where one channel does both). */
   sendPing(message: unknown): Promise<void> | undefined;
   /** The next echo, folded into `hash`. */
@@ -33,9 +41,23 @@ export function asyncPeerSession(link: AsyncLink): Session {
       const expected = expectedTally(codec, size, firstSeq, count);
       await control.call('arm', { codec, count, size });
       const start = process.hrtime.bigint();
-      for (let seq = firstSeq; seq < firstSeq + count; seq++) {
-        const sending = link.send(link.message(size, seq));
-        if (sending !== undefined) await sending;
+      const sendBatch = link.sendBatch;
+      if (sendBatch === undefined) {
+        for (let seq = firstSeq; seq < firstSeq + count; seq++) {
+          const sending = link.send(link.message(size, seq));
+          if (sending !== undefined) await sending;
+        }
+      } else {
+        const batch: unknown[] = [];
+        const length = batchLength(size);
+        for (let seq = firstSeq; seq < firstSeq + count; seq++) {
+          batch.push(link.message(size, seq));
+          if (batch.length === length || seq === firstSeq + count - 1) {
+            const sending = sendBatch(batch);
+            if (sending !== undefined) await sending;
+            batch.length = 0;
+          }
+        }
       }
       const result = await control.call<ReceiverResult>('result');
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;

@@ -150,6 +150,7 @@ const SHMRING_TRANSPORTS: Transport[] = [
     objects: { throughput: true, latency: false },
   }),
   ...rawAndObjects((codec, sizes) => shmringBatchTransport('batch', codec, sizes), ALL),
+  shmringBatchTransport('batch-records', 'raw', { throughput: RAW_SIZES, latency: [] }),
   shmringBatchTransport('zero-copy', 'raw', { throughput: RAW_SIZES, latency: LATENCY_SIZES }),
   ...rawAndObjects((codec, sizes) => shmringSyncTransport('sync', 'spin', codec, sizes), ALL),
   ...rawAndObjects((codec, sizes) => shmringSyncTransport('sync', 'adaptive', codec, sizes), ALL),

@@ -1,7 +1,10 @@
 // shmring channels between the bench process and a peer process (bench/children/shmring-batch-peer.ts)
 // through the package's batch and zero-copy calls, without blocking the event loop:
-//   'batch': the parent sends with `sender.trySend(v)`, falling back to `await sender.send(v)`
-//   when the ring is full; the peer takes arrays with `for await (const batch of receiver.batches())`.
+//   'batch': the parent sends arrays of values with `sender.trySendBatch(values)`, the rest with
+//   `await sender.sendBatch(rest)` when the ring is full; the peer takes arrays with
+//   `for await (const batch of receiver.batches())`.
+//   'batch-records' (raw payloads): the parent sends as 'batch'; the peer reads records in
+//   place with `await receiver.receiveRecords((bytes, offset, length) => ...)`.
 //   'zero-copy' (raw payloads): the parent claims a record with `sender.tryClaim(length)`
 //   (falling back to `await sender.claim(length)`), writes the payload into `sender.bytes` at
 //   the index and `sender.commit(index)`; the peer reads records in place with
@@ -15,7 +18,7 @@ import { asyncPeerSession } from './async-session.js';
 import type { Codec, OpenContext, Pattern, Session, Transport } from './transport.js';
 
 /** How both sides call the channel. */
-export type BatchStyle = 'batch' | 'zero-copy';
+export type BatchStyle = 'batch' | 'batch-records' | 'zero-copy';
 
 /** What the peer is told to open. */
 export interface BatchPeerParams {
@@ -28,7 +31,9 @@ export interface BatchPeerParams {
 
 const STYLE_TEXT: Record<BatchStyle, string> = {
   batch:
-    "codec 'raw' (Uint8Array payloads) or 'msgpack' (the objects): sender.trySend(v), else await sender.send(v) -> for await (const batch of receiver.batches()); round trip: the same, the peer echoes each value of its batch, the parent takes the echo with await receiver.receiveBatch()",
+    "codec 'raw' (Uint8Array payloads) or 'msgpack' (the objects): n = sender.trySendBatch(values) on arrays of up to 256 values (256 KiB), then await sender.sendBatch(values.slice(n)) if n < values.length -> for await (const batch of receiver.batches()); round trip: one value with sender.trySend(v), else await sender.send(v), the peer echoes each value of its batch the same way, the parent takes the echo with await receiver.receiveBatch()",
+  'batch-records':
+    "codec 'raw': n = sender.trySendBatch(values) on arrays of up to 256 values (256 KiB), then await sender.sendBatch(values.slice(n)) if n < values.length -> await receiver.receiveRecords((bytes, offset, length) => ...) (streams only)",
   'zero-copy':
     "codec 'raw': i = sender.tryClaim(length), else await sender.claim(length); sender.bytes.set(payload, i); sender.commit(i) -> await receiver.receiveRecords((bytes, offset, length) => ...); round trip: the same both ways (the peer's view claims and commits the echo, claimSync when the ring is full)",
 };
@@ -38,8 +43,7 @@ export function shmringBatchTransport(
   codec: Codec,
   sizes: Record<Pattern, readonly number[]>,
 ): Transport {
-  if (style === 'zero-copy' && codec !== 'raw')
-    throw new Error('zero-copy records carry raw payloads only');
+  if (style !== 'batch' && codec !== 'raw') throw new Error('records carry raw payloads only');
   return {
     name: `shmring-${style}`,
     codec,
@@ -62,8 +66,9 @@ async function openBatchSession(
       context,
       cleanup,
     );
+    // One value: the round trip's ping (and the batch row's echo).
     const send =
-      style === 'batch'
+      style !== 'zero-copy'
         ? (value: unknown) => (sender.trySend(value) ? undefined : sender.send(value))
         : (payload: unknown) => {
             const bytes = payload as Uint8Array;
@@ -90,11 +95,19 @@ async function openBatchSession(
             });
             return hash;
           };
+    const sendBatch =
+      style !== 'zero-copy'
+        ? (values: unknown[]) => {
+            const sent = sender.trySendBatch(values);
+            return sent === values.length ? undefined : sender.sendBatch(values.slice(sent));
+          }
+        : undefined;
     return asyncPeerSession({
       control: peer.control,
       codec,
-      message: messageMaker(codec),
+      message: messageMaker(codec, style === 'zero-copy' ? 1 : 256),
       send,
+      sendBatch,
       sendPing: send,
       receiveEcho,
       close: () => cleanup.run(),

@@ -1,6 +1,7 @@
 #include "waiter_pool.h"
 
 #include <linux/futex.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -31,6 +32,8 @@ struct WaitvEntry {
 };
 constexpr uint32_t kFutexSize32 = 2;         // FUTEX_32
 constexpr uint32_t kFutexPrivateFlag = 128;  // FUTEX_PRIVATE_FLAG
+// A thread name holds at most 15 characters and the terminating zero.
+constexpr char kThreadName[] = "shmring-wait";
 static_assert(sizeof(time_t) == 8, "futex_waitv takes a 64-bit timespec");
 
 // Without futex_waitv a thread sleeps on its one word in slices this long, so a wake that
@@ -195,6 +198,9 @@ void WaiterPool::Settle(Thread* thread, const std::vector<PoolWait*>& asleepOn, 
 }
 
 void WaiterPool::Run(Thread* thread) {
+  // Named, so that tools (top -H, /proc/<pid>/task/*/comm) and tests can tell the pool apart.
+  // Best effort: a failure changes nothing else.
+  pthread_setname_np(pthread_self(), kThreadName);
   std::vector<WaitvEntry> entries;
   std::vector<PoolWait*> asleepOn;  // identities only: never dereferenced after the sleep
   std::unique_lock<std::mutex> lock(mutex_);

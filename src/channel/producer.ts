@@ -13,6 +13,8 @@ import {
   timeoutError,
   waitAsyncWatched,
   waitSyncWatched,
+  schedule,
+  type Scheduled,
   type Watch,
   type WaitPolicy,
 } from '../wait/index.js';
@@ -34,8 +36,8 @@ export class Producer extends Endpoint {
   /** This producer's registry slot: its id in fragment headers and liveness checks. */
   readonly slot: number;
   readonly #lease: SlotLease;
-  /** Beats while the process runs, waiting or not (unref'd: it never keeps a process alive). */
-  readonly #heartbeat: ReturnType<typeof setInterval>;
+  /** Beats while the process runs, waiting or not (on the process's schedule: one timer for all). */
+  readonly #heartbeat: Scheduled;
   // While it waits for space: a heartbeat and a look at the consumer, every half of the
   // heartbeat timeout whatever the timeouts of the calls.
   readonly #watch: Watch & { due: number };
@@ -51,7 +53,15 @@ export class Producer extends Endpoint {
       lease.word,
     );
     const beat = policy.heartbeatTimeoutMs / 4;
-    this.#heartbeat = setInterval(() => control.registry.beat(lease.slot), beat).unref();
+    const heartbeat = {
+      due: performance.now() + beat,
+      fire: () => {
+        heartbeat.due = performance.now() + beat;
+        control.registry.beat(lease.slot);
+      },
+    };
+    this.#heartbeat = heartbeat;
+    schedule.add(heartbeat);
     const check = policy.heartbeatTimeoutMs / 2;
     const watch = {
       due: performance.now() + check,
@@ -59,6 +69,8 @@ export class Producer extends Endpoint {
         watch.due = performance.now() + check;
         control.registry.beat(lease.slot);
         this.#checkConsumer();
+        // Then the next attempt fails (ERR_SHMRING_BROKEN, ERR_SHMRING_CLAIM_LOST).
+        return this.control.broken || !control.registry.holds(lease.slot, lease.word);
       },
     };
     this.#watch = watch;
@@ -156,7 +168,7 @@ export class Producer extends Endpoint {
 
   /** Unregisters; the last producer to close ends the stream (unless it is kept open). */
   protected release(): void {
-    clearInterval(this.#heartbeat);
+    schedule.delete(this.#heartbeat);
     this.control.closeProducer(this.#lease);
   }
 }

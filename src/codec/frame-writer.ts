@@ -98,10 +98,7 @@ export class FrameWriter<T = unknown> {
    */
   writeEncoded(recordType: number, bytes: Uint8Array): boolean {
     this.#checkIdle();
-    if (!isMessageRecordType(recordType))
-      throw invalidArgValue('recordType', 'must be a message record type (1, 2 or 6)', recordType);
-    if (!(bytes instanceof Uint8Array))
-      throw invalidArgType('bytes', 'an instance of Uint8Array', bytes);
+    checkEncoded(recordType, bytes);
     return this.#start(recordType, bytes);
   }
 
@@ -111,13 +108,23 @@ export class FrameWriter<T = unknown> {
    */
   tryWrite(value: T): boolean {
     this.#checkIdle();
-    const bytes = this.codec.encode(value);
+    return this.#tryWhole(this.#recordType, this.codec.encode(value));
+  }
+
+  /** tryWrite() for bytes already encoded, as writeEncoded() takes them. */
+  tryWriteEncoded(recordType: number, bytes: Uint8Array): boolean {
+    this.#checkIdle();
+    checkEncoded(recordType, bytes);
+    return this.#tryWhole(recordType, bytes);
+  }
+
+  #tryWhole(recordType: number, bytes: Uint8Array): boolean {
     const ring = this.#ring;
-    if (bytes.length <= ring.maxMessageLength) return ring.write(this.#recordType, bytes);
+    if (bytes.length <= ring.maxMessageLength) return ring.write(recordType, bytes);
     // Fewer free bytes than the payload alone: no need to claim (and abort) to know.
     if (bytes.length > ring.capacity - ring.size()) return false;
     this.#pending = bytes;
-    this.#pendingType = this.#recordType;
+    this.#pendingType = recordType;
     this.#written = 0;
     this.#fragmentIndex = 0;
     try {
@@ -234,4 +241,12 @@ export class FrameWriter<T = unknown> {
     this.#pending = null;
     return true;
   }
+}
+
+/** Validates what writeEncoded() and tryWriteEncoded() take. */
+function checkEncoded(recordType: number, bytes: Uint8Array): void {
+  if (!isMessageRecordType(recordType))
+    throw invalidArgValue('recordType', 'must be a message record type (1, 2 or 6)', recordType);
+  if (!(bytes instanceof Uint8Array))
+    throw invalidArgType('bytes', 'an instance of Uint8Array', bytes);
 }

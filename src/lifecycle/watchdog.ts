@@ -47,7 +47,11 @@ export class ConsumerWatchdog implements Watch {
     this.#onGone = onGone;
   }
 
-  run(): void {
+  /**
+   * Returns true when the consumer should look again: it cleared a record or closed a producer
+   * (it may read on), or the channel turned out broken (its reads fail now).
+   */
+  run(): boolean {
     const now = performance.now();
     this.due = now + this.#timeoutMs / 2;
     const ring = this.#ring;
@@ -67,13 +71,15 @@ export class ConsumerWatchdog implements Watch {
       (isProducerAlive(view, this.#timeoutMs, blocked) ? alive : dead).push(view);
     // Closed first, so that a producer taken for dead finds its slot gone when it commits.
     const gone = dead.filter((view) => this.#control.closeProducer(view));
+    let cleared = 0;
     if (blocked || gone.length > 0) {
       const stuckLong = now - this.#stuckSince >= this.#timeoutMs;
-      ring.clearBlockers(limit, (position, atHead) => {
+      cleared = ring.clearBlockers(limit, (position, atHead) => {
         if (alive.some((view) => mayOwn(view, position))) return false;
         return dead.some((view) => mayOwn(view, position)) || (atHead && stuckLong);
       });
     }
     if (gone.length > 0) this.#onGone(gone.map((view) => view.slot));
+    return cleared > 0 || gone.length > 0 || this.#control.broken;
   }
 }

@@ -139,8 +139,10 @@ export class ManyToOneRingBuffer extends RingBufferBase {
     }
     // Several producers store the cache; it is a hint read through its low half only (here,
     // in C and in Agrona, which cast the difference to int32), so a mixed-up high half from
-    // two racing stores is harmless.
-    storePosition(words, this.wide, this.headCacheK, headHi, head);
+    // two racing stores is harmless. A producer facing a full ring refreshes on every attempt:
+    // it stores only what is news, or it would write that line for nothing each time.
+    if (words[this.headCacheK] !== head)
+      storePosition(words, this.wide, this.headCacheK, headHi, head);
     return head;
   }
 

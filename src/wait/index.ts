@@ -12,3 +12,4 @@ export {
   timeoutError,
 } from './strategy.js';
 export type { Watch, WaitMode, WaitPolicy } from './strategy.js';
+export { schedule, type Scheduled } from './schedule.js';

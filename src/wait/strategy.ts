@@ -3,6 +3,7 @@ import { AbortError, ShmringError, invalidArgValue } from '../errors.js';
 import type { FutexWaiter } from '../futex/futex.js';
 import { native } from '../native.js';
 import type { EventCount } from './event-count.js';
+import { schedule, type Scheduled } from './schedule.js';
 
 /**
  * - 'spin': poll until the condition holds (lowest latency; burns a core while waiting).
@@ -207,8 +208,11 @@ export async function waitAsync(
 export interface Watch {
   /** performance.now() at which run() is due next. */
   readonly due: number;
-  /** Does the work and sets the next `due`; may throw, or make the waited condition true. */
-  run(): void;
+  /**
+   * Does the work and sets the next `due`; may throw. Returns true when it may have made the
+   * waited condition true (then a sleeping waiter looks again).
+   */
+  run(): boolean;
 }
 
 /** Runs `watch` if it is due. */
@@ -232,7 +236,11 @@ export function waitSyncWatched(
   }
 }
 
-/** waitAsync() with the scheduled work of waitSyncWatched(). */
+/**
+ * waitAsync() with the scheduled work of waitSyncWatched(), which the process-wide schedule runs
+ * while this call sleeps (one timer for every waiting endpoint); it wakes this call only when
+ * that work may have made `ready` true, or failed (its error is thrown here).
+ */
 export async function waitAsyncWatched(
   ready: () => boolean,
   event: EventCount,
@@ -244,10 +252,64 @@ export async function waitAsyncWatched(
   spun = false,
 ): Promise<boolean> {
   if (ready()) return true; // the common case, before any clock read
-  for (;;) {
-    runIfDue(watch);
-    const until = Math.min(deadline, watch.due);
-    if (await waitAsync(ready, event, waiter, policy, until, signal, spun)) return true;
-    if (performance.now() >= deadline) return false;
+  runIfDue(watch);
+  const watched = new WatchedSleep(watch, signal);
+  schedule.add(watched);
+  try {
+    for (;;) {
+      const wake = watched.wake.signal;
+      try {
+        return await waitAsync(ready, event, waiter, policy, deadline, wake, spun);
+      } catch (error) {
+        if (watched.error !== undefined) throw watched.error;
+        if (signal?.aborted) throw new AbortError(signal);
+        if (!wake.aborted) throw error;
+        watched.rearm();
+      }
+    }
+  } finally {
+    schedule.delete(watched);
+    watched.close();
+  }
+}
+
+/** An async wait on the schedule: runs its watch when due, and aborts the sleep to wake it. */
+class WatchedSleep implements Scheduled {
+  /** Aborted to wake the sleeping call: by the watch (progress or error) or the caller's signal. */
+  wake = new AbortController();
+  error: unknown = undefined;
+  readonly #watch: Watch;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = (): void => this.wake.abort();
+
+  constructor(watch: Watch, signal: AbortSignal | undefined) {
+    this.#watch = watch;
+    this.#signal = signal;
+    if (signal?.aborted) this.wake.abort();
+    else signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  get due(): number {
+    return this.#watch.due;
+  }
+
+  fire(): void {
+    let wake: boolean;
+    try {
+      wake = this.#watch.run();
+    } catch (error) {
+      this.error = error;
+      wake = true;
+    }
+    if (wake) this.wake.abort();
+  }
+
+  /** A new controller after a wake-up by the watch. */
+  rearm(): void {
+    this.wake = new AbortController();
+  }
+
+  close(): void {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
   }
 }
