@@ -44,7 +44,7 @@ const STYLES = [
 describe('read ahead, nothing lost', () => {
   for (const producers of ['single', 'multi'] as const) {
     for (const style of STYLES) {
-      for (const then of style === 'receive' || style === 'batches'
+      for (const then of ['receive', 'iterate', 'batches'].includes(style)
         ? ['close', 'exit']
         : ['close']) {
         it(`${producers}: a receiver process takes 7 of 200 with ${style} and ${then}s; the next receiver gets exactly the rest`, async () => {

@@ -35,7 +35,11 @@ function open({ style, codec, wait, ping, pong }: AsyncPeerParams): void {
     receiver.on('error', fail);
   } else {
     void (async () => {
-      for await (const value of receiver) await take(sender, value);
+      for await (const value of receiver) {
+        // Awaited only when echoing: a counting loop is the bare `for await` a user writes.
+        const echoed = take(sender, value);
+        if (echoed !== undefined) await echoed;
+      }
     })().catch(fail);
   }
 }

@@ -107,11 +107,15 @@ export class Consumer extends Endpoint {
     return count;
   }
 
-  /** readSync() without blocking the event loop; `signal` aborts the wait. */
+  /**
+   * readSync() without blocking the event loop; `signal` aborts the wait. `spun`: the caller
+   * has just spun (spinBriefly), so the wait parks at once.
+   */
   async readAsync(
     handler: MessageHandler,
     limit = Infinity,
     options: WaitCallOptions = {},
+    spun = false,
   ): Promise<number> {
     let count = 0;
     const ready = (): boolean => (count = this.poll(handler, limit)) !== 0;
@@ -125,6 +129,7 @@ export class Consumer extends Endpoint {
         deadline,
         this.#watchdog,
         options.signal,
+        spun,
       ),
     );
     return count;

@@ -1,6 +1,7 @@
 // Values decoded ahead of the ring's head. Each keeps the ring's `peeked` count at the end of
-// its last record, so handing a value out releases exactly the records it came from: values
-// not yet handed out stay in the ring for whoever receives next (after a close, or a crash).
+// its last record, so the receiver can release exactly the records of the values it handed
+// out: values not yet handed out stay in the ring for whoever receives next (after a close,
+// or a crash).
 
 /** A FIFO of values, each with the read count at the end of its records; no allocation per value. */
 export class ReadAheadQueue<T> {
@@ -41,4 +42,38 @@ export class ReadAheadQueue<T> {
     if (stop === this.#count) this.#first = this.#count = 0;
     return values;
   }
+
+  /** Drops every value not taken (they stay in the ring); `end` stays. */
+  clear(): void {
+    this.#values.fill(undefined, this.#first, this.#count);
+    this.#first = this.#count = 0;
+  }
+}
+
+// A process that exits without closing its receivers must not leave values it handed out in
+// the ring (the next receiver would get them again). Receivers that hold such values back
+// (they give their space back per batch, not per value) are listed here until they release.
+const holding = new Set<() => void>();
+let exitHooked = false;
+
+/** Runs `release` if the process exits before forgetHandedOut(release). */
+export function releaseOnExit(release: () => void): void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', () => {
+      for (const run of holding) {
+        try {
+          run();
+        } catch {
+          // Best effort: a channel found broken meanwhile cannot take its space back.
+        }
+      }
+    });
+  }
+  holding.add(release);
+}
+
+/** Undoes releaseOnExit(release). */
+export function forgetOnExit(release: () => void): void {
+  holding.delete(release);
 }

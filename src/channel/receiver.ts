@@ -21,13 +21,21 @@ import {
 } from '../errors.js';
 import type { MessageHandler, RingBuffer } from '../ring/index.js';
 import type { Segment } from '../segment/index.js';
-import { deadlineAfter, timeoutError } from '../wait/index.js';
+import { deadlineAfter, spinBriefly, timeoutError, type EventCount } from '../wait/index.js';
 import { END_OF_STREAM, type Consumer } from './consumer.js';
 import type { UnlinkPolicy } from './options.js';
-import { ReadAheadQueue } from './read-ahead.js';
+import { ReadAheadQueue, forgetOnExit, releaseOnExit } from './read-ahead.js';
 
 /** Records read ahead per poll: enough to amortise a poll, few enough to keep the loop responsive. */
 const POLL_LIMIT = 1024;
+/**
+ * The space of values handed out goes back to the senders when the queue runs dry, when a
+ * sender sleeps for room, or once it spans this many bytes (a sixteenth of smaller rings):
+ * small values release once per poll (a store to the head and a wake-up check per value cost as
+ * much as the rest of a receive), large ones one by one, so that a sender keeps writing while
+ * the receiver works through a full ring.
+ */
+const RELEASE_BYTES = 64 * 1024;
 
 /** How much memory reassembly may take (ChannelOptions.maxMessageBytes, maxReassemblyBytes). */
 type ReassemblyLimits = Pick<FrameReaderOptions<unknown>, 'maxMessageBytes' | 'maxReassemblyBytes'>;
@@ -105,7 +113,8 @@ function checkMax(max: number): number {
  *
  * Values are read from the ring in batches, but the ring's space is given back only as far as
  * values were handed out: a receiver that closes (or a process that exits) leaves every value
- * it has not handed out in the ring for the next receiver.
+ * it has not handed out in the ring for the next receiver. (The space of values handed out
+ * goes back per batch, so a process killed by a signal leaves those of its last batch too.)
  *
  * Several consumers of one receiver are served in a fixed order, each value to exactly one:
  * the synchronous calls take the next value at once; pending async calls (receive, for await
@@ -116,6 +125,8 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   /** The channel's name (or label). */
   readonly name: string;
   readonly #consumer: Consumer;
+  /** Where senders sleep for room in the ring. */
+  readonly #spaceAvailable: EventCount;
   readonly #ring: RingBuffer;
   readonly #reader: FrameReader<T>;
   /** The memory bounds of reassembly, for both readers. */
@@ -125,10 +136,24 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   /** Set while the segment's name still exists and is ours to remove. */
   #owned: boolean;
   readonly #queue = new ReadAheadQueue<T>();
+  /** The read count the ring's head was released up to. */
+  #released = 0;
+  /** Bytes of values handed out that are released at once (RELEASE_BYTES). */
+  readonly #releaseBytes: number;
+  /** Whether values were handed out whose records are not released yet. */
+  #holding = false;
+  /** Releases the records of the values handed out (listed for process exit while #holding). */
+  readonly #releaseHandedOut = (): void => {
+    if (this.#holding) this.#releaseUpTo(this.#queue.end);
+  };
   readonly #waiting: PendingCall[] = [];
   #ended = false;
   #endEmitted = false;
   #pumping = false;
+  /** A call just spun for values in vain: the pump's next wait parks without spinning again. */
+  #spun = false;
+  /** Whether the queue holds values (read now if need be) or the stream ended. */
+  readonly #filled = (): boolean => this.#fill() || this.#ended;
   /** Aborts the pump's wait for the ring (to re-plan it: a new deadline, nobody left waiting). */
   #rewait: AbortController | undefined;
   #rewaitDeadline = Infinity;
@@ -150,6 +175,8 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     super();
     this.name = name;
     this.#consumer = consumer;
+    this.#spaceAvailable = consumer.control.spaceAvailable;
+    this.#releaseBytes = Math.min(RELEASE_BYTES, consumer.ring.capacity / 16);
     this.#ring = consumer.ring;
     this.#segment = segment;
     this.#unlinkPolicy = unlink;
@@ -231,7 +258,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   #read(count: number): void {
     if (count === END_OF_STREAM) this.#end();
     // Records that made no value (fragments, bad frames) need no one to hand them out.
-    else if (this.#queue.length === 0) this.#consumer.releaseRecords(this.#ring.peeked);
+    else if (this.#queue.length === 0) this.#releaseUpTo(this.#ring.peeked);
     // A synchronous call read values while the pump waits for the ring: they are not in the
     // ring any more as far as that wait can tell, so wake the pump to hand them out.
     else this.#rewait?.abort();
@@ -244,26 +271,39 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
     this.#recordReader?.end();
   }
 
-  /** Gives the records of the values taken back to the senders. */
-  #release(): void {
-    const queue = this.#queue;
-    if (queue.length === 0) this.#consumer.releaseRecords(this.#ring.peeked);
-    else this.#consumer.releaseRecords(queue.end);
+  /** Gives the space of the records read up to `upTo` (a `ring.peeked` value) back to the senders. */
+  #releaseUpTo(upTo: number): void {
+    this.#released = upTo;
+    this.#consumer.releaseRecords(upTo);
+    if (this.#holding) {
+      this.#holding = false;
+      forgetOnExit(this.#releaseHandedOut);
+    }
   }
 
-  /** The first queued value; its records' space goes back to the senders. */
-  #take(): T {
+  /** After values were taken: their records go back to the senders now or with later ones. */
+  #handedOut(): void {
     const queue = this.#queue;
-    const value = queue.shift();
-    this.#release();
+    if (queue.length === 0) this.#releaseUpTo(this.#ring.peeked);
+    else if (queue.end - this.#released >= this.#releaseBytes || this.#spaceAvailable.maySleep)
+      this.#releaseUpTo(queue.end);
+    else if (!this.#holding) {
+      this.#holding = true;
+      releaseOnExit(this.#releaseHandedOut);
+    }
+  }
+
+  /** The first queued value (the queue must not be empty). */
+  #take(): T {
+    const value = this.#queue.shift();
+    this.#handedOut();
     return value;
   }
 
-  /** Up to `max` queued values (at least one), released together. */
+  /** Up to `max` queued values (at least one; the queue must not be empty). */
   #takeBatch(max: number): T[] {
-    const queue = this.#queue;
-    const values = queue.take(max);
-    this.#release();
+    const values = this.#queue.take(max);
+    this.#handedOut();
     return values;
   }
 
@@ -323,7 +363,16 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
    * ABORT_ERR (signal), ERR_SHMRING_END_OF_STREAM at the end, ERR_SHMRING_CLOSED on close.
    */
   receive(options: AsyncReceiveOptions = NO_OPTIONS): Promise<T> {
+    if (options === NO_OPTIONS && this.#takeable()) return Promise.resolve(this.#take());
     return this.#call(WANTS_VALUE, 1, options) as Promise<T>;
+  }
+
+  /**
+   * Whether an async call without options can take a value read ahead at once: one is there
+   * and no call waits ahead (the queue is empty once closed).
+   */
+  #takeable(): boolean {
+    return this.#queue.length > 0 && this.#waiting.length === 0;
   }
 
   /** receive() for up to `max` values at once (at least one): the fastest way to drain a busy channel. */
@@ -346,10 +395,12 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   #iterator<R>(wants: number, max: number): AsyncIterableIterator<R> {
     let finished = false;
     const iterator: AsyncIterableIterator<R> = {
-      next: () =>
-        finished
-          ? Promise.resolve(DONE)
-          : (this.#call(wants, max, NO_OPTIONS) as Promise<IteratorResult<R, undefined>>),
+      next: () => {
+        if (finished) return Promise.resolve(DONE);
+        if (wants === WANTS_RESULT && this.#takeable())
+          return Promise.resolve({ value: this.#take() as unknown as R, done: false });
+        return this.#call(wants, max, NO_OPTIONS) as Promise<IteratorResult<R, undefined>>;
+      },
       return: () => {
         finished = true;
         return Promise.resolve(DONE);
@@ -365,9 +416,17 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
       if (wants >= WANTS_BATCH) checkMax(max);
       const deadline =
         options.timeoutMs === undefined ? Infinity : deadlineAfter(options.timeoutMs);
+      const signal = options.signal;
       if (this.#waiting.length === 0) {
         if (this.closed) return this.#closedResult(wants);
-        const got = wants >= WANTS_BATCH ? this.#nextBatch(max) : this.#next();
+        let got = wants >= WANTS_BATCH ? this.#nextBatch(max) : this.#next();
+        // Nothing there: the spin the pump's wait would start with, done here, so that a value
+        // coming meanwhile is handed out at once instead of through a pending call.
+        if (got === EMPTY && !this.#pumping && signal?.aborted !== true) {
+          if (spinBriefly(this.#filled, this.#consumer.policy, deadline))
+            got = wants >= WANTS_BATCH ? this.#nextBatch(max) : this.#next();
+          else this.#spun = true;
+        }
         if (got === END) return this.#endResult(wants);
         if (got !== EMPTY)
           return Promise.resolve(
@@ -376,7 +435,6 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
               : got,
           );
       }
-      const signal = options.signal;
       if (signal?.aborted) return Promise.reject(new AbortError(signal));
       return new Promise((resolve, reject) => {
         const onAbort =
@@ -509,13 +567,20 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
         if (this.#waiting.length === 0 && this.listenerCount('message') === 0) return;
         const rewait = (this.#rewait = new AbortController());
         this.#rewaitDeadline = deadline;
+        const spun = this.#spun;
+        this.#spun = false;
         let count: number;
         try {
-          count = await this.#consumer.readAsync(this.#reader.handler, POLL_LIMIT, {
-            timeoutMs:
-              deadline === Infinity ? undefined : Math.max(0, deadline - performance.now()),
-            signal: rewait.signal,
-          });
+          count = await this.#consumer.readAsync(
+            this.#reader.handler,
+            POLL_LIMIT,
+            {
+              timeoutMs:
+                deadline === Infinity ? undefined : Math.max(0, deadline - performance.now()),
+              signal: rewait.signal,
+            },
+            spun,
+          );
         } catch (error) {
           if (rewait.signal.aborted || this.closed) continue;
           throw error;
@@ -531,6 +596,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
       if (this.listenerCount('message') > 0) this.emit('error', error as ShmringError);
     } finally {
       this.#pumping = false;
+      this.#spun = false;
     }
   }
 
@@ -676,6 +742,8 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
    */
   close(options: CloseOptions = {}): void {
     if (this.closed) return;
+    this.#releaseHandedOut();
+    this.#queue.clear();
     this.#consumer.close();
     this.#warnings.flush();
     this.#settleAll();

@@ -123,6 +123,15 @@ export class EventCount {
     return this.#parks;
   }
 
+  /**
+   * Whether sleepers may be announced: a plain read, cheaper than an atomic load (which V8 does
+   * not inline over shared memory), for a hint asked per message. Exact for sleepers of this
+   * thread; one of another process is seen a little late, never missed for good.
+   */
+  get maySleep(): boolean {
+    return this.#words[this.#sleepers] !== 0;
+  }
+
   /** How many sleepers are announced now (diagnostics). */
   get sleepers(): number {
     return Atomics.load(this.#words, this.#sleepers);

@@ -6,6 +6,7 @@ export {
   waitAsync,
   waitSyncWatched,
   waitAsyncWatched,
+  spinBriefly,
   runIfDue,
   deadlineAfter,
   timeoutError,

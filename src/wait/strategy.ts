@@ -156,9 +156,20 @@ function recheck(ready: () => boolean, event: EventCount, deadline: number): num
 }
 
 /**
+ * The spin an async wait starts with, for a caller on the event loop that can answer at once
+ * when it succeeds (no promise chain): polls `ready` for the policy's spinMicros ('park': not
+ * at once) or until `deadline`, blocking the thread that long at most. True if it held.
+ */
+export function spinBriefly(ready: () => boolean, policy: WaitPolicy, deadline: number): boolean {
+  if (policy.mode === 'park' || policy.spinMicros === 0) return false;
+  return pollUntil(ready, Math.min(deadline, performance.now() + policy.spinMicros / 1000));
+}
+
+/**
  * waitSync() for the event loop: spins at most briefly (in 1 ms slices for 'spin', letting
  * the loop run between them), then parks on a native waiter thread. Rejects with an
- * AbortError when `signal` aborts; resolves false on timeout.
+ * AbortError when `signal` aborts; resolves false on timeout. `spun`: the caller has just done
+ * the 'adaptive' spin (spinBriefly), so park at once.
  */
 export async function waitAsync(
   ready: () => boolean,
@@ -167,6 +178,7 @@ export async function waitAsync(
   policy: WaitPolicy,
   deadline: number,
   signal?: AbortSignal,
+  spun = false,
 ): Promise<boolean> {
   if (ready()) return true;
   if (policy.mode === 'spin') {
@@ -178,11 +190,7 @@ export async function waitAsync(
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  if (
-    policy.mode === 'adaptive' &&
-    pollUntil(ready, Math.min(deadline, performance.now() + policy.spinMicros / 1000))
-  )
-    return true;
+  if (policy.mode === 'adaptive' && !spun && spinBriefly(ready, policy, deadline)) return true;
   for (;;) {
     if (signal?.aborted) throw new AbortError(signal);
     const key = event.announce();
@@ -241,6 +249,7 @@ export async function waitAsyncWatched(
   deadline: number,
   watch: Watch,
   signal?: AbortSignal,
+  spun = false,
 ): Promise<boolean> {
   if (ready()) return true; // the common case, before any clock read
   runIfDue(watch);
@@ -250,7 +259,7 @@ export async function waitAsyncWatched(
     for (;;) {
       const wake = watched.wake.signal;
       try {
-        return await waitAsync(ready, event, waiter, policy, deadline, wake);
+        return await waitAsync(ready, event, waiter, policy, deadline, wake, spun);
       } catch (error) {
         if (watched.error !== undefined) throw watched.error;
         if (signal?.aborted) throw new AbortError(signal);
