@@ -253,13 +253,15 @@ export async function waitAsyncWatched(
 ): Promise<boolean> {
   if (ready()) return true; // the common case, before any clock read
   runIfDue(watch);
+  // The spin first: a value that comes within it costs no registration on the schedule.
+  if (policy.mode === 'adaptive' && !spun && spinBriefly(ready, policy, deadline)) return true;
   const watched = new WatchedSleep(watch, signal);
   schedule.add(watched);
   try {
     for (;;) {
       const wake = watched.wake.signal;
       try {
-        return await waitAsync(ready, event, waiter, policy, deadline, wake, spun);
+        return await waitAsync(ready, event, waiter, policy, deadline, wake, true);
       } catch (error) {
         if (watched.error !== undefined) throw watched.error;
         if (signal?.aborted) throw new AbortError(signal);
