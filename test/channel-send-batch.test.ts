@@ -54,6 +54,9 @@ describe('sending in batches across processes', () => {
   it('multi: three sender processes batching at once keep each one order', async () => {
     const receiver = channel<Value>({ producers: 'multi', capacity: 64 * 1024 });
     const count = 20_000;
+    // Held open until every value is in: a sender that finishes before another one opens
+    // would otherwise end the stream.
+    const holder = openChannel<Value>(receiver.name, { producers: 'multi' });
     const children = ['try', 'sync', 'async'].map((style, id) =>
       batchSender({
         name: receiver.name,
@@ -66,13 +69,20 @@ describe('sending in batches across processes', () => {
         producers: 'multi',
       }),
     );
+    // A child that fails ends the loop (its stderr is checked below).
+    const all = Promise.all(children).then((results) => {
+      if (results.some((result) => result.code !== 0)) receiver.close();
+      return results;
+    });
     const next = [0, 0, 0];
     for await (const [id, seq, text] of receiver) {
       expect(seq).toBe(next[id]);
       next[id]++;
       if (seq % 1000 === 999) expect(text).toHaveLength(20_000);
+      if (next.every((n) => n === count)) break;
     }
-    for (const result of await Promise.all(children)) {
+    holder.close();
+    for (const result of await all) {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
     }
