@@ -56,7 +56,7 @@ export class ReadAheadQueue<T> {
 const holding = new Set<() => void>();
 let exitHooked = false;
 
-/** Runs `release` if the process exits before forgetHandedOut(release). */
+/** Runs `release` if the process exits before forgetOnExit(release). */
 export function releaseOnExit(release: () => void): void {
   if (!exitHooked) {
     exitHooked = true;
