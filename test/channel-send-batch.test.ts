@@ -260,6 +260,10 @@ describe('RingBuffer.writeBlock', () => {
 
   it('checks its arguments, and says false when the ring is full', () => {
     const ring = newRing('spsc', 1024);
+    for (const capacity of [12, 0, 1.5, 2 ** 31])
+      expect(() => new RecordBlock(capacity)).toThrow(
+        expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),
+      );
     const block = new RecordBlock(512);
     expect(() => block.add(0, new Uint8Array(1), 0, 1)).toThrow(
       expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }),

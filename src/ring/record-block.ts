@@ -2,8 +2,15 @@
 // ring (header, payload, padding to the alignment), so that a producer with many small messages
 // claims space once, copies the run in with one aligned copy and publishes it with one store
 // (RingBuffer.writeBlock), instead of paying a claim and a commit per message.
-import { checkInteger } from '../errors.js';
-import { HEADER_LENGTH, LENGTH_OFFSET, MAX_TYPE_ID, TYPE_OFFSET, alignRecord } from './record.js';
+import { checkInteger, outOfRange } from '../errors.js';
+import {
+  ALIGNMENT,
+  HEADER_LENGTH,
+  LENGTH_OFFSET,
+  MAX_TYPE_ID,
+  TYPE_OFFSET,
+  alignRecord,
+} from './record.js';
 
 /** Staged payloads up to this length are copied byte by byte: cheaper than subarray() + set(). */
 const SMALL_COPY = 32;
@@ -18,8 +25,11 @@ export class RecordBlock {
   #count = 0;
   #maxPayload = 0;
 
-  /** A block of at most `capacity` bytes (a multiple of 8). */
+  /** A block of at most `capacity` bytes (a multiple of 8, up to 1 GiB). */
   constructor(capacity: number) {
+    checkInteger('capacity', capacity, HEADER_LENGTH, 2 ** 30);
+    if (capacity % ALIGNMENT !== 0)
+      throw outOfRange('capacity', `a multiple of ${ALIGNMENT}`, capacity);
     this.bytes = new Uint8Array(capacity);
     this.#words = new Int32Array(this.bytes.buffer);
     // At least one header per record: the block never holds more records than this.
