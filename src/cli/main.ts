@@ -67,7 +67,7 @@ Options:
   --html FILE      write an HTML page with charts
   --only TEXT      run only the transports whose name contains TEXT (may repeat)
   --rounds N       runs per figure (default 3)
-  --list           list the transports and exit
+  --list           list the transports and the idle-waiting measurement, and exit
   --help           print this help`,
 };
 
