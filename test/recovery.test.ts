@@ -160,11 +160,15 @@ describe('dead claims are cleared', () => {
 });
 
 describe('liveness whatever the timeouts', () => {
-  it('receive({ timeoutMs: 150 }) in a loop still clears a dead claim', async () => {
-    const receiver = createChannel<Value>(uniqueShmName('short-receive'), {
+  /**
+   * An MPSC channel whose sender died holding a claim (after 2 values) while a live sender
+   * sends 20 more: 22 values to receive in all.
+   */
+  async function deadClaimAndLiveSender(tag: string, heartbeatTimeoutMs: number) {
+    const receiver = createChannel<Value>(uniqueShmName(tag), {
       producers: 'multi',
       keepOpen: true,
-      heartbeatTimeoutMs: 1000,
+      heartbeatTimeoutMs,
     });
     defer(() => receiver.close());
     const dead = await victim({ name: receiver.name, before: 2 });
@@ -175,6 +179,11 @@ describe('liveness whatever the timeouts', () => {
       options: { producers: 'multi' },
     });
     dead.child.kill('SIGKILL');
+    return { receiver, live };
+  }
+
+  it('receive({ timeoutMs: 150 }) in a loop still clears a dead claim', async () => {
+    const { receiver, live } = await deadClaimAndLiveSender('short-receive', 1000);
     const values: Value[] = [];
     const started = performance.now();
     while (values.length < 22 && performance.now() - started < 20_000) {
@@ -189,20 +198,7 @@ describe('liveness whatever the timeouts', () => {
   });
 
   it('tryReceive() polling alone still clears a dead claim', async () => {
-    const receiver = createChannel<Value>(uniqueShmName('poll-receive'), {
-      producers: 'multi',
-      keepOpen: true,
-      heartbeatTimeoutMs: 600,
-    });
-    defer(() => receiver.close());
-    const dead = await victim({ name: receiver.name, before: 2 });
-    const live = runPeer({
-      role: 'send',
-      name: receiver.name,
-      count: 20,
-      options: { producers: 'multi' },
-    });
-    dead.child.kill('SIGKILL');
+    const { receiver, live } = await deadClaimAndLiveSender('poll-receive', 600);
     const values: Value[] = [];
     const started = performance.now();
     while (values.length < 22 && performance.now() - started < 20_000) {

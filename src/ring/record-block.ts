@@ -3,6 +3,7 @@
 // claims space once, copies the run in with one aligned copy and publishes it with one store
 // (RingBuffer.writeBlock), instead of paying a claim and a commit per message.
 import { checkInteger, outOfRange } from '../errors.js';
+import { copyBytes } from './copy.js';
 import {
   ALIGNMENT,
   HEADER_LENGTH,
@@ -11,9 +12,6 @@ import {
   TYPE_OFFSET,
   alignRecord,
 } from './record.js';
-
-/** Staged payloads up to this length are copied byte by byte: cheaper than subarray() + set(). */
-const SMALL_COPY = 32;
 
 export class RecordBlock {
   /** The staged records: bytes [0, length). 8-byte aligned, like the ring's data area. */
@@ -73,15 +71,7 @@ export class RecordBlock {
     const words = this.#words;
     words[(at + LENGTH_OFFSET) >>> 2] = length + HEADER_LENGTH;
     words[(at + TYPE_OFFSET) >>> 2] = typeId;
-    const payload = at + HEADER_LENGTH;
-    const target = this.bytes;
-    if (length <= SMALL_COPY) {
-      for (let i = 0; i < length; i++) target[payload + i] = source[offset + i]!;
-    } else if (offset === 0 && length === source.length) {
-      target.set(source, payload);
-    } else {
-      target.set(source.subarray(offset, offset + length), payload);
-    }
+    copyBytes(this.bytes, at + HEADER_LENGTH, source, offset, length);
     this.#ends[this.#count++] = end;
     if (length > this.#maxPayload) this.#maxPayload = length;
     return true;

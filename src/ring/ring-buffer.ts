@@ -10,6 +10,7 @@ import {
   TAIL_POSITION_OFFSET,
 } from './descriptor.js';
 import { readMetadata, type RingKind, type RingMetadata } from './metadata.js';
+import { copyBytes } from './copy.js';
 import { advancePosition, loadPosition } from './position.js';
 import { RecordBlock } from './record-block.js';
 import {
@@ -134,10 +135,7 @@ export function corruptRecord(position: number, index: number, reason: string): 
   return Object.assign(error, { position });
 }
 
-// Copy strategies by size, measured on Node 20 (x64): word stores beat TypedArray.set up to
-// ~48 bytes; a byte loop beats subarray() + set() up to ~32 bytes.
-/** Up to this many bytes, part of a new or unaligned source is copied byte by byte. */
-const SMALL_COPY = 32;
+// Word stores beat TypedArray.set up to ~48 bytes (measured on Node 20, x64).
 /** Up to this many bytes, an aligned, known source is copied word by word. */
 const WORD_COPY_MAX = 48;
 /** Up to this many bytes, consumed space is zeroed by a loop rather than fill() (see zeroData). */
@@ -350,7 +348,7 @@ export abstract class RingBufferBase implements RingBuffer {
    * ~20 ns even for 16 bytes, and so do a typed array's `buffer` and `byteOffset` getters
    * (not inlined in Node 20), so small copies from a source used again and again (an
    * encoder's scratch buffer) go word by word through an Int32Array kept for that source
-   * object. Otherwise a whole source goes through set(), a short part of one byte by byte.
+   * object. Otherwise copyBytes() chooses a byte loop or set() by length.
    */
   private copyIn(at: number, bytes: Uint8Array, offset: number, length: number): void {
     if (length <= WORD_COPY_MAX) {
@@ -367,15 +365,7 @@ export abstract class RingBufferBase implements RingBuffer {
         return;
       }
     }
-    if (length === bytes.length) {
-      this.bytes.set(bytes, at);
-    } else if (length <= SMALL_COPY) {
-      // A partial source: subarray() would allocate, and costs more than a short loop.
-      const target = this.bytes;
-      for (let i = 0; i < length; i++) target[at + i] = bytes[offset + i];
-    } else {
-      this.bytes.set(bytes.subarray(offset, offset + length), at);
-    }
+    copyBytes(this.bytes, at, bytes, offset, length);
   }
 
   /** Adopts a source on its second use in a row, with a word view when it is 4-aligned. */
