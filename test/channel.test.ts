@@ -185,6 +185,45 @@ describe('cancellation, timeouts, close', () => {
     sender.close();
   });
 
+  it('a queued send that finds room at once wakes a receiver parked in another process', async () => {
+    // The queued send goes straight in with nobody left to publish after it: it must wake the
+    // receiver itself (it used to write without a wake-up, and fork() hung on it).
+    const name = uniqueShmName('chan');
+    const sender = createSender<number>(name, { capacity: 1024, wait: 'park' });
+    const child = peer({ role: 'receive', name, how: 'async', options: { wait: 'park' } });
+    try {
+      let n = 0;
+      while (sender.trySend(n)) n++;
+      const controller = new AbortController();
+      const waiting = sender.send(-1, { signal: controller.signal }).catch((error) => error);
+      const queued = sender.send(n);
+      await new Promise(setImmediate); // the first send parks for room
+      // This thread blocks (so the first send's wake-up for room waits) until the receiver has
+      // taken all n values and parked on the empty ring.
+      const ring = attachRing(sender.buffer);
+      const control = new ChannelControl(sender.buffer);
+      const until = Date.now() + 50_000;
+      while (
+        ring.consumerPosition() !== ring.producerPosition() ||
+        control.dataAvailable.sleepers !== 1
+      )
+        if (Date.now() > until) throw new Error('the receiver did not drain the ring and park');
+      controller.abort(); // the waiting send gives up unwritten; the queued one goes in at once
+      expect(await waiting).toMatchObject({ code: 'ABORT_ERR' });
+      await queued;
+      const woken = Date.now() + 3000;
+      while (ring.consumerPosition() !== ring.producerPosition() && Date.now() < woken)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(ring.consumerPosition()).toBe(ring.producerPosition()); // taken before any close
+      sender.close();
+      expect((await child).got).toEqual(Array.from({ length: n + 1 }, (_, i) => i));
+    } finally {
+      sender.close();
+      await child.catch(() => {});
+      Segment.unlink(name);
+    }
+  });
+
   it('sends queued behind one waiting for space arrive intact and in order', async () => {
     const receiver = channel<{ n: number; text: string }>({ capacity: 1024 });
     const sender = openChannel<{ n: number; text: string }>(receiver.name);

@@ -116,9 +116,8 @@ export class Sender<T = unknown> {
       const encoded = this.#writer.codec.encode(value).slice();
       return this.#enqueue(async () => {
         this.#producer.checkWritable();
-        if (!this.#writer.writeEncoded(this.#recordType, encoded)) {
-          await this.#producer.offerAsync(() => this.#writer.resume(), options);
-        }
+        if (this.#writer.writeEncoded(this.#recordType, encoded)) this.#producer.published();
+        else await this.#producer.offerAsync(() => this.#writer.resume(), options);
       });
     } catch (error) {
       return Promise.reject(error);
