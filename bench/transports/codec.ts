@@ -1,15 +1,19 @@
 // Codec only, in this process: how fast the sample objects encode and decode, the ceiling of any
-// transport that carries them. JSON rows are for reference (codec 'raw' in the results: the
+// transport that carries them. `shmring-decode` is the decode of shmring's MessagePack codec
+// (what its receivers run); JSON rows are for reference (codec 'raw' in the results: the
 // schema's codecs are raw and msgpack).
 //
 // Verification: decode rows hash every decoded object; encode rows decode every 256th encoding
 // (a small, fixed share of the loop) and hash those.
 import { Decoder, Encoder } from '@msgpack/msgpack';
+
+import { createMsgpackCodec } from '../../src/index.js';
 import { CHECKSUM_SEED, type Tally } from '../lib/checksum.js';
 import { hashObject, sampleObject } from '../lib/payload.js';
 import { OBJECT_SIZE, type Session, type ThroughputRequest, type Transport } from './transport.js';
 
-export type CodecOperation = 'msgpack-encode' | 'msgpack-decode' | 'json-stringify' | 'json-parse';
+export type CodecOperation =
+  'msgpack-encode' | 'msgpack-decode' | 'shmring-decode' | 'json-stringify' | 'json-parse';
 
 /** Encoded messages that decode rows cycle through. */
 const DECODE_RING = 4096;
@@ -41,6 +45,22 @@ function msgpackOps(): CodecOps<Uint8Array> {
     keep: (bytes) => bytes.slice(),
   };
 }
+
+function shmringOps(): CodecOps<Uint8Array> {
+  const codec = createMsgpackCodec();
+  return {
+    encode: (value) => codec.encode(value),
+    decode: (bytes) => codec.decode(bytes),
+    keep: (bytes) => bytes.slice(),
+  };
+}
+
+const OPS = { json: jsonOps, msgpack: msgpackOps, shmring: shmringOps };
+const LIBRARIES = {
+  json: 'JSON',
+  msgpack: '@msgpack/msgpack',
+  shmring: "shmring's MessagePack codec (createMsgpackCodec())",
+};
 
 /** Tally of objects at the given sequence numbers. */
 function tallyOf(seqs: Iterable<number>): Tally {
@@ -133,14 +153,13 @@ function codecSession<E extends { length: number }>(
 }
 
 export function codecTransport(operation: CodecOperation): Transport {
-  const [format, direction] = operation.split('-') as ['msgpack' | 'json', string];
+  const [format, direction] = operation.split('-') as [keyof typeof OPS, string];
   const decoding = direction === 'decode' || direction === 'parse';
   return {
     name: `codec-${operation}`,
-    codec: format === 'msgpack' ? 'msgpack' : 'raw',
-    description: `codec only, one thread: ${format === 'msgpack' ? '@msgpack/msgpack' : 'JSON'} ${direction} of the sample object (no transport)`,
+    codec: format === 'json' ? 'raw' : 'msgpack',
+    description: `codec only, one thread: ${LIBRARIES[format]} ${direction} of the sample object (no transport)`,
     sizes: { throughput: [OBJECT_SIZE], latency: [] },
-    open: async () =>
-      format === 'json' ? codecSession(jsonOps(), decoding) : codecSession(msgpackOps(), decoding),
+    open: async () => codecSession<string | Uint8Array>(OPS[format](), decoding),
   };
 }

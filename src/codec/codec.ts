@@ -1,6 +1,7 @@
 // Codecs turn a message value into bytes and back. The built-ins are MessagePack (with the
 // extensions in extensions.ts) and raw bytes; users may bring their own { encode, decode }.
 import { ShmringError, invalidArgType, invalidArgValue, unencodable } from '../errors.js';
+import { CommonDecoder, UNCOMMON } from './common-decoder.js';
 import { ShmringExtensions, type DecodeState } from './extensions.js';
 import { NestedCoders, ShmringDecoder, ShmringEncoder } from './msgpack-subclasses.js';
 import { RECORD_CUSTOM, RECORD_MSGPACK, RECORD_RAW } from './record-types.js';
@@ -52,6 +53,8 @@ export class MsgpackCodec<T = unknown> implements Codec<T> {
   readonly #state: DecodeState = { owned: false };
   #encoder = new ShmringEncoder(this.#extensions, this.#state);
   readonly #decoder = new ShmringDecoder(this.#extensions, this.#state);
+  /** Decodes most messages; what it leaves (UNCOMMON) goes to #decoder. */
+  readonly #common = new CommonDecoder();
 
   constructor() {
     this.#extensions.nested = new NestedCoders(this.#extensions, this.#state);
@@ -75,6 +78,8 @@ export class MsgpackCodec<T = unknown> implements Codec<T> {
 
   /** Decodes one value that fills `bytes` exactly; throws the library's DecodeError / RangeError. */
   decode(bytes: Uint8Array, owned = false): T {
+    const value = this.#common.decode(bytes);
+    if (value !== UNCOMMON) return value as T;
     this.#state.owned = owned;
     return this.#decoder.decode(bytes) as T;
   }
