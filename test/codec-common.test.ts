@@ -1,10 +1,13 @@
-// The common-subset decoder against the library: whatever it decodes must be exactly what
-// @msgpack/msgpack decodes from the same bytes, and whatever it leaves (UNCOMMON) still decodes
-// through the codec as before.
+// The common-subset encoder and decoder against the library: whatever they encode or decode
+// must be byte for byte, value for value, what @msgpack/msgpack (with shmring's subclasses)
+// makes of the same input, and whatever they leave (UNCOMMON) still goes through the codec.
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 
 import { CommonDecoder, UNCOMMON } from '../src/codec/common-decoder.js';
+import { CommonEncoder } from '../src/codec/common-encoder.js';
+import { ShmringExtensions } from '../src/codec/extensions.js';
+import { ShmringEncoder } from '../src/codec/msgpack-subclasses.js';
 import { createMsgpackCodec } from '../src/index.js';
 import { trickyValues } from './helpers/values.js';
 
@@ -62,9 +65,9 @@ function commonValue(next: () => number, depth = 0): unknown {
 }
 
 const library = new Decoder();
-/** shmring's encoder (it keeps -0 a float); the library's for values the codec would not accept. */
-const codec = createMsgpackCodec();
-const encoder = { encode: (value: unknown) => codec.encode(value).slice() };
+/** The library's encoder as shmring's codec runs it (it keeps -0 a float). */
+const shmringEncoder = new ShmringEncoder(new ShmringExtensions(), { owned: false });
+const encoder = { encode: (value: unknown) => shmringEncoder.encodeSharedRef(value).slice() };
 const libraryEncoder = new Encoder();
 
 /** The library's verdict on `bytes`: its value, or that it throws. */
@@ -150,8 +153,71 @@ describe('CommonDecoder', () => {
   });
 });
 
-describe('the msgpack codec with the common decoder', () => {
+describe('CommonEncoder', () => {
+  it('writes values of the common subset byte for byte as the library does', () => {
+    const common = new CommonEncoder(1 << 20);
+    for (let seed = 1; seed <= 3000; seed++) {
+      const value = commonValue(random(seed));
+      const bytes = common.encode(value);
+      expect(bytes, `seed ${seed}`).not.toBe(UNCOMMON);
+      expect(Buffer.from(bytes as Uint8Array).toString('hex'), `seed ${seed}`).toBe(
+        Buffer.from(encoder.encode(value)).toString('hex'),
+      );
+    }
+  });
+
+  it('grows its buffer mid-value, and does not reuse one it handed out past the retain limit', () => {
+    const common = new CommonEncoder(64 * 1024);
+    const next = random(7);
+    const many = Array.from({ length: 5000 }, () => commonValue(next, 5)); // crosses every growth
+    expect(Buffer.from(common.encode(many) as Uint8Array)).toEqual(
+      Buffer.from(encoder.encode(many)),
+    );
+    for (const filler of [1, -1, true, null, 'x']) {
+      const ones = Array(3000).fill(filler) as unknown[]; // grows on a one-byte write
+      expect(Buffer.from(new CommonEncoder(1 << 20).encode(ones) as Uint8Array)).toEqual(
+        Buffer.from(encoder.encode(ones)),
+      );
+    }
+    const big = common.encode('b'.repeat(100_000)) as Uint8Array;
+    const copy = big.slice();
+    common.encode('s'.repeat(100_000));
+    expect(big).toEqual(copy); // a new buffer took over: the big output stays as it was
+  });
+
+  it('leaves to the library what is outside the subset', () => {
+    const common = new CommonEncoder(1 << 20);
+    const circular: unknown[] = [];
+    circular.push(circular);
+    const uncommon = [
+      undefined,
+      { a: undefined },
+      // eslint-disable-next-line no-sparse-arrays -- a hole reads as undefined
+      [1, , 3],
+      10n,
+      2 ** 40,
+      -(2 ** 40),
+      new Date(0),
+      new Map(),
+      new Uint8Array(1),
+      Object.create(null) as object,
+      new (class Point {
+        x = 1;
+      })(),
+      'lone \ud800 surrogate',
+      '\udc00',
+      JSON.parse('['.repeat(100) + ']'.repeat(100)) as unknown,
+      circular,
+      () => 1,
+      Symbol('s'),
+    ];
+    for (const value of uncommon) expect(common.encode(value)).toBe(UNCOMMON);
+  });
+});
+
+describe('the msgpack codec with the common encoder and decoder', () => {
   it('round-trips the tricky values, common or not, as before', () => {
+    const codec = createMsgpackCodec();
     for (const value of trickyValues())
       expect(codec.decode(codec.encode(value).slice())).toEqual(value);
   });
