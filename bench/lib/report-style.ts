@@ -52,6 +52,7 @@ const KNOWN: Record<string, [color: string, shape: Shape]> = {
   'zeromq-ipc': [blue, 'diamond'],
   'codec-msgpack-encode': [sky, 'square'],
   'codec-msgpack-decode': [brown, 'square'],
+  'codec-shmring-encode': [sky, 'triangle'],
   'codec-shmring-decode': [brown, 'diamond'],
   'codec-json-stringify': [black, 'square'],
   'codec-json-parse': [sky, 'diamond'],

@@ -1,6 +1,6 @@
 // Codec only, in this process: how fast the sample objects encode and decode, the ceiling of any
-// transport that carries them. `shmring-decode` is the decode of shmring's MessagePack codec
-// (what its receivers run); JSON rows are for reference (codec 'raw' in the results: the
+// transport that carries them. `shmring-encode` and `-decode` run shmring's MessagePack codec
+// (what its senders and receivers run); JSON rows are for reference (codec 'raw' in the results: the
 // schema's codecs are raw and msgpack).
 //
 // Verification: decode rows hash every decoded object; encode rows decode every 256th encoding
@@ -13,7 +13,12 @@ import { hashObject, sampleObject } from '../lib/payload.js';
 import { OBJECT_SIZE, type Session, type ThroughputRequest, type Transport } from './transport.js';
 
 export type CodecOperation =
-  'msgpack-encode' | 'msgpack-decode' | 'shmring-decode' | 'json-stringify' | 'json-parse';
+  | 'msgpack-encode'
+  | 'msgpack-decode'
+  | 'shmring-encode'
+  | 'shmring-decode'
+  | 'json-stringify'
+  | 'json-parse';
 
 /** Encoded messages that decode rows cycle through. */
 const DECODE_RING = 4096;

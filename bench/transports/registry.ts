@@ -203,6 +203,7 @@ export const TRANSPORTS: readonly Transport[] = [
   ...natsTransports(),
   codecTransport('msgpack-encode'),
   codecTransport('msgpack-decode'),
+  codecTransport('shmring-encode'),
   codecTransport('shmring-decode'),
   codecTransport('json-stringify'),
   codecTransport('json-parse'),

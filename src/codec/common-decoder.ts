@@ -64,6 +64,9 @@ export class CommonDecoder {
     return at;
   }
 
+  // Values outside the subset return UNCOMMON, which every container passes up (an exception
+  // would cost more than the library's decode of a message that has one); only malformed input,
+  // a bad frame, throws it from #take().
   #value(depth: number): unknown {
     const bytes = this.#bytes;
     const head = bytes[this.#take(1)];
@@ -109,7 +112,7 @@ export class CommonDecoder {
       case 0xde: // map 16
         return this.#map(this.#uint16(), depth);
       default:
-        throw UNCOMMON;
+        return UNCOMMON;
     }
   }
 
@@ -125,32 +128,38 @@ export class CommonDecoder {
     return bytes[at] * 2 ** 24 + ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
   }
 
-  #array(length: number, depth: number): unknown[] {
+  #array(length: number, depth: number): unknown {
     // Each element takes a byte at least: a longer count is malformed (the library says so).
-    if (depth === MAX_DEPTH || length > this.#end - this.#pos) throw UNCOMMON;
+    if (depth === MAX_DEPTH || length > this.#end - this.#pos) return UNCOMMON;
     const array = new Array<unknown>(length);
-    for (let i = 0; i < length; i++) array[i] = this.#value(depth + 1);
+    for (let i = 0; i < length; i++) {
+      const value = this.#value(depth + 1);
+      if (value === UNCOMMON) return UNCOMMON;
+      array[i] = value;
+    }
     return array;
   }
 
-  #map(size: number, depth: number): Record<string, unknown> {
-    if (depth === MAX_DEPTH || size * 2 > this.#end - this.#pos) throw UNCOMMON;
+  #map(size: number, depth: number): unknown {
+    if (depth === MAX_DEPTH || size * 2 > this.#end - this.#pos) return UNCOMMON;
     const bytes = this.#bytes;
     const map: Record<string, unknown> = {};
     for (let i = 0; i < size; i++) {
       const head = bytes[this.#take(1)];
-      let key: string;
+      let key: string | typeof UNCOMMON;
       if (head >= 0xa0 && head < 0xc0) key = this.#key(head & 0x1f);
       else if (head === 0xd9) key = this.#key(bytes[this.#take(1)]);
       else if (head === 0xda) key = this.#key(this.#uint16());
-      else throw UNCOMMON; // numeric keys, and the errors of other types, are the library's
-      if (key === '__proto__') throw UNCOMMON; // the library refuses it
-      map[key] = this.#value(depth + 1);
+      else return UNCOMMON; // numeric keys, and the errors of other types, are the library's
+      if (key === UNCOMMON || key === '__proto__') return UNCOMMON; // the library refuses __proto__
+      const value = this.#value(depth + 1);
+      if (value === UNCOMMON) return UNCOMMON;
+      map[key] = value;
     }
     return map;
   }
 
-  #key(length: number): string {
+  #key(length: number): string | typeof UNCOMMON {
     if (length > CACHED_KEY_BYTES) return this.#string(length);
     const bytes = this.#bytes;
     const at = this.#pos;
@@ -163,14 +172,14 @@ export class CommonDecoder {
       return this.#keyStrings[length][k];
     }
     const key = this.#string(length);
-    if (seen.length < CACHED_KEYS_PER_LENGTH) {
+    if (key !== UNCOMMON && seen.length < CACHED_KEYS_PER_LENGTH) {
       seen.push(bytes.slice(at, at + length));
       this.#keyStrings[length].push(key);
     }
     return key;
   }
 
-  #string(length: number): string {
+  #string(length: number): string | typeof UNCOMMON {
     const bytes = this.#bytes;
     const start = this.#take(length);
     const end = start + length;
@@ -189,10 +198,10 @@ export class CommonDecoder {
 
 /**
  * bytes[start, end) as text, when they are strictly valid UTF-8 (then Buffer's decoding and
- * the library's agree); gives up otherwise (the library keeps lone surrogates, Buffer does not).
+ * the library's agree); else UNCOMMON (the library keeps lone surrogates, Buffer does not).
  */
-function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
-  if (!isStrictUtf8(bytes, start, end)) throw UNCOMMON;
+function decodeUtf8(bytes: Uint8Array, start: number, end: number): string | typeof UNCOMMON {
+  if (!isStrictUtf8(bytes, start, end)) return UNCOMMON;
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
 }
 

@@ -36,12 +36,7 @@ export class CommonEncoder {
    */
   encode(value: unknown): Uint8Array | typeof UNCOMMON {
     this.#pos = 0;
-    try {
-      this.#value(value, 0);
-    } catch (error) {
-      if (error === UNCOMMON) return UNCOMMON;
-      throw error;
-    }
+    if (!this.#value(value, 0)) return UNCOMMON;
     const bytes = this.#bytes.subarray(0, this.#pos);
     if (this.#pos > this.#retainLimit) this.#bytes = new Uint8Array(INITIAL_BYTES);
     return bytes;
@@ -65,17 +60,23 @@ export class CommonEncoder {
     this.#bytes[at] = value;
   }
 
-  #value(value: unknown, depth: number): void {
+  // Each writer returns false when the value leaves the common subset (then encode() gives
+  // up; a return value, not an exception, which would cost more than the library's encode).
+  #value(value: unknown, depth: number): boolean {
     switch (typeof value) {
       case 'string':
         return this.#string(value);
       case 'number':
         return this.#number(value);
       case 'boolean':
-        return this.#byte(value ? 0xc3 : 0xc2);
+        this.#byte(value ? 0xc3 : 0xc2);
+        return true;
       case 'object':
-        if (value === null) return this.#byte(0xc0);
-        if (depth === MAX_DEPTH) throw UNCOMMON;
+        if (value === null) {
+          this.#byte(0xc0);
+          return true;
+        }
+        if (depth === MAX_DEPTH) return false;
         switch (Object.getPrototypeOf(value)) {
           case Array.prototype:
             return this.#array(value as unknown[], depth);
@@ -83,7 +84,7 @@ export class CommonEncoder {
             return this.#map(value as Record<string, unknown>, depth);
         }
     }
-    throw UNCOMMON;
+    return false;
   }
 
   /** A header of `length` in the smallest of the three forms the library picks. */
@@ -114,23 +115,24 @@ export class CommonEncoder {
     bytes[at + 3] = value;
   }
 
-  #array(array: unknown[], depth: number): void {
+  #array(array: unknown[], depth: number): boolean {
     const length = array.length;
     this.#header(length, 0x90, 16, 0xdc, 0xdd);
-    for (let i = 0; i < length; i++) this.#value(array[i], depth + 1);
+    for (let i = 0; i < length; i++) if (!this.#value(array[i], depth + 1)) return false;
+    return true;
   }
 
-  #map(map: Record<string, unknown>, depth: number): void {
+  #map(map: Record<string, unknown>, depth: number): boolean {
     const keys = Object.keys(map);
     this.#header(keys.length, 0x80, 16, 0xde, 0xdf);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
-      this.#string(key);
-      this.#value(map[key], depth + 1);
+      if (!this.#string(key) || !this.#value(map[key], depth + 1)) return false;
     }
+    return true;
   }
 
-  #number(value: number): void {
+  #number(value: number): boolean {
     // The library's integer forms for safe integers up to 32 bits; -0 is a float (shmring's
     // encoder keeps it); larger integers take 64-bit forms, left to the library.
     if (Number.isSafeInteger(value) && !(value === 0 && 1 / value < 0)) {
@@ -148,7 +150,7 @@ export class CommonEncoder {
           const at = this.#room(5);
           this.#bytes[at] = 0xce;
           this.#uint32At(at + 1, value);
-        } else throw UNCOMMON;
+        } else return false;
       } else if (value >= -0x20) this.#byte(0xe0 | (value + 0x20));
       else if (value >= -0x80) {
         const at = this.#room(2);
@@ -162,13 +164,14 @@ export class CommonEncoder {
         const at = this.#room(5);
         this.#bytes[at] = 0xd2;
         this.#uint32At(at + 1, value);
-      } else throw UNCOMMON;
-      return;
+      } else return false;
+      return true;
     }
     const at = this.#room(9);
     float64[0] = value;
     this.#bytes[at] = 0xcb;
     for (let i = 0; i < 8; i++) this.#bytes[at + 1 + i] = floatBytes[7 - i];
+    return true;
   }
 
   /** The library's string header: the smallest of fixstr, str 8, str 16 and str 32. */
@@ -181,7 +184,7 @@ export class CommonEncoder {
     } else this.#header(byteLength, 0, 0, 0xda, 0xdb);
   }
 
-  #string(text: string): void {
+  #string(text: string): boolean {
     const length = text.length;
     const start = this.#pos;
     // ASCII first, the common case: as many bytes as characters.
@@ -196,11 +199,13 @@ export class CommonEncoder {
       }
       bytes[at++] = code;
     }
+    return true;
   }
 
   /** A string with characters past ASCII: its UTF-8 length first, for the header. */
-  #utf8String(text: string): void {
+  #utf8String(text: string): boolean {
     const byteLength = utf8Length(text);
+    if (byteLength < 0) return false;
     this.#stringHeader(byteLength);
     let at = this.#room(byteLength);
     const bytes = this.#bytes;
@@ -224,10 +229,11 @@ export class CommonEncoder {
         bytes[at++] = 0x80 | (code & 0x3f);
       }
     }
+    return true;
   }
 }
 
-/** The UTF-8 length of `text`; gives up on lone surrogates. */
+/** The UTF-8 length of `text`, or -1 if it has lone surrogates. */
 function utf8Length(text: string): number {
   let length = 0;
   for (let i = 0; i < text.length; i++) {
@@ -237,7 +243,7 @@ function utf8Length(text: string): number {
     else if (code < 0xd800 || code > 0xdfff) length += 3;
     else {
       const low = text.charCodeAt(i + 1);
-      if (code > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) throw UNCOMMON;
+      if (code > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) return -1;
       length += 4;
       i++;
     }
