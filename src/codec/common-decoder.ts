@@ -1,6 +1,6 @@
 // The part of MessagePack most messages are made of, decoded in one pass of plain recursive
 // JavaScript: maps with string keys, arrays, strings, integers up to 32 bits, floats, booleans
-// and nil. That is about four times the library's speed on small objects (its general decoder
+// and nil. That is three to four times the library's speed on small objects (its general decoder
 // runs a state machine with an explicit stack and makes a DataView per input), and the
 // receiving side of a channel of objects is its decoder.
 //
