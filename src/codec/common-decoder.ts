@@ -10,6 +10,8 @@
 // input that is malformed, truncated or followed by extra bytes. So a value decoded here is
 // exactly what the library would have returned, and every error is still the library's.
 
+import { readFloat32, readFloat64 } from './big-endian-floats.js';
+
 /** What decode() returns when the input leaves the common subset: let the library decode it. */
 export const UNCOMMON: unique symbol = Symbol('uncommon');
 
@@ -21,13 +23,6 @@ const SHORT_STRING_BYTES = 32;
 const CACHED_KEY_BYTES = 16;
 /** Keys kept per key length; later new keys are decoded each time. */
 const CACHED_KEYS_PER_LENGTH = 32;
-
-// Floats are big-endian in MessagePack; the bytes go reversed into this little-endian scratch
-// (shmring runs on little-endian hosts only: checkPlatform()).
-const floatScratch = new ArrayBuffer(8);
-const floatBytes = new Uint8Array(floatScratch);
-const float64 = new Float64Array(floatScratch);
-const float32 = new Float32Array(floatScratch);
 
 const NO_BYTES: Uint8Array = new Uint8Array(0);
 
@@ -75,7 +70,6 @@ export class CommonDecoder {
     if (head < 0x90) return this.#map(head & 0x0f, depth);
     if (head < 0xa0) return this.#array(head & 0x0f, depth);
     if (head < 0xc0) return this.#string(head & 0x1f);
-    let at: number;
     switch (head) {
       case 0xc0:
         return null;
@@ -84,13 +78,9 @@ export class CommonDecoder {
       case 0xc3:
         return true;
       case 0xca: // float 32
-        at = this.#take(4);
-        for (let i = 0; i < 4; i++) floatBytes[3 - i] = bytes[at + i];
-        return float32[0];
+        return readFloat32(bytes, this.#take(4));
       case 0xcb: // float 64
-        at = this.#take(8);
-        for (let i = 0; i < 8; i++) floatBytes[7 - i] = bytes[at + i];
-        return float64[0];
+        return readFloat64(bytes, this.#take(8));
       case 0xcc: // uint 8
         return bytes[this.#take(1)];
       case 0xcd: // uint 16
@@ -162,15 +152,14 @@ export class CommonDecoder {
   #key(length: number): string | typeof UNCOMMON {
     if (length > CACHED_KEY_BYTES) return this.#string(length);
     const bytes = this.#bytes;
-    const at = this.#pos;
-    if (at + length > this.#end) throw UNCOMMON;
+    const at = this.#take(length);
     const seen = this.#keyBytes[length];
     search: for (let k = 0; k < seen.length; k++) {
       const candidate = seen[k];
       for (let i = 0; i < length; i++) if (candidate[i] !== bytes[at + i]) continue search;
-      this.#pos = at + length;
       return this.#keyStrings[length][k];
     }
+    this.#pos = at; // a new key: decoded as a string
     const key = this.#string(length);
     if (key !== UNCOMMON && seen.length < CACHED_KEYS_PER_LENGTH) {
       seen.push(bytes.slice(at, at + length));

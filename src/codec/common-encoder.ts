@@ -7,17 +7,12 @@
 // extensions), objects whose prototype is not Object.prototype or Array.prototype, strings
 // with lone surrogates (the library writes them differently by length), integers past 32 bits,
 // nesting deeper than MAX_DEPTH (so the library's depth check and errors hold).
+import { writeFloat64 } from './big-endian-floats.js';
 import { UNCOMMON } from './common-decoder.js';
 
 /** Deeper values are left to the library, which also reports circular ones. */
 const MAX_DEPTH = 64;
 const INITIAL_BYTES = 2048;
-
-// Floats are big-endian in MessagePack; they are written through this little-endian scratch
-// (shmring runs on little-endian hosts only: checkPlatform()).
-const floatScratch = new ArrayBuffer(8);
-const floatBytes = new Uint8Array(floatScratch);
-const float64 = new Float64Array(floatScratch);
 
 /** A reusable encoder of MessagePack's common subset (its output buffer is reused). */
 export class CommonEncoder {
@@ -87,44 +82,50 @@ export class CommonEncoder {
     return false;
   }
 
-  /** A header of `length` in the smallest of the three forms the library picks. */
-  #header(length: number, fix: number, fixLimit: number, form16: number, form32: number): void {
-    if (length < fixLimit) {
-      this.#byte(fix + length);
-    } else if (length < 0x10000) {
-      const at = this.#room(3);
-      this.#bytes[at] = form16;
-      this.#uint16At(at + 1, length);
-    } else {
-      const at = this.#room(5);
-      this.#bytes[at] = form32;
-      this.#uint32At(at + 1, length);
-    }
+  /** An array or map header: the fix form (up to 15 entries), else the 16- or 32-bit form. */
+  #containerHeader(length: number, fix: number, form16: number, form32: number): void {
+    if (length < 16) this.#byte(fix + length);
+    else if (length < 0x10000) this.#tagged16(form16, length);
+    else this.#tagged32(form32, length);
   }
 
-  #uint16At(at: number, value: number): void {
-    this.#bytes[at] = value >>> 8;
+  /** A type byte and an 8-bit value. */
+  #tagged8(tag: number, value: number): void {
+    const at = this.#room(2);
+    this.#bytes[at] = tag;
     this.#bytes[at + 1] = value;
   }
 
-  #uint32At(at: number, value: number): void {
+  /** A type byte and a big-endian 16-bit value. */
+  #tagged16(tag: number, value: number): void {
+    const at = this.#room(3);
     const bytes = this.#bytes;
-    bytes[at] = value >>> 24;
-    bytes[at + 1] = value >>> 16;
-    bytes[at + 2] = value >>> 8;
-    bytes[at + 3] = value;
+    bytes[at] = tag;
+    bytes[at + 1] = value >>> 8;
+    bytes[at + 2] = value;
+  }
+
+  /** A type byte and a big-endian 32-bit value. */
+  #tagged32(tag: number, value: number): void {
+    const at = this.#room(5);
+    const bytes = this.#bytes;
+    bytes[at] = tag;
+    bytes[at + 1] = value >>> 24;
+    bytes[at + 2] = value >>> 16;
+    bytes[at + 3] = value >>> 8;
+    bytes[at + 4] = value;
   }
 
   #array(array: unknown[], depth: number): boolean {
     const length = array.length;
-    this.#header(length, 0x90, 16, 0xdc, 0xdd);
+    this.#containerHeader(length, 0x90, 0xdc, 0xdd);
     for (let i = 0; i < length; i++) if (!this.#value(array[i], depth + 1)) return false;
     return true;
   }
 
   #map(map: Record<string, unknown>, depth: number): boolean {
     const keys = Object.keys(map);
-    this.#header(keys.length, 0x80, 16, 0xde, 0xdf);
+    this.#containerHeader(keys.length, 0x80, 0xde, 0xdf);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       if (!this.#string(key) || !this.#value(map[key], depth + 1)) return false;
@@ -138,50 +139,29 @@ export class CommonEncoder {
     if (Number.isSafeInteger(value) && !(value === 0 && 1 / value < 0)) {
       if (value >= 0) {
         if (value < 0x80) this.#byte(value);
-        else if (value < 0x100) {
-          const at = this.#room(2);
-          this.#bytes[at] = 0xcc;
-          this.#bytes[at + 1] = value;
-        } else if (value < 0x10000) {
-          const at = this.#room(3);
-          this.#bytes[at] = 0xcd;
-          this.#uint16At(at + 1, value);
-        } else if (value < 0x100000000) {
-          const at = this.#room(5);
-          this.#bytes[at] = 0xce;
-          this.#uint32At(at + 1, value);
-        } else return false;
+        else if (value < 0x100) this.#tagged8(0xcc, value);
+        else if (value < 0x10000) this.#tagged16(0xcd, value);
+        else if (value < 0x100000000) this.#tagged32(0xce, value);
+        else return false;
       } else if (value >= -0x20) this.#byte(0xe0 | (value + 0x20));
-      else if (value >= -0x80) {
-        const at = this.#room(2);
-        this.#bytes[at] = 0xd0;
-        this.#bytes[at + 1] = value;
-      } else if (value >= -0x8000) {
-        const at = this.#room(3);
-        this.#bytes[at] = 0xd1;
-        this.#uint16At(at + 1, value);
-      } else if (value >= -0x80000000) {
-        const at = this.#room(5);
-        this.#bytes[at] = 0xd2;
-        this.#uint32At(at + 1, value);
-      } else return false;
+      else if (value >= -0x80) this.#tagged8(0xd0, value);
+      else if (value >= -0x8000) this.#tagged16(0xd1, value);
+      else if (value >= -0x80000000) this.#tagged32(0xd2, value);
+      else return false;
       return true;
     }
     const at = this.#room(9);
-    float64[0] = value;
     this.#bytes[at] = 0xcb;
-    for (let i = 0; i < 8; i++) this.#bytes[at + 1 + i] = floatBytes[7 - i];
+    writeFloat64(this.#bytes, at + 1, value);
     return true;
   }
 
   /** The library's string header: the smallest of fixstr, str 8, str 16 and str 32. */
   #stringHeader(byteLength: number): void {
     if (byteLength < 32) this.#byte(0xa0 + byteLength);
-    else if (byteLength < 0x100) {
-      const at = this.#room(2);
-      this.#bytes[at] = 0xd9;
-      this.#bytes[at + 1] = byteLength;
-    } else this.#header(byteLength, 0, 0, 0xda, 0xdb);
+    else if (byteLength < 0x100) this.#tagged8(0xd9, byteLength);
+    else if (byteLength < 0x10000) this.#tagged16(0xda, byteLength);
+    else this.#tagged32(0xdb, byteLength);
   }
 
   #string(text: string): boolean {
