@@ -13,6 +13,7 @@ export {
   RecordBlock,
   type RingBuffer,
   type MessageHandler,
+  type RecordWriter,
   type RingKind,
   type CreateRingOptions,
 } from './ring/index.js';

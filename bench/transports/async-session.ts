@@ -26,6 +26,12 @@ export interface AsyncLink {
    * promise resolves. message() must then return distinct objects for that many calls in a row.
    */
   sendBatch?(messages: unknown[]): Promise<void> | undefined;
+  /**
+   * If set, a stream's messages go through this instead of send(): raw messages
+   * `firstSeq .. firstSeq+count-1` of `size` bytes, written in place, in runs of
+   * batchLength(size) messages.
+   */
+  sendRecords?(size: number, firstSeq: number, count: number): Promise<void> | undefined;
   /** Sends one message to be echoed (the same as send() where one channel does both). */
   sendPing(message: unknown): Promise<void> | undefined;
   /** The next echo, folded into `hash`. */
@@ -41,8 +47,14 @@ export function asyncPeerSession(link: AsyncLink): Session {
       const expected = expectedTally(codec, size, firstSeq, count);
       await control.call('arm', { codec, count, size });
       const start = process.hrtime.bigint();
-      const sendBatch = link.sendBatch;
-      if (sendBatch === undefined) {
+      const { sendBatch, sendRecords } = link;
+      if (sendRecords !== undefined) {
+        const length = batchLength(size);
+        for (let seq = firstSeq; seq < firstSeq + count; seq += length) {
+          const sending = sendRecords(size, seq, Math.min(length, firstSeq + count - seq));
+          if (sending !== undefined) await sending;
+        }
+      } else if (sendBatch === undefined) {
         for (let seq = firstSeq; seq < firstSeq + count; seq++) {
           const sending = link.send(link.message(size, seq));
           if (sending !== undefined) await sending;

@@ -5,13 +5,17 @@
 //   `for await (const batch of receiver.batches())`.
 //   'batch-records' (raw payloads): the parent sends as 'batch'; the peer reads records in
 //   place with `await receiver.receiveRecords((bytes, offset, length) => ...)`.
-//   'zero-copy' (raw payloads): the parent claims a record with `sender.tryClaim(length)`
-//   (falling back to `await sender.claim(length)`), writes the payload into `sender.bytes` at
-//   the index and `sender.commit(index)`; the peer reads records in place with
-//   `await receiver.receiveRecords((bytes, offset, length) => ...)`.
+//   'zero-copy' (raw payloads): the parent writes runs of records in place with
+//   `sender.trySendRecords(count, length, write)` (the rest with `await sender.sendRecords(...)`),
+//   `write` putting each payload straight into the shared memory; the peer reads records in
+//   place with `await receiver.receiveRecords((bytes, offset, length) => ...)`. A round trip
+//   claims one record with `sender.tryClaim(length)` (falling back to `await
+//   sender.claim(length)`), writes it into `sender.bytes` at the index and `sender.commit(index)`.
 // Round trips go the same way both ways. Channels as in shmring-sync.ts.
 import { hashValue, messageMaker } from '../lib/channel-calls.js';
-import { hashRaw } from '../lib/payload.js';
+import type { RecordWriter } from '../../src/index.js';
+import { hashRaw, MIN_RAW_SIZE } from '../lib/payload.js';
+import { putRawPayload, rawTemplateOf, wordsOf } from '../lib/shmring-records.js';
 import { Cleanup } from '../lib/shmring-segments.js';
 import { CHANNEL_CAPACITY, openPeerChannels, WAIT_TEXT } from './shmring-sync.js';
 import { asyncPeerSession } from './async-session.js';
@@ -35,7 +39,7 @@ const STYLE_TEXT: Record<BatchStyle, string> = {
   'batch-records':
     "codec 'raw': n = sender.trySendBatch(values) on arrays of up to 256 values (256 KiB), then await sender.sendBatch(values.slice(n)) if n < values.length -> await receiver.receiveRecords((bytes, offset, length) => ...) (streams only)",
   'zero-copy':
-    "codec 'raw': i = sender.tryClaim(length), else await sender.claim(length); sender.bytes.set(payload, i); sender.commit(i) -> await receiver.receiveRecords((bytes, offset, length) => ...); round trip: the same both ways (the peer's view claims and commits the echo, claimSync when the ring is full)",
+    "codec 'raw': n = sender.trySendRecords(count, length, (bytes, offset, i) => ...) on runs of up to 256 records, writing each payload in place, then await sender.sendRecords(count - n, ...) if n < count -> await receiver.receiveRecords((bytes, offset, length) => ...); round trip: i = sender.tryClaim(length), else await sender.claim(length); sender.bytes.set(payload, i); sender.commit(i), the same both ways (the peer's view claims and commits the echo, claimSync when the ring is full)",
 };
 
 export function shmringBatchTransport(
@@ -102,12 +106,27 @@ async function openBatchSession(
             return sent === values.length ? undefined : sender.sendBatch(values.slice(sent));
           }
         : undefined;
+    // Zero-copy streams: each payload written where the receiver will read it.
+    const words = wordsOf(sender.buffer);
+    let template = rawTemplateOf(MIN_RAW_SIZE);
+    let firstOfCall = 0;
+    const writeRecord: RecordWriter = (bytes, offset, i) =>
+      putRawPayload(template, bytes, words, offset, firstOfCall + i);
+    const sendRecords = (size: number, firstSeq: number, count: number) => {
+      template = rawTemplateOf(size);
+      firstOfCall = firstSeq;
+      const sent = sender.trySendRecords(count, size, writeRecord);
+      if (sent === count) return undefined;
+      firstOfCall += sent; // the call below starts again from its own record 0
+      return sender.sendRecords(count - sent, size, writeRecord);
+    };
     return asyncPeerSession({
       control: peer.control,
       codec,
       message: messageMaker(codec, style === 'zero-copy' ? 1 : 256),
       send,
       sendBatch,
+      sendRecords: style === 'zero-copy' ? sendRecords : undefined,
       sendPing: send,
       receiveEcho,
       close: () => cleanup.run(),

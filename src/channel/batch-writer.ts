@@ -8,6 +8,14 @@ import { HEADER_LENGTH, RecordBlock, type RingBuffer } from '../ring/index.js';
 /** Most bytes staged per run: enough to make the claim's cost vanish, small enough to stay in cache. */
 const RUN_BYTES = 64 * 1024;
 
+/**
+ * The bytes of one run of records in `ring`: a quarter of the ring at most, since a run must
+ * find room while the consumer holds the rest.
+ */
+export function runBytesOf(ring: RingBuffer): number {
+  return Math.min(RUN_BYTES, ring.capacity >>> 2);
+}
+
 export class BatchWriter<T> {
   readonly #ring: RingBuffer;
   readonly #writer: FrameWriter<T>;
@@ -22,8 +30,7 @@ export class BatchWriter<T> {
     this.#writer = writer;
     this.#codec = writer.codec;
     this.#recordType = recordType;
-    // A quarter of the ring at most: a run must find room while the consumer holds the rest.
-    const runBytes = Math.min(RUN_BYTES, ring.capacity >>> 2);
+    const runBytes = runBytesOf(ring);
     this.#block = new RecordBlock(runBytes);
     this.#maxStaged = Math.min(ring.maxMessageLength, runBytes - HEADER_LENGTH);
   }

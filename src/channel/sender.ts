@@ -2,9 +2,10 @@
 import { Writable } from 'node:stream';
 
 import { FrameWriter, recordTypeOf, type Codec, type CodecOption } from '../codec/index.js';
-import { ShmringError, invalidArgType } from '../errors.js';
+import { ShmringError, checkInteger, invalidArgType } from '../errors.js';
 import type { Segment } from '../segment/index.js';
-import { BatchWriter } from './batch-writer.js';
+import { HEADER_LENGTH, alignRecord, type RecordWriter } from '../ring/index.js';
+import { BatchWriter, runBytesOf } from './batch-writer.js';
 import type { Attempt, Producer, WaitCallOptions } from './producer.js';
 
 export interface SendOptions {
@@ -272,6 +273,77 @@ export class Sender<T = unknown> {
   /** Drops the record claimed at `index`: the receiver skips it and sees nothing. */
   abort(index: number): void {
     this.#producer.ring.abort(index);
+  }
+
+  /**
+   * Zero-copy for many records, the fastest way to send: writes up to `count` records of
+   * `length` bytes, as many as the ring has room for now, calling `write(bytes, offset, i)` to
+   * fill record i in place (bytes[offset, offset + length), offset 8-byte aligned), in runs of
+   * up to 64 KiB with one claim, one release and one wake-up check each. Returns how many,
+   * from the first (0 when the ring is full or sends are pending ahead). If `write` throws,
+   * the records of its run are dropped (the receiver sees none of them; earlier runs stay
+   * sent) and the error propagates. `length` is at most the ring's max message length.
+   */
+  trySendRecords(count: number, length: number, write: RecordWriter): number {
+    checkInteger('count', count, 0, Number.MAX_SAFE_INTEGER);
+    this.#producer.checkWritable();
+    if (this.#queued > 0) return 0;
+    return this.#writeRecords(count, length, write, 0);
+  }
+
+  /**
+   * trySendRecords() for all `count` records: waits for room without blocking the event loop,
+   * in line with send(), and resolves once every record is written and published.
+   */
+  sendRecords(
+    count: number,
+    length: number,
+    write: RecordWriter,
+    options: AsyncSendOptions = NO_OPTIONS,
+  ): Promise<void> {
+    try {
+      checkInteger('count', count, 0, Number.MAX_SAFE_INTEGER);
+      let next = 0;
+      if (this.#queued === 0) {
+        this.#producer.checkWritable();
+        next = this.#writeRecords(count, length, write, 0);
+        if (next === count) return SENT;
+      }
+      return this.#enqueue(async () => {
+        this.#producer.checkWritable();
+        const attempt = (): boolean =>
+          (next = this.#writeRecords(count, length, write, next)) === count;
+        await this.#producer.offerAsync(attempt, options);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Writes records [from, count) in runs while the ring has room and publishes them (also when
+   * `write` throws in a later run); returns the first not written.
+   */
+  #writeRecords(count: number, length: number, write: RecordWriter, from: number): number {
+    const ring = this.#producer.ring;
+    const perRun = Math.max(1, Math.floor(runBytesOf(ring) / alignRecord(length + HEADER_LENGTH)));
+    let next = from;
+    try {
+      while (next < count) {
+        const written = ring.writeRecords(
+          this.#recordType,
+          length,
+          Math.min(perRun, count - next),
+          write,
+          next,
+        );
+        if (written === 0) break;
+        next += written;
+      }
+    } finally {
+      if (next > from) this.#producer.published();
+    }
+    return next;
   }
 
   /** An object-mode Writable over send() and sendBatch(): back-pressure follows the ring. Ends by closing the sender. */

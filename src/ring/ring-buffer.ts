@@ -46,6 +46,12 @@ export type MessageHandler = (
   length: number,
 ) => void;
 
+/**
+ * Writes the payload of the `index`th record of a run (from 0) in place: bytes[offset, offset +
+ * the run's payload length). `bytes` is a view over the whole SharedArrayBuffer.
+ */
+export type RecordWriter = (bytes: Uint8Array, offset: number, index: number) => void;
+
 /** The operations the channel layer uses, implemented by both ring kinds. */
 export interface RingBuffer {
   readonly kind: RingKind;
@@ -63,6 +69,20 @@ export interface RingBuffer {
    * publication: all of them or none (false when the ring lacks room now).
    */
   writeBlock(block: RecordBlock, count: number): boolean;
+  /**
+   * Zero-copy for many records: claims up to `count` records of `typeId` with `length`-byte
+   * payloads as one run (as many as fit now), has `write` fill each payload in place (record i
+   * of the run is `firstIndex + i` to it), and publishes the run with one release. Returns how
+   * many records (0 when the ring is full). If `write` throws, the run becomes padding (nothing
+   * of it is read) and the error propagates.
+   */
+  writeRecords(
+    typeId: number,
+    length: number,
+    count: number,
+    write: RecordWriter,
+    firstIndex?: number,
+  ): number;
   /** Reserves a record: the byte index in `buffer` where `length` payload bytes go, or -1 when full. */
   tryClaim(typeId: number, length: number): number;
   /** Publishes a record reserved by tryClaim (pass the index it returned). */
@@ -273,6 +293,53 @@ export abstract class RingBufferBase implements RingBuffer {
       this.bytes.set(block.bytes.subarray(HEADER_LENGTH, length), record + HEADER_LENGTH);
     this.publish(record, -length, block.firstLength);
     return true;
+  }
+
+  writeRecords(
+    typeId: number,
+    length: number,
+    count: number,
+    write: RecordWriter,
+    firstIndex = 0,
+  ): number {
+    this.checkMessage(typeId, length);
+    if (!(count >= 1 && (count | 0) === count)) checkInteger('count', count, 1, 2 ** 31 - 1);
+    if (typeof write !== 'function') throw invalidArgType('write', 'of type function', write);
+    const recordLength = length + HEADER_LENGTH;
+    const stride = alignRecord(recordLength);
+    // As many as the free space holds (less the header an SPSC claim zeroes after a run),
+    // halved while they do not fit (the free space may wrap).
+    let records = Math.min(
+      count,
+      Math.floor((this.capacity - this.size() - HEADER_LENGTH) / stride),
+    );
+    let record = -1;
+    while (records > 0 && (record = this.trackedClaim(records * stride)) < 0) records >>>= 1;
+    if (records <= 0) return 0;
+    const runLength = records * stride;
+    // As in writeBlock: the run is one record in progress until the first record's length is
+    // released; the other headers are plain writes that this release makes visible.
+    this.begin(record, typeId, runLength);
+    const words = this.words;
+    for (let at = record + stride; at < record + runLength; at += stride) {
+      words[lengthIndex(at)] = recordLength;
+      words[typeIndex(at)] = typeId;
+    }
+    const bytes = this.bytes;
+    try {
+      for (let i = 0; i < records; i++)
+        write(bytes, record + i * stride + HEADER_LENGTH, firstIndex + i);
+    } catch (error) {
+      this.words[typeIndex(record)] = PADDING_TYPE_ID;
+      try {
+        this.publish(record, -runLength);
+      } catch {
+        // Cleared by the consumer already: the run is padding either way.
+      }
+      throw error;
+    }
+    this.publish(record, -runLength, recordLength);
+    return records;
   }
 
   tryClaim(typeId: number, length: number): number {
