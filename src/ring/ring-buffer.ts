@@ -330,12 +330,7 @@ export abstract class RingBufferBase implements RingBuffer {
       for (let i = 0; i < records; i++)
         write(bytes, record + i * stride + HEADER_LENGTH, firstIndex + i);
     } catch (error) {
-      this.words[typeIndex(record)] = PADDING_TYPE_ID;
-      try {
-        this.publish(record, -runLength);
-      } catch {
-        // Cleared by the consumer already: the run is padding either way.
-      }
+      this.drop(record, -runLength);
       throw error;
     }
     this.publish(record, -runLength, recordLength);
@@ -482,9 +477,14 @@ export abstract class RingBufferBase implements RingBuffer {
   abort(index: number): void {
     if (this.claimK >= 0 && Atomics.load(this.words, this.ownerK) !== this.owner) return;
     const record = this.claimedRecord(index);
+    this.drop(record, this.words[lengthIndex(record)]);
+  }
+
+  /** Publishes the claimed record at `record` (length word `inProgress`) as padding. */
+  private drop(record: number, inProgress: number): void {
     this.words[typeIndex(record)] = PADDING_TYPE_ID;
     try {
-      this.publish(record, this.words[lengthIndex(record)]);
+      this.publish(record, inProgress);
     } catch {
       // Cleared by the consumer already: the record is padding either way.
     }
