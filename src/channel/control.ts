@@ -75,6 +75,15 @@ export class ChannelControl {
     Atomics.or(this.words, STATUS_OFFSET >>> 2, flag);
   }
 
+  /**
+   * Neither consumerClosed nor broken, by plain reads: the check every send makes first. A
+   * flag another process set a moment ago may be missed, as if it were set just after.
+   */
+  get seemsWritable(): boolean {
+    const status = this.words[STATUS_OFFSET >>> 2];
+    return (status & (STATUS_CONSUMER_CLOSED | STATUS_BROKEN)) === 0 && !this.#health.faulted;
+  }
+
   /** The consumer has closed: sends fail with EPIPE. */
   get consumerClosed(): boolean {
     return this.#hasStatus(STATUS_CONSUMER_CLOSED);

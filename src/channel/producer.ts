@@ -81,6 +81,12 @@ export class Producer extends Endpoint {
    * ERR_SHMRING_CLAIM_LOST once the consumer took this producer for dead.
    */
   checkWritable(): void {
+    // Every send starts here: plain reads first (three Atomics.loads would cost as much as the
+    // write of a small record), then the atomic ones that say what is wrong.
+    const control = this.control;
+    const lease = this.#lease;
+    if (!this.closed && control.seemsWritable && control.registry.seemsHeld(lease.slot, lease.word))
+      return;
     if (this.closed) throw new ShmringError('ERR_SHMRING_CLOSED', 'the sender is closed');
     // Broken first: a truncated segment reads as zeros, which would look like a lost slot.
     if (this.control.broken)

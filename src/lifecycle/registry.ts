@@ -121,6 +121,11 @@ export class ProducerRegistry {
     return Atomics.load(this.#words, slotFieldIndex(slot, PRODUCER_SLOT_STATE_OFFSET)) === word;
   }
 
+  /** holds() by a plain read, for hot paths: a slot reaped a moment ago may still look held. */
+  seemsHeld(slot: number, word: number): boolean {
+    return this.#words[slotFieldIndex(slot, PRODUCER_SLOT_STATE_OFFSET)] === word;
+  }
+
   /** Records that the slot's producer is alive now. */
   beat(slot: number): void {
     Atomics.store(

@@ -37,9 +37,10 @@ export class MappingHealth {
 
   /**
    * True once a page of the mapping was found gone (the object was truncated by someone):
-   * nothing in it can be trusted any more. One atomic load.
+   * nothing in it can be trusted any more. One plain load: the word is only ever set, by this
+   * process's SIGBUS handler.
    */
   get faulted(): boolean {
-    return this.#slot >= 0 && Atomics.load(this.#words, this.#slot) === FAULTED;
+    return this.#slot >= 0 && this.#words[this.#slot] === FAULTED;
   }
 }
