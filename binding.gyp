@@ -11,6 +11,7 @@
         "native/src/sched.cc",
         "native/src/async_waiter.cc",
         "native/src/waiter_pool.cc",
+        "native/src/doorbell.cc",
         "native/src/fault_guard.cc",
         "native/src/health.cc"
       ],

@@ -80,6 +80,17 @@ export interface NativeAddon {
   /** sched_yield(2): gives the core to another runnable thread, without sleeping. */
   yieldCpu(): void;
   AsyncWaiter: new () => NativeAsyncWaiter;
+  /**
+   * Binds this process's doorbell "\0shmring.<pid>.<nonce>" (an abstract Unix datagram socket)
+   * and polls it on the event loop, never keeping it alive: onRing(token) per datagram.
+   */
+  Doorbell: new (nonce: number, onRing: (token: number) => void) => NativeDoorbell;
+  /** Sends `token` to doorbell (pid, nonce); false if it could not (nobody there, queue full). */
+  ringDoorbell(pid: number, nonce: number, token: number): boolean;
+}
+
+export interface NativeDoorbell {
+  close(): void;
 }
 
 /**

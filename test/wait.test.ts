@@ -45,6 +45,25 @@ describe('wake-ups across processes', () => {
     expect(producer.maxPauseMs).toBeLessThan(1000);
   }, 300_000);
 
+  it('loses no wake-up over 20,000 park/wake cycles on the event loop, and the rings end the sleeps', async () => {
+    const segment = channel('spsc');
+    const cycles = 20_000;
+    const [consumer, producer] = await Promise.all([
+      peer(['async-consumer', segment.name, 'park']),
+      peer(['producer', segment.name, 'park', String(cycles), 'cycle']),
+    ]);
+    expect(producer).toMatchObject({ sent: cycles });
+    expect(consumer).toMatchObject({ count: cycles, outOfOrder: 0 });
+    expect(consumer.maxStallMs).toBeLessThan(1000);
+    // Real sleeps (the event loop's longer way to sleep lets more notifies beat it).
+    expect(consumer.parks).toBeGreaterThan(cycles / 100);
+    expect(consumer.parks).toBeLessThan(cycles);
+    // The producer's doorbell rings, not the futex pool, ended most sleeps (the pool joins a
+    // sleep only after 1 ms without a ring, and a ring still ends it first when it can).
+    expect(consumer.rings).toBeGreaterThan((consumer.parks as number) / 2);
+    expect(consumer.rings).toBeLessThanOrEqual(consumer.parks as number);
+  }, 120_000);
+
   for (const wait of ['spin', 'adaptive', 'park']) {
     it(`streams 200,000 messages with '${wait}' waiting on both sides`, async () => {
       const segment = channel('spsc', 4096);

@@ -67,6 +67,7 @@ long syscall(long number, ...);
 /* line 2 (256..383): data available */
 #define SHMRING_DATA_AVAILABLE_FUTEX_OFFSET 256  /* i32 sequence */
 #define SHMRING_SLEEPING_CONSUMERS_OFFSET 260    /* i32 */
+#define SHMRING_DOORBELL_OFFSET 264              /* i32 pid, u32 nonce, i32 token (see FORMAT.md) */
 
 /* line 3 (384..511): space available */
 #define SHMRING_SPACE_AVAILABLE_FUTEX_OFFSET 384 /* i32 sequence */

@@ -1,9 +1,10 @@
-// Entry point: registers segments, futex calls and the async waiter.
+// Entry point: registers segments, futex calls, the async waiter and the doorbell.
 #include <napi.h>
 
 #include "addon.h"
 #include "errors.h"
 #include "async_waiter.h"
+#include "doorbell.h"
 #include "fault_guard.h"
 #include "futex.h"
 #include "health.h"
@@ -26,6 +27,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
   exports.Set("Mapping", mapping);
   exports.Set("AsyncWaiter", waiter);
+  exports.Set("Doorbell", Doorbell::Define(env));
+  exports.Set("ringDoorbell", Napi::Function::New<RingDoorbell>(env, "ringDoorbell"));
   exports.Set("shmCreate", Napi::Function::New<ShmCreate>(env, "shmCreate"));
   exports.Set("shmOpen", Napi::Function::New<ShmOpen>(env, "shmOpen"));
   exports.Set("shmUnlink", Napi::Function::New<ShmUnlink>(env, "shmUnlink"));

@@ -151,10 +151,14 @@ void AsyncWaiter::Settle(Napi::Env env, WaitResult result, int err) {
 }
 
 Napi::Value AsyncWaiter::Cancel(const Napi::CallbackInfo& info) {
-  // The pool completes the wait as 'cancelled' (unless it finished meanwhile); the promise
-  // settles when that reaches this thread, a few microseconds later.
-  if (pending_) WaiterPool::Get().Cancel(pending_);
-  return Napi::Boolean::New(info.Env(), pending_ != nullptr);
+  Napi::Env env = info.Env();
+  if (!pending_) return Napi::Boolean::New(env, false);
+  // Out of the pool and settled now, so that the next wait can start at once (a doorbell
+  // that rang wants the loop back without a round trip through the pool thread); a delivery
+  // already on its way finds nothing pending.
+  WaiterPool::Get().Remove(pending_);
+  Settle(env, WaitResult::kCancelled, 0);
+  return Napi::Boolean::New(env, true);
 }
 
 Napi::Value AsyncWaiter::Close(const Napi::CallbackInfo& info) {

@@ -37,7 +37,7 @@ constexpr char kThreadName[] = "shmring-wait";
 static_assert(sizeof(time_t) == 8, "futex_waitv takes a 64-bit timespec");
 
 // Without futex_waitv a thread sleeps on its one word in slices this long, so a wake that
-// raced with a cancel is never waited out for longer.
+// raced with a removal is never waited out for longer.
 constexpr double kFallbackSliceMs = 100;
 
 bool HasFutexWaitv() {
@@ -120,15 +120,6 @@ int WaiterPool::Add(const std::shared_ptr<PoolWait>& wait) {
   return 0;
 }
 
-void WaiterPool::Cancel(const std::shared_ptr<PoolWait>& wait) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Thread* thread = ThreadOf(wait.get());
-  if (thread == nullptr) return;  // completed already
-  wait->cancelled = true;
-  Poke(thread);
-  if (!vectored_) FutexWake(wait->word, INT_MAX);  // the thread sleeps on the word itself
-}
-
 bool WaiterPool::Remove(const std::shared_ptr<PoolWait>& wait) {
   std::lock_guard<std::mutex> lock(mutex_);
   Thread* thread = ThreadOf(wait.get());
@@ -177,9 +168,7 @@ void WaiterPool::Settle(Thread* thread, const std::vector<PoolWait*>& asleepOn, 
   bool failed = rc < 0 && err != EAGAIN && err != ETIMEDOUT && err != EINTR && err != EFAULT;
   for (size_t i = 0; i < thread->waits.size();) {
     PoolWait* wait = thread->waits[i].get();
-    if (wait->cancelled) {
-      Complete(thread, i, WaitResult::kCancelled, 0);
-    } else if (failed) {
+    if (failed) {
       Complete(thread, i, WaitResult::kOk, err);
     } else if (wait == woken || __atomic_load_n(wait->word, __ATOMIC_SEQ_CST) != wait->expected) {
       // (A word on a truncated page faults in that load and is repaired with zeros.)

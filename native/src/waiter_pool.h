@@ -1,11 +1,11 @@
 // A small, fixed set of threads that sleep on many futex words at once (futex_waitv, Linux
 // 5.16+, up to 128 words per call), so any number of pending async waits in a process costs
 // one thread per 127 of them and no periodic wake-ups. Each thread keeps its first slot for
-// a private control word: adding or cancelling a wait bumps it and wakes the thread, which
+// a private control word: adding or removing a wait bumps it and wakes the thread, which
 // then sleeps again on its new set of words.
 //
 // On a kernel without futex_waitv each thread takes one wait and sleeps on it alone, in
-// slices (a cancel wakes the word itself; a slice bounds how long a missed wake can last).
+// slices (a removal wakes the word itself; a slice bounds how long a missed wake can last).
 // SHMRING_FUTEX_WAITV=0 in the environment forces that path (tests, diagnosis).
 #pragma once
 
@@ -32,7 +32,6 @@ struct PoolWait {
 
   WaitResult result = WaitResult::kOk;
   int err = 0;  // an errno when the wait failed
-  bool cancelled = false;
   size_t thread = kNoThread;  // index of the pool thread it waits on
   static constexpr size_t kNoThread = SIZE_MAX;
 };
@@ -59,8 +58,6 @@ class WaiterPool {
   // Starts waiting; the sink hears of the end. Returns 0, or an errno when no thread could
   // be started for it (then nothing was added).
   int Add(const std::shared_ptr<PoolWait>& wait);
-  // Ends the wait early: it completes as kCancelled (unless it completed already).
-  void Cancel(const std::shared_ptr<PoolWait>& wait);
   // Takes the wait out without completing it; true if it was still waiting. After this,
   // the pool never touches the wait's word again.
   bool Remove(const std::shared_ptr<PoolWait>& wait);

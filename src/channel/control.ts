@@ -7,6 +7,7 @@ import {
   CONSUMER_PID_OFFSET,
   CONSUMER_START_TIME_OFFSET,
   DATA_AVAILABLE_FUTEX_OFFSET,
+  DOORBELL_OFFSET,
   METADATA_LENGTH,
   PRODUCER_SLOTS,
   SLEEPING_CONSUMERS_OFFSET,
@@ -59,6 +60,7 @@ export class ChannelControl {
       this.words,
       DATA_AVAILABLE_FUTEX_OFFSET >>> 2,
       SLEEPING_CONSUMERS_OFFSET >>> 2,
+      DOORBELL_OFFSET >>> 2,
     );
     this.spaceAvailable = new EventCount(
       this.words,

@@ -52,6 +52,9 @@ export const STATUS_KEEP_OPEN = 1 << 3; // set at creation: the last producer cl
 // Line 2 (256..383): "data available", where consumers sleep.
 export const DATA_AVAILABLE_FUTEX_OFFSET = 256; // i32 sequence
 export const SLEEPING_CONSUMERS_OFFSET = 260; // i32
+// The doorbell of a consumer sleeping on an event loop (src/wait/doorbell.ts): three i32,
+// the pid and nonce in its address, then the token a ring carries (0: none armed).
+export const DOORBELL_OFFSET = 264;
 
 // Line 3 (384..511): "space available", where producers sleep.
 export const SPACE_AVAILABLE_FUTEX_OFFSET = 384; // i32 sequence

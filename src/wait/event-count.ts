@@ -20,6 +20,7 @@
 // bumped after the notifier's read, hence after its publish, and its re-check sees it.
 import { native, type FutexWaitResult } from '../native.js';
 import type { FutexWaiter } from '../futex/futex.js';
+import { armDoorbell, ring, sleepRinging } from './doorbell.js';
 
 const WAKE_ALL = 2 ** 31 - 1;
 
@@ -27,21 +28,26 @@ export class EventCount {
   readonly #words: Int32Array;
   readonly #sequence: number;
   readonly #sleepers: number;
+  /** Element index of the doorbell words (doorbell.ts), -1: async sleepers use the pool alone. */
+  readonly #doorbell: number;
   /** The word as this process's last wake left it (NaN: never woke anyone). */
   #lastWake = NaN;
   /** Announcements of this object not yet withdrawn. */
   #announced = 0;
   #parks = 0;
+  #rings = 0;
 
   /**
    * @param words an Int32Array over the whole shared buffer
    * @param sequenceIndex element index of the futex word
    * @param sleepersIndex element index of the sleeper count
+   * @param doorbellIndex element index of the doorbell words, if async sleepers may arm one
    */
-  constructor(words: Int32Array, sequenceIndex: number, sleepersIndex: number) {
+  constructor(words: Int32Array, sequenceIndex: number, sleepersIndex: number, doorbellIndex = -1) {
     this.#words = words;
     this.#sequence = sequenceIndex;
     this.#sleepers = sleepersIndex;
+    this.#doorbell = doorbellIndex;
   }
 
   /** Announces a sleeper and returns the key to sleep on. Re-check the condition next. */
@@ -77,21 +83,32 @@ export class EventCount {
     }
   }
 
-  /** sleep() without blocking the event loop, on a native waiter thread; withdraws. */
+  /**
+   * sleep() without blocking the event loop: on this process's doorbell where the event has
+   * one (doorbell.ts), and on a native waiter thread; withdraws.
+   */
   async sleepAsync(
     waiter: FutexWaiter,
     key: number,
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<FutexWaitResult> {
+    const words = this.#words;
+    const poolWait = (ms: number, abort: AbortSignal | undefined): Promise<FutexWaitResult> =>
+      waiter.wait(words.buffer as SharedArrayBuffer, this.#sequence * 4, key, {
+        timeoutMs: ms,
+        signal: abort,
+      });
+    const doorbell = this.#doorbell >= 0 ? armDoorbell(words, this.#doorbell) : undefined;
     try {
-      return this.#counted(
-        await waiter.wait(this.#words.buffer as SharedArrayBuffer, this.#sequence * 4, key, {
-          timeoutMs,
-          signal,
-        }),
-      );
+      if (doorbell === undefined) return this.#counted(await poolWait(timeoutMs, signal));
+      // Armed after the announcement: a notifier that came in between bumped the word.
+      if (Atomics.load(words, this.#sequence) !== key) return this.#counted('not-equal');
+      const result = await sleepRinging(doorbell, poolWait, timeoutMs, signal);
+      if (doorbell.heard) this.#rings++;
+      return this.#counted(result);
     } finally {
+      doorbell?.disarm();
       this.withdraw();
     }
   }
@@ -109,6 +126,7 @@ export class EventCount {
   /** Wakes every sleeper unconditionally (close, end of stream). */
   notifyAll(): void {
     this.#lastWake = (Atomics.add(this.#words, this.#sequence, 1) + 1) | 0;
+    if (this.#doorbell >= 0) ring(this.#words, this.#doorbell); // after the bump: see doorbell.ts
     native.futexWake(this.#words, this.#sequence, WAKE_ALL);
   }
 
@@ -121,6 +139,11 @@ export class EventCount {
   /** How many times this process slept in the kernel here (diagnostics). */
   get parks(): number {
     return this.#parks;
+  }
+
+  /** How many of those sleeps a doorbell's ring ended (diagnostics). */
+  get rings(): number {
+    return this.#rings;
   }
 
   /**

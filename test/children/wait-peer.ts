@@ -1,5 +1,6 @@
 // Peer process for test/wait.test.ts. Every message is 8 bytes: u32 sequence, u32 sender pid.
 //   consumer <name> <wait> <drainDelayMs>       reads until end-of-stream; prints count, order and max stall
+//   async-consumer <name> <wait>                the same with readAsync (on the event loop)
 //   producer <name> <wait> <count> <pattern>    pattern: 'stream' | 'cycle' (one message each
 //                                                time the consumer has parked) | 'fill' (until EPIPE)
 //   idle <name>                                  an idle consumer for 5 s; prints its CPU time
@@ -12,9 +13,9 @@ const segment = Segment.open(name);
 const report = (fields: Record<string, unknown>): void => console.log(JSON.stringify(fields));
 
 try {
-  if (role === 'consumer') {
+  if (role === 'consumer' || role === 'async-consumer') {
     const consumer = attachConsumer(segment.buffer, { wait: wait as WaitMode });
-    const drainDelayMs = Number(arg1);
+    const drainDelayMs = role === 'consumer' ? Number(arg1) : 0;
     const expected = new Map<number, number>();
     let count = 0;
     let outOfOrder = 0;
@@ -29,7 +30,10 @@ try {
       count++;
     };
     for (;;) {
-      const n = consumer.readSync(handler, 64, { timeoutMs: 10_000 });
+      const n =
+        role === 'consumer'
+          ? consumer.readSync(handler, 64, { timeoutMs: 10_000 })
+          : await consumer.readAsync(handler, 64, { timeoutMs: 10_000 });
       const now = performance.now();
       maxStallMs = Math.max(maxStallMs, now - last);
       last = now;
@@ -45,6 +49,7 @@ try {
       maxStallMs,
       producers: expected.size,
       parks: consumer.control.dataAvailable.parks,
+      rings: consumer.control.dataAvailable.rings,
     });
   } else if (role === 'producer') {
     const producer = attachProducer(segment.buffer, { wait: wait as WaitMode });

@@ -1,0 +1,151 @@
+#include "doorbell.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+
+#include "errors.h"
+
+namespace shmring {
+namespace {
+
+// Datagrams taken per poll callback: a flood cannot hold the loop (the poll fires again).
+constexpr int kMaxRingsPerCallback = 64;
+
+// The abstract address of doorbell (pid, nonce); returns its length.
+socklen_t AddressOf(uint32_t pid, uint32_t nonce, sockaddr_un* address) {
+  *address = sockaddr_un{};
+  address->sun_family = AF_UNIX;
+  // sun_path[0] stays NUL: the abstract namespace (no file, gone with the socket).
+  int length = std::snprintf(address->sun_path + 1, sizeof(address->sun_path) - 1, "shmring.%u.%u", pid, nonce);
+  return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + length);
+}
+
+// The socket a thread rings from, made on its first ring and closed when the thread ends.
+struct RingSocket {
+  int fd = -1;
+  ~RingSocket() {
+    if (fd >= 0) close(fd);
+  }
+};
+thread_local RingSocket ringSocket;
+
+}  // namespace
+
+Napi::Function Doorbell::Define(Napi::Env env) {
+  return DefineClass(env, "Doorbell", {InstanceMethod<&Doorbell::Close>("close")});
+}
+
+Doorbell::Doorbell(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Doorbell>(info), env_(info.Env()) {
+  Napi::Env env = info.Env();
+  auto nonce = static_cast<uint32_t>(IntegerArg(info, 0, "nonce", 0, UINT32_MAX));
+  if (info.Length() < 2 || !info[1].IsFunction())
+    throw ArgTypeError(env, "The \"onRing\" argument must be of type function");
+  uv_loop_t* loop = nullptr;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_get_uv_event_loop(env, &loop));
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw ErrnoError(env, errno, "socket", "");
+  sockaddr_un address;
+  socklen_t length = AddressOf(static_cast<uint32_t>(getpid()), nonce, &address);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0) {
+    int err = errno;
+    close(fd);
+    throw ErrnoError(env, err, "bind", "");
+  }
+  auto* poll = new uv_poll_t;
+  int err = uv_poll_init(loop, poll, fd);
+  if (err == 0) err = uv_poll_start(poll, UV_READABLE, OnReadable);
+  if (err != 0) {
+    // Initialised or not, a handle is freed through uv_close (a failed init leaves it unlinked).
+    uv_close(reinterpret_cast<uv_handle_t*>(poll),
+             [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
+    close(fd);
+    throw ErrnoError(env, -err, "uv_poll_start", "");
+  }
+  poll->data = this;
+  uv_unref(reinterpret_cast<uv_handle_t*>(poll));
+  fd_ = fd;
+  poll_ = poll;
+  onRing_ = Napi::Persistent(info[1].As<Napi::Function>());
+  napi_status status = napi_add_async_cleanup_hook(env, OnEnvCleanup, this, &cleanup_);
+  if (status != napi_ok) {
+    Stop(nullptr);  // a constructor that throws gets no destructor call
+    NAPI_THROW_IF_FAILED_VOID(env, status);
+  }
+}
+
+Doorbell::~Doorbell() { Stop(nullptr); }
+
+Napi::Value Doorbell::Close(const Napi::CallbackInfo& info) {
+  Stop(nullptr);
+  return info.Env().Undefined();
+}
+
+void Doorbell::OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* self) {
+  static_cast<Doorbell*>(self)->Stop(hook);
+}
+
+void Doorbell::Stop(napi_async_cleanup_hook_handle hook) {
+  if (poll_ != nullptr) {
+    poll_->data = hook;  // the close callback removes the environment's hook, if it is running
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) {
+      auto finished = static_cast<napi_async_cleanup_hook_handle>(handle->data);
+      delete reinterpret_cast<uv_poll_t*>(handle);
+      if (finished != nullptr) napi_remove_async_cleanup_hook(finished);
+    });
+    poll_ = nullptr;
+    close(fd_);
+    fd_ = -1;
+    // Stopped by close() or the destructor: the environment's hook has nothing left to do.
+    if (hook == nullptr && cleanup_ != nullptr) napi_remove_async_cleanup_hook(cleanup_);
+    cleanup_ = nullptr;
+  } else if (hook != nullptr) {
+    napi_remove_async_cleanup_hook(hook);
+  }
+}
+
+void Doorbell::OnReadable(uv_poll_t* handle, int status, int) {
+  auto* self = static_cast<Doorbell*>(handle->data);
+  if (status < 0) return;  // the socket is polled again; nothing to read now
+  Napi::Env env(self->env_);
+  Napi::HandleScope scope(env);
+  for (int i = 0; i < kMaxRingsPerCallback && self->fd_ >= 0; i++) {
+    int32_t token = 0;
+    ssize_t got = recv(self->fd_, &token, sizeof token, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return;  // EAGAIN: drained
+    }
+    if (got != sizeof token) continue;  // not a ring: ignored
+    try {
+      // MakeCallback: microtasks the callback queues run before control returns to the loop.
+      self->onRing_.MakeCallback(env.Global(), {Napi::Number::New(env, token)});
+    } catch (const Napi::Error& error) {
+      napi_fatal_exception(self->env_, error.Value());
+      return;
+    }
+  }
+}
+
+Napi::Value RingDoorbell(const Napi::CallbackInfo& info) {
+  auto pid = static_cast<uint32_t>(IntegerArg(info, 0, "pid", 0, UINT32_MAX));
+  auto nonce = static_cast<uint32_t>(IntegerArg(info, 1, "nonce", 0, UINT32_MAX));
+  auto token = static_cast<int32_t>(IntegerArg(info, 2, "token", INT32_MIN, INT32_MAX));
+  if (ringSocket.fd < 0) {
+    ringSocket.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (ringSocket.fd < 0) return Napi::Boolean::New(info.Env(), false);
+  }
+  sockaddr_un address;
+  socklen_t length = AddressOf(pid, nonce, &address);
+  ssize_t sent;
+  do {
+    sent = sendto(ringSocket.fd, &token, sizeof token, MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&address), length);
+  } while (sent < 0 && errno == EINTR);
+  return Napi::Boolean::New(info.Env(), sent == sizeof token);
+}
+
+}  // namespace shmring

@@ -1,0 +1,42 @@
+// The process's doorbell: an abstract Unix datagram socket that the event loop itself polls.
+// A consumer that sleeps on the event loop leaves the doorbell's address in its ring's
+// metadata; a producer that wakes it sends a datagram there besides the futex wake, so the
+// wake-up reaches JavaScript in one thread hop instead of two (a pool thread, then the loop).
+#pragma once
+
+#include <napi.h>
+#include <uv.h>
+
+#include <cstdint>
+
+namespace shmring {
+
+// JS class `Doorbell`: new Doorbell(nonce, onRing) binds "\0shmring.<pid>.<nonce>" and polls it
+// on this environment's loop; onRing(token) runs for every 4-byte datagram received. The poll
+// never keeps the loop alive. close() stops it; so does the environment going away.
+class Doorbell : public Napi::ObjectWrap<Doorbell> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Doorbell(const Napi::CallbackInfo& info);
+  ~Doorbell() override;
+
+ private:
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  static void OnReadable(uv_poll_t* handle, int status, int events);
+  static void OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* self);
+  // Stops polling and closes the socket; `hook`: the cleanup hook to remove once the handle closed.
+  void Stop(napi_async_cleanup_hook_handle hook);
+
+  napi_env env_;
+  int fd_ = -1;
+  uv_poll_t* poll_ = nullptr;
+  napi_async_cleanup_hook_handle cleanup_ = nullptr;
+  Napi::FunctionReference onRing_;
+};
+
+// ringDoorbell(pid, nonce, token) -> boolean: one datagram carrying `token` to that doorbell.
+// False when it could not be sent (nobody listens there, or its queue is full: then it has
+// rings pending already). Never throws for what it reads from shared memory.
+Napi::Value RingDoorbell(const Napi::CallbackInfo& info);
+
+}  // namespace shmring

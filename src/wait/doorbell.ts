@@ -1,0 +1,144 @@
+// A wake-up in one hop for sleepers on the event loop. A futex wake reaches an async sleeper
+// through two threads: the native pool thread that sleeps on the word, then the event loop
+// (about 25 µs each on a VM). So an async sleeper also arms this process's doorbell (an
+// abstract Unix datagram socket the event loop polls, native/src/doorbell.cc): it leaves the
+// doorbell's address and a token in three words of shared memory, and a notifier that finds
+// them armed sends the token there besides its futex wake, which reaches the loop directly.
+//
+// The words: [pid, nonce] (the doorbell's address "\0shmring.<pid>.<nonce>") and the token
+// (0: not armed). The sleeper stores the token last, after its announcement and before it
+// compares the futex word with its key, as FUTEX_WAIT would; the notifier bumps the word
+// before it reads the token. So a notifier that the sleeper's comparison missed reads the
+// token (rings), and one that it saw needs no ring: the sleeper does not sleep.
+//
+// Not every notifier rings (the C library; a process in another network namespace, where the
+// address means nothing), so a sleep that hears no ring for RING_FALLBACK_MS also sleeps in
+// the pool, where every notifier's futex wake reaches it; a ring still ends it first if it
+// can. Rings are only hints: one with an unknown token (stale, or sent by anyone) is ignored,
+// and a woken sleeper re-checks its condition.
+import { randomInt } from 'node:crypto';
+
+import { AbortError } from '../errors.js';
+import { native, type FutexWaitResult, type NativeDoorbell } from '../native.js';
+
+/** How long a sleep waits for a ring alone before it also sleeps in the futex pool. */
+export const RING_FALLBACK_MS = 1;
+
+// Where each word is, from the first.
+const PID = 0;
+const NONCE = 1;
+const TOKEN = 2;
+/** Addresses tried before a process does without a doorbell (a nonce clash is 1 in 2^32). */
+const BIND_ATTEMPTS = 3;
+
+/** This process's doorbell: undefined until first needed, null where none could be bound. */
+let doorbell: NativeDoorbell | null | undefined;
+let nonce = 0;
+let lastToken = 0;
+/** What each armed token wakes. */
+const sleepers = new Map<number, () => void>();
+
+function onRing(token: number): void {
+  sleepers.get(token)?.();
+}
+
+function opened(): boolean {
+  if (doorbell === undefined) {
+    doorbell = null;
+    for (let attempt = 0; attempt < BIND_ATTEMPTS && doorbell === null; attempt++) {
+      nonce = randomInt(2 ** 32 - 1);
+      try {
+        doorbell = new native.Doorbell(nonce, onRing);
+      } catch {
+        // Taken, or no Unix sockets here: sleeps go to the pool at once.
+      }
+    }
+  }
+  return doorbell !== null;
+}
+
+/** Rings the doorbell armed at words[at..at+3), if one is; for notifiers, after their futex bump. */
+export function ring(words: Int32Array, at: number): void {
+  const token = Atomics.load(words, at + TOKEN);
+  if (token !== 0) {
+    const pid = Atomics.load(words, at + PID) >>> 0;
+    native.ringDoorbell(pid, Atomics.load(words, at + NONCE) >>> 0, token);
+  }
+}
+
+/** One sleep's arming of the doorbell. */
+export interface ArmedDoorbell {
+  /** Resolves when a ring for this sleep arrives. */
+  readonly rung: Promise<void>;
+  /** Whether it has (diagnostics). */
+  readonly heard: boolean;
+  /** Takes the token back (unless another sleep armed the words since): notifiers stop ringing. */
+  disarm(): void;
+}
+
+/**
+ * After announce(): arms this process's doorbell at words[at..at+3) for one sleep. Compare the
+ * futex word with the key next, as FUTEX_WAIT would. Undefined where there is no doorbell.
+ */
+export function armDoorbell(words: Int32Array, at: number): ArmedDoorbell | undefined {
+  if (!opened()) return undefined;
+  lastToken = (lastToken + 1) | 0 || 1;
+  const token = lastToken;
+  let wake!: () => void;
+  const armed = {
+    rung: new Promise<void>((resolve) => (wake = resolve)),
+    heard: false,
+    disarm() {
+      sleepers.delete(token);
+      Atomics.compareExchange(words, at + TOKEN, token, 0);
+    },
+  };
+  sleepers.set(token, () => {
+    armed.heard = true;
+    wake();
+  });
+  Atomics.store(words, at + PID, process.pid);
+  Atomics.store(words, at + NONCE, nonce);
+  Atomics.store(words, at + TOKEN, token);
+  return armed;
+}
+
+/**
+ * Sleeps until a ring ('ok') or what `poolWait(timeoutMs, signal)` resolves with. The ring alone
+ * for the first RING_FALLBACK_MS ('timed-out' if `timeoutMs` is shorter): the wake-ups of a busy
+ * channel come within it, and joining the pool costs a thread wake-up, leaving it another.
+ * Rejects with an AbortError when `signal` aborts.
+ */
+export async function sleepRinging(
+  doorbell: ArmedDoorbell,
+  poolWait: (timeoutMs: number, signal: AbortSignal) => Promise<FutexWaitResult>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<FutexWaitResult> {
+  const alone = Math.min(timeoutMs, RING_FALLBACK_MS);
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const first = await new Promise<FutexWaitResult | undefined>((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortError(signal));
+    timer = setTimeout(() => resolve(alone < RING_FALLBACK_MS ? 'timed-out' : undefined), alone);
+    onAbort = () => reject(new AbortError(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void doorbell.rung.then(() => resolve('ok'));
+  }).finally(() => {
+    clearTimeout(timer);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+  });
+  if (first !== undefined) return first;
+  // Then the ring or the pool, whichever is first; a ring takes the pool's wait back at once.
+  const rang = new AbortController();
+  void doorbell.rung.then(() => rang.abort());
+  try {
+    return await poolWait(
+      timeoutMs - RING_FALLBACK_MS,
+      signal === undefined ? rang.signal : AbortSignal.any([signal, rang.signal]),
+    );
+  } catch (error) {
+    if (rang.signal.aborted && signal?.aborted !== true) return 'ok';
+    throw error;
+  }
+}
