@@ -13,9 +13,6 @@
 namespace shmring {
 namespace {
 
-// Datagrams taken per poll callback: a flood cannot hold the loop (the poll fires again).
-constexpr int kMaxRingsPerCallback = 64;
-
 // The abstract address of doorbell (pid, nonce); returns its length.
 socklen_t AddressOf(uint32_t pid, uint32_t nonce, sockaddr_un* address) {
   *address = sockaddr_un{};
@@ -111,23 +108,21 @@ void Doorbell::Stop(napi_async_cleanup_hook_handle hook) {
 void Doorbell::OnReadable(uv_poll_t* handle, int status, int) {
   auto* self = static_cast<Doorbell*>(handle->data);
   if (status < 0) return;  // the socket is polled again; nothing to read now
+  // One datagram per callback: the poll is level-triggered, so more queued ones come on the
+  // loop's next turns (a flood cannot hold the loop), and a lone ring costs one recv.
+  int32_t token = 0;
+  ssize_t got;
+  do {
+    got = recv(self->fd_, &token, sizeof token, 0);
+  } while (got < 0 && errno == EINTR);
+  if (got != sizeof token) return;  // nothing (EAGAIN), or not a ring: ignored
   Napi::Env env(self->env_);
   Napi::HandleScope scope(env);
-  for (int i = 0; i < kMaxRingsPerCallback && self->fd_ >= 0; i++) {
-    int32_t token = 0;
-    ssize_t got = recv(self->fd_, &token, sizeof token, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return;  // EAGAIN: drained
-    }
-    if (got != sizeof token) continue;  // not a ring: ignored
-    try {
-      // MakeCallback: microtasks the callback queues run before control returns to the loop.
-      self->onRing_.MakeCallback(env.Global(), {Napi::Number::New(env, token)});
-    } catch (const Napi::Error& error) {
-      napi_fatal_exception(self->env_, error.Value());
-      return;
-    }
+  try {
+    // MakeCallback: microtasks the callback queues run before control returns to the loop.
+    self->onRing_.MakeCallback(env.Global(), {Napi::Number::New(env, token)});
+  } catch (const Napi::Error& error) {
+    napi_fatal_exception(self->env_, error.Value());
   }
 }
 
