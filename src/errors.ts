@@ -93,7 +93,7 @@ export class ShmringError extends Error {
  * with the signal's reason as `cause`. Still a ShmringError for `instanceof` checks.
  */
 export class AbortError extends ShmringError {
-  constructor(signal?: AbortSignal) {
+  constructor(signal?: { readonly reason?: unknown }) {
     super('ABORT_ERR', 'The operation was aborted', { cause: signal?.reason });
     this.name = 'AbortError';
   }

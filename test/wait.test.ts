@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { attachConsumer, attachProducer } from '../src/channel/endpoints.js';
 import { createRing, ringSegmentSize } from '../src/ring/index.js';
 import { Segment } from '../src/segment/index.js';
+import { Interrupt } from '../src/wait/index.js';
 import { finished, spawnChild } from './helpers/child.js';
 import { uniqueShmName } from './helpers/names.js';
 
@@ -180,5 +181,23 @@ describe('close', () => {
     expect(consumer.readSync(() => {}, 1, { timeoutMs: 20 })).toBe(0);
     expect(consumer.control.dataAvailable.sleepers).toBe(0); // every announcement withdrawn
     consumer.close();
+  });
+});
+
+describe('Interrupt (the waits’ own AbortSignal stand-in)', () => {
+  it('runs each listener once, in order, on the first abort; none added late or removed', () => {
+    const interrupt = new Interrupt();
+    const calls: string[] = [];
+    const removed = (): void => void calls.push('removed');
+    interrupt.addEventListener('abort', () => calls.push('a'));
+    interrupt.addEventListener('abort', removed);
+    interrupt.addEventListener('abort', () => calls.push('b'));
+    interrupt.removeEventListener('abort', removed);
+    expect(interrupt.aborted).toBe(false);
+    interrupt.abort();
+    interrupt.abort();
+    interrupt.addEventListener('abort', () => calls.push('late'));
+    expect(interrupt.aborted).toBe(true);
+    expect(calls).toEqual(['a', 'b']);
   });
 });

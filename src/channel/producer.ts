@@ -14,6 +14,7 @@ import {
   waitAsyncWatched,
   waitSyncWatched,
   schedule,
+  type AbortLike,
   type Scheduled,
   type Watch,
   type WaitPolicy,
@@ -25,7 +26,7 @@ export interface WaitCallOptions {
   /** Give up after this many ms (default: wait as long as it takes). */
   timeoutMs?: number;
   /** Abort the wait (async calls only). */
-  signal?: AbortSignal;
+  signal?: AbortLike;
 }
 
 /** An attempt to make progress; true once the whole operation is done. */

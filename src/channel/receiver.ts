@@ -21,7 +21,13 @@ import {
 } from '../errors.js';
 import type { MessageHandler, RingBuffer } from '../ring/index.js';
 import type { Segment } from '../segment/index.js';
-import { deadlineAfter, spinBriefly, timeoutError, type EventCount } from '../wait/index.js';
+import {
+  Interrupt,
+  deadlineAfter,
+  spinBriefly,
+  timeoutError,
+  type EventCount,
+} from '../wait/index.js';
 import { END_OF_STREAM, type Consumer } from './consumer.js';
 import type { UnlinkPolicy } from './options.js';
 import { ReadAheadQueue, forgetOnExit, releaseOnExit } from './read-ahead.js';
@@ -155,7 +161,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
   /** Whether the queue holds values (read now if need be) or the stream ended. */
   readonly #filled = (): boolean => this.#fill() || this.#ended;
   /** Aborts the pump's wait for the ring (to re-plan it: a new deadline, nobody left waiting). */
-  #rewait: AbortController | undefined;
+  #rewait: Interrupt | undefined;
   #rewaitDeadline = Infinity;
   /** Zero-copy reads: where reassembled messages go, and the reader that reassembles them. */
   #recordView: RecordView = () => {};
@@ -565,7 +571,7 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
         }
         const deadline = this.#expire();
         if (this.#waiting.length === 0 && this.listenerCount('message') === 0) return;
-        const rewait = (this.#rewait = new AbortController());
+        const rewait = (this.#rewait = new Interrupt());
         this.#rewaitDeadline = deadline;
         const spun = this.#spun;
         this.#spun = false;
@@ -577,12 +583,12 @@ export class Receiver<T = unknown> extends EventEmitter<ReceiverEvents<T>> {
             {
               timeoutMs:
                 deadline === Infinity ? undefined : Math.max(0, deadline - performance.now()),
-              signal: rewait.signal,
+              signal: rewait,
             },
             spun,
           );
         } catch (error) {
-          if (rewait.signal.aborted || this.closed) continue;
+          if (rewait.aborted || this.closed) continue;
           throw error;
         } finally {
           this.#rewait = undefined;

@@ -2,6 +2,7 @@
 // V8's Atomics.wait/notify only wake threads of one process; these go through the kernel.
 import { AbortError, ShmringError, checkInteger, invalidArgType } from '../errors.js';
 import { native, type FutexWaitResult, type NativeAsyncWaiter } from '../native.js';
+import type { AbortLike } from '../wait/interrupt.js';
 
 export type { FutexWaitResult };
 
@@ -71,7 +72,8 @@ export function wake(sab: SharedArrayBuffer, byteOffset: number, count = INT32_M
 
 export interface AsyncWaitOptions {
   timeoutMs?: number;
-  signal?: AbortSignal;
+  /** An AbortSignal (or anything with its `aborted`, `reason` and 'abort' listeners). */
+  signal?: AbortLike;
 }
 
 /**

@@ -20,6 +20,7 @@ import { randomInt } from 'node:crypto';
 
 import { AbortError } from '../errors.js';
 import { native, type FutexWaitResult, type NativeDoorbell } from '../native.js';
+import { Interrupt, type AbortLike } from './interrupt.js';
 
 /** How long a sleep waits for a ring alone before it also sleeps in the futex pool. */
 export const RING_FALLBACK_MS = 1;
@@ -68,10 +69,10 @@ export function ring(words: Int32Array, at: number): void {
 
 /** One sleep's arming of the doorbell. */
 export interface ArmedDoorbell {
-  /** Resolves when a ring for this sleep arrives. */
-  readonly rung: Promise<void>;
-  /** Whether it has (diagnostics). */
+  /** Whether a ring for this sleep came. */
   readonly heard: boolean;
+  /** Called when it comes. */
+  onRing: (() => void) | undefined;
   /** Takes the token back (unless another sleep armed the words since): notifiers stop ringing. */
   disarm(): void;
 }
@@ -84,10 +85,9 @@ export function armDoorbell(words: Int32Array, at: number): ArmedDoorbell | unde
   if (!opened()) return undefined;
   lastToken = (lastToken + 1) | 0 || 1;
   const token = lastToken;
-  let wake!: () => void;
   const armed = {
-    rung: new Promise<void>((resolve) => (wake = resolve)),
     heard: false,
+    onRing: undefined as (() => void) | undefined,
     disarm() {
       sleepers.delete(token);
       Atomics.compareExchange(words, at + TOKEN, token, 0);
@@ -95,7 +95,7 @@ export function armDoorbell(words: Int32Array, at: number): ArmedDoorbell | unde
   };
   sleepers.set(token, () => {
     armed.heard = true;
-    wake();
+    armed.onRing?.();
   });
   Atomics.store(words, at + PID, process.pid);
   Atomics.store(words, at + NONCE, nonce);
@@ -111,34 +111,41 @@ export function armDoorbell(words: Int32Array, at: number): ArmedDoorbell | unde
  */
 export async function sleepRinging(
   doorbell: ArmedDoorbell,
-  poolWait: (timeoutMs: number, signal: AbortSignal) => Promise<FutexWaitResult>,
+  poolWait: (timeoutMs: number, signal: AbortLike) => Promise<FutexWaitResult>,
   timeoutMs: number,
-  signal: AbortSignal | undefined,
+  signal: AbortLike | undefined,
 ): Promise<FutexWaitResult> {
   const alone = Math.min(timeoutMs, RING_FALLBACK_MS);
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
   const first = await new Promise<FutexWaitResult | undefined>((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortError(signal));
-    timer = setTimeout(() => resolve(alone < RING_FALLBACK_MS ? 'timed-out' : undefined), alone);
-    onAbort = () => reject(new AbortError(signal!));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    void doorbell.rung.then(() => resolve('ok'));
-  }).finally(() => {
-    clearTimeout(timer);
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    const settle = (result: FutexWaitResult | undefined, error?: AbortError): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      doorbell.onRing = undefined;
+      if (error === undefined) resolve(result);
+      else reject(error);
+    };
+    const onAbort = (): void => settle(undefined, new AbortError(signal));
+    const timer = setTimeout(
+      () => settle(alone < RING_FALLBACK_MS ? 'timed-out' : undefined),
+      alone,
+    );
+    signal?.addEventListener('abort', onAbort);
+    doorbell.onRing = () => settle('ok');
   });
   if (first !== undefined) return first;
   // Then the ring or the pool, whichever is first; a ring takes the pool's wait back at once.
-  const rang = new AbortController();
-  void doorbell.rung.then(() => rang.abort());
+  const rang = new Interrupt();
+  doorbell.onRing = () => rang.abort();
+  const forward = (): void => rang.abort();
+  signal?.addEventListener('abort', forward);
   try {
-    return await poolWait(
-      timeoutMs - RING_FALLBACK_MS,
-      signal === undefined ? rang.signal : AbortSignal.any([signal, rang.signal]),
-    );
+    return await poolWait(timeoutMs - RING_FALLBACK_MS, rang);
   } catch (error) {
-    if (rang.signal.aborted && signal?.aborted !== true) return 'ok';
+    if (signal?.aborted === true) throw new AbortError(signal);
+    if (rang.aborted) return 'ok';
     throw error;
+  } finally {
+    signal?.removeEventListener('abort', forward);
   }
 }

@@ -20,6 +20,7 @@
 // bumped after the notifier's read, hence after its publish, and its re-check sees it.
 import { native, type FutexWaitResult } from '../native.js';
 import type { FutexWaiter } from '../futex/futex.js';
+import type { AbortLike } from './interrupt.js';
 import { armDoorbell, ring, sleepRinging } from './doorbell.js';
 
 const WAKE_ALL = 2 ** 31 - 1;
@@ -91,10 +92,10 @@ export class EventCount {
     waiter: FutexWaiter,
     key: number,
     timeoutMs: number,
-    signal?: AbortSignal,
+    signal?: AbortLike,
   ): Promise<FutexWaitResult> {
     const words = this.#words;
-    const poolWait = (ms: number, abort: AbortSignal | undefined): Promise<FutexWaitResult> =>
+    const poolWait = (ms: number, abort: AbortLike | undefined): Promise<FutexWaitResult> =>
       waiter.wait(words.buffer as SharedArrayBuffer, this.#sequence * 4, key, {
         timeoutMs: ms,
         signal: abort,

@@ -1,4 +1,5 @@
 export { EventCount } from './event-count.js';
+export { Interrupt, type AbortLike } from './interrupt.js';
 export {
   DEFAULT_WAIT_POLICY,
   waitPolicy,

@@ -3,6 +3,7 @@ import { AbortError, ShmringError, invalidArgValue } from '../errors.js';
 import type { FutexWaiter } from '../futex/futex.js';
 import { native } from '../native.js';
 import type { EventCount } from './event-count.js';
+import { Interrupt, type AbortLike } from './interrupt.js';
 import { schedule, type Scheduled } from './schedule.js';
 
 /**
@@ -177,7 +178,7 @@ export async function waitAsync(
   waiter: FutexWaiter,
   policy: WaitPolicy,
   deadline: number,
-  signal?: AbortSignal,
+  signal?: AbortLike,
   spun = false,
 ): Promise<boolean> {
   if (ready()) return true;
@@ -248,7 +249,7 @@ export async function waitAsyncWatched(
   policy: WaitPolicy,
   deadline: number,
   watch: Watch,
-  signal?: AbortSignal,
+  signal?: AbortLike,
   spun = false,
 ): Promise<boolean> {
   if (ready()) return true; // the common case, before any clock read
@@ -259,7 +260,7 @@ export async function waitAsyncWatched(
   schedule.add(watched);
   try {
     for (;;) {
-      const wake = watched.wake.signal;
+      const wake = watched.wake;
       try {
         return await waitAsync(ready, event, waiter, policy, deadline, wake, true);
       } catch (error) {
@@ -278,13 +279,13 @@ export async function waitAsyncWatched(
 /** An async wait on the schedule: runs its watch when due, and aborts the sleep to wake it. */
 class WatchedSleep implements Scheduled {
   /** Aborted to wake the sleeping call: by the watch (progress or error) or the caller's signal. */
-  wake = new AbortController();
+  wake = new Interrupt();
   error: unknown = undefined;
   readonly #watch: Watch;
-  readonly #signal: AbortSignal | undefined;
+  readonly #signal: AbortLike | undefined;
   readonly #onAbort = (): void => this.wake.abort();
 
-  constructor(watch: Watch, signal: AbortSignal | undefined) {
+  constructor(watch: Watch, signal: AbortLike | undefined) {
     this.#watch = watch;
     this.#signal = signal;
     if (signal?.aborted) this.wake.abort();
@@ -308,7 +309,7 @@ class WatchedSleep implements Scheduled {
 
   /** A new controller after a wake-up by the watch. */
   rearm(): void {
-    this.wake = new AbortController();
+    this.wake = new Interrupt();
   }
 
   close(): void {
