@@ -22,9 +22,14 @@ socklen_t AddressOf(uint32_t pid, uint32_t nonce, sockaddr_un* address) {
   return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + length);
 }
 
-// The socket a thread rings from, made on its first ring and closed when the thread ends.
+// The socket a thread rings from, made on its first ring and closed when the thread ends, and
+// the address it rang last (a notifier rings the same doorbell again and again).
 struct RingSocket {
   int fd = -1;
+  uint32_t pid = 0;
+  uint32_t nonce = 0;
+  sockaddr_un address{};
+  socklen_t length = 0;
   ~RingSocket() {
     if (fd >= 0) close(fd);
   }
@@ -130,15 +135,19 @@ Napi::Value RingDoorbell(const Napi::CallbackInfo& info) {
   auto pid = static_cast<uint32_t>(IntegerArg(info, 0, "pid", 0, UINT32_MAX));
   auto nonce = static_cast<uint32_t>(IntegerArg(info, 1, "nonce", 0, UINT32_MAX));
   auto token = static_cast<int32_t>(IntegerArg(info, 2, "token", INT32_MIN, INT32_MAX));
-  if (ringSocket.fd < 0) {
-    ringSocket.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (ringSocket.fd < 0) return Napi::Boolean::New(info.Env(), false);
+  RingSocket& ring = ringSocket;
+  if (ring.fd < 0) {
+    ring.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (ring.fd < 0) return Napi::Boolean::New(info.Env(), false);
   }
-  sockaddr_un address;
-  socklen_t length = AddressOf(pid, nonce, &address);
+  if (ring.length == 0 || pid != ring.pid || nonce != ring.nonce) {
+    ring.length = AddressOf(pid, nonce, &ring.address);
+    ring.pid = pid;
+    ring.nonce = nonce;
+  }
   ssize_t sent;
   do {
-    sent = sendto(ringSocket.fd, &token, sizeof token, MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&address), length);
+    sent = sendto(ring.fd, &token, sizeof token, MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&ring.address), ring.length);
   } while (sent < 0 && errno == EINTR);
   return Napi::Boolean::New(info.Env(), sent == sizeof token);
 }
