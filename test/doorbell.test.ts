@@ -1,12 +1,14 @@
 // The doorbell of async sleepers (src/wait/doorbell.ts, native/src/doorbell.cc), in one
 // process: what a ring ends and what it does not, a futex wake without a ring, aborts, and
 // hostile words. Across processes: test/wait.test.ts (park/wake cycles on the event loop).
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { FutexWaiter } from '../src/futex/index.js';
 import { native } from '../src/native.js';
 import { EventCount } from '../src/wait/index.js';
 import { RING_FALLBACK_MS } from '../src/wait/doorbell.js';
+import { tsWorker } from './helpers/worker.js';
 
 // Word indexes of the event under test: the futex word, the sleeper count, then the doorbell.
 const SEQUENCE = 0;
@@ -143,5 +145,35 @@ describe('async sleeps and the doorbell', () => {
     expect(() => new native.Doorbell(nonce, () => {})).toThrow(
       expect.objectContaining({ code: 'EADDRINUSE', syscall: 'bind' }),
     );
+  });
+
+  it('a worker arms its own doorbell; its sleep is woken from here, and one cut short by terminate() leaves no harm', async () => {
+    const { words, waiter, event: ec } = event();
+    const workerData = {
+      buffer: words.buffer,
+      sequence: SEQUENCE,
+      sleepers: SLEEPERS,
+      doorbell: DOORBELL,
+    };
+    const file = new URL('./children/doorbell-worker.ts', import.meta.url);
+    for (let round = 0; round < 3; round++) {
+      const worker = tsWorker(file, { workerData });
+      expect((await once(worker, 'message'))[0]).toBe('waiting');
+      await expect.poll(() => words[TOKEN], { timeout: 5000 }).not.toBe(0);
+      expect(words[PID]).toBe(process.pid); // a worker shares the pid; its nonce is its own
+      if (round < 2) {
+        await worker.terminate();
+        Atomics.sub(words, SLEEPERS, 1); // the terminated sleep never withdrew
+      } else {
+        ec.notifyAll();
+        expect((await once(worker, 'message'))[0]).toMatch(/^woke (ok|not-equal) rings [01]$/);
+        await once(worker, 'exit');
+      }
+    }
+    // This thread's own doorbell still works after the workers' went away.
+    const sleep = ec.sleepAsync(waiter, ec.announce(), 10_000);
+    ec.notifyAll();
+    // 'ok' from the ring, or 'not-equal' if the ring-alone phase ran out first (a slow turn).
+    expect(['ok', 'not-equal']).toContain(await sleep);
   });
 });
