@@ -73,7 +73,7 @@ describe('async sleeps and the doorbell', () => {
     await expect(next).resolves.toBe('timed-out');
   });
 
-  it('a futex wake without a ring (a C notifier) ends a sleep once it has joined the pool', async () => {
+  it('a futex wake without a ring (a notifier that cannot ring) ends a sleep once it has joined the pool', async () => {
     const { words, waiter, event: ec } = event();
     const sleep = watch(ec.sleepAsync(waiter, ec.announce(), 10_000));
     await pause(RING_FALLBACK_MS * 30);

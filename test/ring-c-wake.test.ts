@@ -1,10 +1,21 @@
 // A C producer built from native/include/shmring.h alone wakes a TypeScript receiver that is
 // parked in the kernel ('park': no spinning), with shmring_notify (a full fence, then the
-// sleeper count, then FUTEX_WAKE), in the blocking and in the async receive.
+// sleeper count, then FUTEX_WAKE and the doorbell's ring), in the blocking and in the async
+// receive; and shmring_ring_doorbell alone wakes a sleep on the event loop.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 import { createChannel } from '../src/channel/index.js';
+import { FutexWaiter } from '../src/futex/index.js';
+import {
+  DATA_AVAILABLE_FUTEX_OFFSET,
+  DOORBELL_OFFSET,
+  SLEEPING_CONSUMERS_OFFSET,
+  createRing,
+  ringSegmentSize,
+} from '../src/ring/index.js';
+import { Segment } from '../src/segment/index.js';
+import { EventCount } from '../src/wait/index.js';
 import { finished } from './helpers/child.js';
 import { useCProgram } from './helpers/c-program.js';
 import { useCleanups } from './helpers/cleanup.js';
@@ -56,4 +67,29 @@ describe('a C producer wakes a parked TypeScript receiver', () => {
     expect(woken).toBeGreaterThanOrEqual(1);
     expect((cpu.user + cpu.system) / 1000).toBeLessThan(COUNT * GAP_MS * 0.5);
   });
+});
+
+it('shmring_ring_doorbell alone (no futex bump, no wake) ends a sleep on the event loop', async () => {
+  const segment = Segment.create(uniqueShmName('c-ring'), ringSegmentSize(4096));
+  defer(
+    () => Segment.unlink(segment.name),
+    () => segment.close(),
+  );
+  createRing(segment.buffer, { kind: 'spsc', capacity: 4096 });
+  const event = new EventCount(
+    new Int32Array(segment.buffer),
+    DATA_AVAILABLE_FUTEX_OFFSET >>> 2,
+    SLEEPING_CONSUMERS_OFFSET >>> 2,
+    DOORBELL_OFFSET >>> 2,
+  );
+  const waiter = new FutexWaiter();
+  defer(() => waiter.close());
+  const sleep = event.sleepAsync(waiter, event.announce(), 30_000);
+  const result = await finished(
+    spawn(cProgram(), [segment.name, 'ring'], { stdio: 'pipe' }),
+    30_000,
+  );
+  expect(result).toMatchObject({ code: 0, stdout: 'rang\n', stderr: '' });
+  expect(await sleep).toBe('ok');
+  expect(event.rings).toBe(1);
 });

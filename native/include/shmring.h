@@ -24,7 +24,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 
 /* glibc declares syscall() only with _DEFAULT_SOURCE or _GNU_SOURCE; a compatible
  * redeclaration keeps this header usable under a strict _POSIX_C_SOURCE. */
@@ -518,6 +520,7 @@ static inline int shmring_read(shmring_t *ring, shmring_handler_t handler, void 
 typedef struct shmring_event {
     _Atomic int32_t *word;     /* the futex word: a sequence number */
     _Atomic int32_t *sleepers; /* how many sleepers are announced */
+    _Atomic int32_t *doorbell; /* "data available": the doorbell words (pid, nonce, token); else NULL */
     int32_t last_wake;
     int has_last_wake;
 } shmring_event_t;
@@ -528,8 +531,32 @@ typedef struct shmring_event {
 static inline void shmring_event_init(shmring_event_t *event, const shmring_t *ring, int32_t futex_offset) {
     event->word = SHMRING_I32(ring->base + futex_offset);
     event->sleepers = SHMRING_I32(ring->base + futex_offset + 4);
+    event->doorbell = futex_offset == SHMRING_DATA_AVAILABLE_FUTEX_OFFSET
+                          ? SHMRING_I32(ring->base + SHMRING_DOORBELL_OFFSET)
+                          : NULL;
     event->last_wake = 0;
     event->has_last_wake = 0;
+}
+
+/* Rings the doorbell of a consumer asleep on an event loop, if one is armed (docs/FORMAT.md,
+ * "The doorbell"); call after bumping the futex word. A hint: errors are ignored (the sleeper
+ * is also woken by the futex after a millisecond), so a socket per ring keeps no state. */
+static inline void shmring_ring_doorbell(const shmring_event_t *event) {
+    if (event->doorbell == NULL) return;
+    int32_t token = atomic_load_explicit(event->doorbell + 2, memory_order_seq_cst);
+    if (token == 0) return;
+    unsigned pid = (uint32_t)atomic_load_explicit(event->doorbell, memory_order_seq_cst);
+    unsigned nonce = (uint32_t)atomic_load_explicit(event->doorbell + 1, memory_order_seq_cst);
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    /* sun_path[0] stays NUL: the abstract namespace. */
+    int length = snprintf(address.sun_path + 1, sizeof address.sun_path - 1, "shmring.%u.%u", pid, nonce);
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (fd < 0) return;
+    (void)sendto(fd, &token, sizeof token, MSG_DONTWAIT, (const struct sockaddr *)&address,
+                 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)length));
+    close(fd);
 }
 
 /* Wakes every sleeper, whoever they are (close, end of stream). Returns how many woke, or
@@ -537,6 +564,7 @@ static inline void shmring_event_init(shmring_event_t *event, const shmring_t *r
 static inline int shmring_notify_all(shmring_event_t *event) {
     event->last_wake = atomic_fetch_add_explicit(event->word, 1, memory_order_seq_cst) + 1;
     event->has_last_wake = 1;
+    shmring_ring_doorbell(event);
     long woken = syscall(SYS_futex, (void *)event->word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
     return woken < 0 ? -errno : (int)woken;
 }

@@ -11,8 +11,8 @@
 // before it reads the token. So a notifier that the sleeper's comparison missed reads the
 // token (rings), and one that it saw needs no ring: the sleeper does not sleep.
 //
-// Not every notifier rings (the C library; a process in another network namespace, where the
-// address means nothing), so a sleep that hears no ring for RING_FALLBACK_MS also sleeps in
+// Not every notifier rings (an older one; one in another network namespace, where the address
+// means nothing), so a sleep that hears no ring for RING_FALLBACK_MS also sleeps in
 // the pool, where every notifier's futex wake reaches it; a ring still ends it first if it
 // can. Rings are only hints: one with an unknown token (stale, or sent by anyone) is ignored,
 // and a woken sleeper re-checks its condition.

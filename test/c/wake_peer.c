@@ -5,6 +5,9 @@
  *
  *   wake_peer <shm-name> <count> <gap-ms>   sends "c-0", "c-1", ... (RECORD_RAW), one per
  *                                           gap, and prints "sent <count> woke <woken>"
+ *   wake_peer <shm-name> ring               only rings the doorbell armed in the ring's
+ *                                           metadata (shmring_ring_doorbell: no futex bump,
+ *                                           no FUTEX_WAKE), and prints "rang"
  */
 #define _POSIX_C_SOURCE 200809L
 #include "shmring.h"
@@ -21,9 +24,8 @@ static int fail(const char *what) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) return fail("usage: wake_peer <shm-name> <count> <gap-ms>");
-    int count = atoi(argv[2]);
-    long gap_ms = atol(argv[3]);
+    int ring_only = argc == 3 && strcmp(argv[2], "ring") == 0;
+    if (argc != 4 && !ring_only) return fail("usage: wake_peer <shm-name> (<count> <gap-ms> | ring)");
     int fd = shm_open(argv[1], O_RDWR, 0);
     if (fd < 0) return fail("shm_open failed");
     struct stat st;
@@ -35,6 +37,13 @@ int main(int argc, char **argv) {
     if (shmring_attach(&ring, base, (size_t)st.st_size) != SHMRING_OK) return fail("attach failed");
     shmring_event_t data_available;
     shmring_event_init(&data_available, &ring, SHMRING_DATA_AVAILABLE_FUTEX_OFFSET);
+    if (ring_only) {
+        shmring_ring_doorbell(&data_available);
+        printf("rang\n");
+        return 0;
+    }
+    int count = atoi(argv[2]);
+    long gap_ms = atol(argv[3]);
     int woken = 0;
     for (int i = 0; i < count; i++) {
         struct timespec gap = {gap_ms / 1000, (gap_ms % 1000) * 1000000L};
