@@ -111,7 +111,7 @@ export class Consumer extends Endpoint {
    * readSync() without blocking the event loop; `signal` aborts the wait. `spun`: the caller
    * has just spun (spinBriefly), so the wait parks at once.
    */
-  async readAsync(
+  readAsync(
     handler: MessageHandler,
     limit = Infinity,
     options: WaitCallOptions = {},
@@ -119,9 +119,9 @@ export class Consumer extends Endpoint {
   ): Promise<number> {
     let count = 0;
     const ready = (): boolean => (count = this.poll(handler, limit)) !== 0;
-    const deadline = deadlineAfter(options.timeoutMs);
-    await this.closing(
-      waitAsyncWatched(
+    try {
+      const deadline = deadlineAfter(options.timeoutMs);
+      const waited = waitAsyncWatched(
         ready,
         this.control.dataAvailable,
         this.waiter,
@@ -130,9 +130,11 @@ export class Consumer extends Endpoint {
         this.#watchdog,
         options.signal,
         spun,
-      ),
-    );
-    return count;
+      );
+      return this.closing(waited).then(() => count);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Producers' sends fail with EPIPE from now on. */
