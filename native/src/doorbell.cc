@@ -112,7 +112,12 @@ void Doorbell::Stop(napi_async_cleanup_hook_handle hook) {
 
 void Doorbell::OnReadable(uv_poll_t* handle, int status, int) {
   auto* self = static_cast<Doorbell*>(handle->data);
-  if (status < 0) return;  // the socket is polled again; nothing to read now
+  if (status < 0) {
+    // A broken socket would report the same error on every turn of the loop: stop polling.
+    // Sleeps still end through the futex pool, which they join after a millisecond.
+    uv_poll_stop(handle);
+    return;
+  }
   // One datagram per callback: the poll is level-triggered, so more queued ones come on the
   // loop's next turns (a flood cannot hold the loop), and a lone ring costs one recv.
   int32_t token = 0;

@@ -136,8 +136,8 @@ export async function sleepRinging(
   if (first !== undefined) return first;
   // Then the ring or the pool, whichever is first; a ring takes the pool's wait back at once.
   const rang = new Interrupt();
-  doorbell.onRing = () => rang.abort();
   const forward = (): void => rang.abort();
+  doorbell.onRing = forward;
   signal?.addEventListener('abort', forward);
   try {
     return await poolWait(timeoutMs - RING_FALLBACK_MS, rang);
