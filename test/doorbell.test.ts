@@ -1,12 +1,12 @@
 // The doorbell of async sleepers (src/wait/doorbell.ts, native/src/doorbell.cc), in one
-// process: what a ring ends and what it does not, a futex wake without a ring, aborts, and
-// hostile words. Across processes: test/wait.test.ts (park/wake cycles on the event loop).
+// process: what a ring ends and what it does not, the ring-alone first part of a wait, a futex
+// wake without a ring, aborts, and hostile words. Across processes: test/wait.test.ts (park/wake cycles on the event loop).
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { FutexWaiter } from '../src/futex/index.js';
 import { native } from '../src/native.js';
-import { EventCount } from '../src/wait/index.js';
+import { EventCount, waitAsyncWatched, waitPolicy, type Watch } from '../src/wait/index.js';
 import { RING_FALLBACK_MS } from '../src/wait/doorbell.js';
 import { tsWorker } from './helpers/worker.js';
 
@@ -61,7 +61,7 @@ describe('async sleeps and the doorbell', () => {
   it('a ring alone ends a sleep that has joined the futex pool, and the waiter is free again', async () => {
     const { words, waiter, event: ec } = event();
     const sleep = watch(ec.sleepAsync(waiter, ec.announce(), 10_000));
-    await pause(RING_FALLBACK_MS * 30); // long past the ring-alone phase: asleep in the pool too
+    await pause(30); // asleep in the pool
     expect(sleep.settled).toBe(false);
     // No futex bump, no wake: only the ring can end this sleep.
     native.ringDoorbell(words[PID], words[NONCE] >>> 0, words[TOKEN]);
@@ -73,10 +73,10 @@ describe('async sleeps and the doorbell', () => {
     await expect(next).resolves.toBe('timed-out');
   });
 
-  it('a futex wake without a ring (a notifier that cannot ring) ends a sleep once it has joined the pool', async () => {
+  it('a futex wake without a ring (a notifier that cannot ring) ends a sleep in the pool', async () => {
     const { words, waiter, event: ec } = event();
     const sleep = watch(ec.sleepAsync(waiter, ec.announce(), 10_000));
-    await pause(RING_FALLBACK_MS * 30);
+    await pause(30);
     Atomics.add(words, SEQUENCE, 1);
     native.futexWake(words, SEQUENCE, 1);
     await expect.poll(() => sleep.settled, { timeout: 5000 }).toBe(true);
@@ -93,12 +93,14 @@ describe('async sleeps and the doorbell', () => {
     expect(words[TOKEN]).toBe(0);
   });
 
-  it('an abort ends the ring-alone phase and the pool phase at once, disarmed', async () => {
-    for (const after of [0, RING_FALLBACK_MS * 30]) {
+  it('an abort ends a ring-alone sleep and a sleep in the pool at once, disarmed', async () => {
+    for (const inPool of [false, true]) {
       const { words, waiter, event: ec } = event();
       const controller = new AbortController();
-      const sleep = ec.sleepAsync(waiter, ec.announce(), 10_000, controller.signal);
-      await pause(after);
+      const sleep = inPool
+        ? ec.sleepAsync(waiter, ec.announce(), 10_000, controller.signal)
+        : ec.sleepOnRing(() => false, 10_000, controller.signal);
+      await pause(20);
       controller.abort();
       await expect(sleep).rejects.toMatchObject({ code: 'ABORT_ERR' });
       expect(words[TOKEN]).toBe(0);
@@ -106,7 +108,80 @@ describe('async sleeps and the doorbell', () => {
     }
   });
 
-  it('times out in the ring-alone phase when the timeout is shorter', async () => {
+  it('a ring-alone sleep: ended by a ring with what ready() says, without any native thread', async () => {
+    const { words, event: ec } = event();
+    let data = false;
+    const sleep = watch(ec.sleepOnRing(() => data, 10_000));
+    expect(words[SLEEPERS]).toBe(1);
+    expect(words[TOKEN]).not.toBe(0);
+    await pause(30);
+    expect(sleep.settled).toBe(false);
+    data = true;
+    ec.notifyAll(); // rings; its futex wake finds nobody
+    await expect.poll(() => sleep.settled, { timeout: 5000 }).toBe(true);
+    expect(sleep.value).toBe(true);
+    expect(ec.rings).toBe(1);
+    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+  });
+
+  it('a ring-alone sleep: false after its time without a ring, true at once when ready() holds, false when notified before it slept', async () => {
+    const { words, event: ec } = event();
+    const started = performance.now();
+    await expect(ec.sleepOnRing(() => false, 20)).resolves.toBe(false);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(19);
+    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+    await expect(ec.sleepOnRing(() => true, 10_000)).resolves.toBe(true);
+    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+    // A notifier between the announcement and the arming: the word moved, so no sleep.
+    const notifiedMeanwhile = () => (Atomics.add(words, SEQUENCE, 1), false);
+    await expect(ec.sleepOnRing(notifiedMeanwhile, 10_000)).resolves.toBe(false);
+    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+    expect(ec.rings).toBe(0);
+  });
+
+  it('a ring-alone sleep rejects with what ready() throws after the ring', async () => {
+    const { words, event: ec } = event();
+    let calls = 0;
+    const ready = () => {
+      if (calls++ > 0) throw new Error('corrupt');
+      return false;
+    };
+    const sleep = ec.sleepOnRing(ready, 10_000);
+    ec.notifyAll();
+    await expect(sleep).rejects.toThrow('corrupt');
+    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+  });
+
+  it('an async wait sleeps on the ring alone first, then in the pool, where a futex wake without a ring ends it', async () => {
+    const { words, waiter, event: ec } = event();
+    const never: Watch = { due: Infinity, run: () => false };
+    const policy = waitPolicy({ wait: 'park' });
+    // Rung within the first part: no pool wait, no schedule.
+    let data = false;
+    const rung = watch(waitAsyncWatched(() => data, ec, waiter, policy, Infinity, never));
+    expect(waiter.cancel()).toBe(false); // nothing in the pool
+    expect(words[TOKEN]).not.toBe(0);
+    data = true;
+    ec.notifyAll();
+    await expect.poll(() => rung.settled, { timeout: 5000 }).toBe(true);
+    expect(rung.value).toBe(true);
+    // A notifier that cannot ring: the wait reaches the pool, where the futex wake ends it.
+    const rings = ec.rings;
+    data = false;
+    const woken = watch(waitAsyncWatched(() => data, ec, waiter, policy, Infinity, never));
+    await pause(RING_FALLBACK_MS * 30);
+    expect(woken.settled).toBe(false);
+    expect(words[TOKEN]).not.toBe(0); // armed in the pool too
+    data = true;
+    Atomics.add(words, SEQUENCE, 1);
+    native.futexWake(words, SEQUENCE, 1);
+    await expect.poll(() => woken.settled, { timeout: 5000 }).toBe(true);
+    expect(woken.value).toBe(true);
+    expect(ec.rings).toBe(rings);
+    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+  });
+
+  it('times out in the pool when the timeout is short', async () => {
     const { waiter, event: ec } = event();
     await expect(ec.sleepAsync(waiter, ec.announce(), RING_FALLBACK_MS / 2)).resolves.toBe(
       'timed-out',
@@ -173,7 +248,7 @@ describe('async sleeps and the doorbell', () => {
     // This thread's own doorbell still works after the workers' went away.
     const sleep = ec.sleepAsync(waiter, ec.announce(), 10_000);
     ec.notifyAll();
-    // 'ok' from the ring, or 'not-equal' if the ring-alone phase ran out first (a slow turn).
+    // 'ok' from the ring, or 'not-equal' if the pool's thread got to the bumped word first.
     expect(['ok', 'not-equal']).toContain(await sleep);
   });
 });

@@ -11,18 +11,19 @@
 // before it reads the token. So a notifier that the sleeper's comparison missed reads the
 // token (rings), and one that it saw needs no ring: the sleeper does not sleep.
 //
-// Not every notifier rings (an older one; one in another network namespace, where the address
-// means nothing), so a sleep that hears no ring for RING_FALLBACK_MS also sleeps in
-// the pool, where every notifier's futex wake reaches it; a ring still ends it first if it
-// can. Rings are only hints: one with an unknown token (stale, or sent by anyone) is ignored,
-// and a woken sleeper re-checks its condition.
+// An async wait sleeps on the ring alone first (EventCount.sleepOnRing): the wake-ups of a busy
+// channel come within RING_FALLBACK_MS. Not every notifier rings (an older one; one in another
+// network namespace, where the address means nothing), so a wait that heard no ring by then
+// sleeps armed and in the pool too (sleepRinging), where every notifier's futex wake reaches
+// it; a ring still ends it first if it can. Rings are only hints: one with an unknown token
+// (stale, or sent by anyone) is ignored, and a woken sleeper re-checks its condition.
 import { randomInt } from 'node:crypto';
 
 import { AbortError } from '../errors.js';
 import { native, type FutexWaitResult, type NativeDoorbell } from '../native.js';
 import { Interrupt, type AbortLike } from './interrupt.js';
 
-/** How long a sleep waits for a ring alone before it also sleeps in the futex pool. */
+/** How long an async wait sleeps on a ring alone before it also sleeps in the futex pool. */
 export const RING_FALLBACK_MS = 1;
 
 // Where each word is, from the first.
@@ -104,10 +105,9 @@ export function armDoorbell(words: Int32Array, at: number): ArmedDoorbell | unde
 }
 
 /**
- * Sleeps until a ring ('ok') or what `poolWait(timeoutMs, signal)` resolves with. The ring alone
- * for the first RING_FALLBACK_MS ('timed-out' if `timeoutMs` is shorter): the wake-ups of a busy
- * channel come within it, and joining the pool costs a thread wake-up, leaving it another.
- * Rejects with an AbortError when `signal` aborts.
+ * Sleeps in the pool (`poolWait(timeoutMs, interrupt)`, where every notifier's futex wake
+ * reaches it) until that resolves or a ring comes: a ring takes the pool's wait back at once
+ * and resolves 'ok'. Rejects with an AbortError when `signal` aborts.
  */
 export async function sleepRinging(
   doorbell: ArmedDoorbell,
@@ -115,32 +115,13 @@ export async function sleepRinging(
   timeoutMs: number,
   signal: AbortLike | undefined,
 ): Promise<FutexWaitResult> {
-  const alone = Math.min(timeoutMs, RING_FALLBACK_MS);
-  const first = await new Promise<FutexWaitResult | undefined>((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortError(signal));
-    const settle = (result: FutexWaitResult | undefined, error?: AbortError): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      doorbell.onRing = undefined;
-      if (error === undefined) resolve(result);
-      else reject(error);
-    };
-    const onAbort = (): void => settle(undefined, new AbortError(signal));
-    const timer = setTimeout(
-      () => settle(alone < RING_FALLBACK_MS ? 'timed-out' : undefined),
-      alone,
-    );
-    signal?.addEventListener('abort', onAbort);
-    doorbell.onRing = () => settle('ok');
-  });
-  if (first !== undefined) return first;
-  // Then the ring or the pool, whichever is first; a ring takes the pool's wait back at once.
+  if (signal?.aborted) throw new AbortError(signal);
   const rang = new Interrupt();
   const forward = (): void => rang.abort();
   doorbell.onRing = forward;
   signal?.addEventListener('abort', forward);
   try {
-    return await poolWait(timeoutMs - RING_FALLBACK_MS, rang);
+    return await poolWait(timeoutMs, rang);
   } catch (error) {
     if (signal?.aborted === true) throw new AbortError(signal);
     if (rang.aborted) return 'ok';

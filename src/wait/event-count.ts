@@ -21,9 +21,12 @@
 import { native, type FutexWaitResult } from '../native.js';
 import type { FutexWaiter } from '../futex/futex.js';
 import type { AbortLike } from './interrupt.js';
-import { armDoorbell, ring, sleepRinging } from './doorbell.js';
+import { AbortError } from '../errors.js';
+import { armDoorbell, ring, sleepRinging, type ArmedDoorbell } from './doorbell.js';
 
 const WAKE_ALL = 2 ** 31 - 1;
+const RESOLVED_TRUE = Promise.resolve(true);
+const RESOLVED_FALSE = Promise.resolve(false);
 
 export class EventCount {
   readonly #words: Int32Array;
@@ -85,8 +88,8 @@ export class EventCount {
   }
 
   /**
-   * sleep() without blocking the event loop: on this process's doorbell where the event has
-   * one (doorbell.ts), and on a native waiter thread; withdraws.
+   * sleep() without blocking the event loop: on a native waiter thread, and on this process's
+   * doorbell where the event has one (a ring ends it at once: doorbell.ts); withdraws.
    */
   async sleepAsync(
     waiter: FutexWaiter,
@@ -112,6 +115,69 @@ export class EventCount {
       doorbell?.disarm();
       this.withdraw();
     }
+  }
+
+  /** Whether async sleeps here can be rung awake (sleepOnRing). */
+  get hasDoorbell(): boolean {
+    return this.#doorbell >= 0;
+  }
+
+  /**
+   * The first part of an async sleep: on this process's doorbell alone (doorbell.ts), with no
+   * native thread and no promise but its own. Announces, re-checks `ready`, arms, and waits up
+   * to `timeoutMs` for a ring. Resolves true once `ready()` holds (before sleeping, or after
+   * the ring), false otherwise (no ring in time, a notify came before the sleep, or no doorbell
+   * could be armed: sleep the other way). Withdraws and disarms either way. Rejects with an
+   * AbortError when `signal` aborts, or with what `ready()` throws.
+   */
+  sleepOnRing(ready: () => boolean, timeoutMs: number, signal?: AbortLike): Promise<boolean> {
+    const words = this.#words;
+    const key = this.announce();
+    let armed: ArmedDoorbell | undefined;
+    let sleeping = false;
+    try {
+      if (ready()) return RESOLVED_TRUE;
+      armed = armDoorbell(words, this.#doorbell);
+      // Armed after the announcement: a notifier that came in between bumped the word.
+      sleeping = armed !== undefined && Atomics.load(words, this.#sequence) === key;
+      if (!sleeping) return RESOLVED_FALSE;
+    } catch (error) {
+      return Promise.reject(error);
+    } finally {
+      if (!sleeping) {
+        armed?.disarm();
+        this.withdraw();
+      }
+    }
+    const doorbell = armed!;
+    return new Promise((resolve, reject) => {
+      const settle = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        doorbell.disarm();
+        this.withdraw();
+        this.#parks++;
+      };
+      const onAbort = (): void => {
+        settle();
+        reject(new AbortError(signal));
+      };
+      const timer = setTimeout(() => {
+        settle();
+        resolve(false);
+      }, timeoutMs);
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort);
+      doorbell.onRing = () => {
+        settle();
+        this.#rings++;
+        try {
+          resolve(ready());
+        } catch (error) {
+          reject(error);
+        }
+      };
+    });
   }
 
   /** After publishing: wakes the sleepers, if any announced themselves. */

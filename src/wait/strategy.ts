@@ -3,6 +3,7 @@ import { AbortError, ShmringError, invalidArgValue } from '../errors.js';
 import type { FutexWaiter } from '../futex/futex.js';
 import { native } from '../native.js';
 import type { EventCount } from './event-count.js';
+import { RING_FALLBACK_MS } from './doorbell.js';
 import { Interrupt, type AbortLike } from './interrupt.js';
 import { schedule, type Scheduled } from './schedule.js';
 
@@ -240,7 +241,8 @@ export function waitSyncWatched(
 /**
  * waitAsync() with the scheduled work of waitSyncWatched(), which the process-wide schedule runs
  * while this call sleeps (one timer for every waiting endpoint); it wakes this call only when
- * that work may have made `ready` true, or failed (its error is thrown here).
+ * that work may have made `ready` true, or failed (its error is thrown here). Where `event` has
+ * a doorbell, the sleep starts on it alone for RING_FALLBACK_MS (EventCount.sleepOnRing).
  */
 export async function waitAsyncWatched(
   ready: () => boolean,
@@ -256,6 +258,12 @@ export async function waitAsyncWatched(
   runIfDue(watch);
   // The spin first: a value that comes within it costs no registration on the schedule.
   if (policy.mode === 'adaptive' && !spun && spinBriefly(ready, policy, deadline)) return true;
+  // The wake-ups of a busy channel come within the first millisecond: that much of the sleep is
+  // on the doorbell alone, with nothing to schedule (the watch is not due in it) and no promise
+  // but the ring's on the wake-up's path.
+  const ringMs = Math.min(RING_FALLBACK_MS, Math.min(deadline, watch.due) - performance.now());
+  const ringFirst = policy.mode !== 'spin' && event.hasDoorbell && ringMs > 0;
+  if (ringFirst && (await event.sleepOnRing(ready, ringMs, signal))) return true;
   const watched = new WatchedSleep(watch, signal);
   schedule.add(watched);
   try {
