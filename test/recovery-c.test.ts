@@ -1,6 +1,7 @@
 // Recovery with C peers built from native/include/shmring.h alone: a C producer that never
-// registered dies holding a claim and is cleared (the stuck-head timeout), and the C unblock
-// helper clears a record exactly as the TypeScript consumer does.
+// registered dies holding a claim and is cleared (the stuck-head timeout), on an MPSC ring and
+// on an SPSC ring right after its claim moved the tail, and the C unblock helper clears a
+// record exactly as the TypeScript consumer does.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
@@ -15,27 +16,40 @@ import { useCleanups } from './helpers/cleanup.js';
 const defer = useCleanups();
 const cProgram = useCProgram('recovery');
 
+/**
+ * Runs the C program's `mode` on a new channel until it has claimed a record, kills it, and
+ * checks that values sent after it all arrive (its claim cleared). Returns the line it printed.
+ */
+async function dieHoldingAClaim(mode: string, producers: 'single' | 'multi'): Promise<string> {
+  const receiver = createChannel<number>(uniqueShmName(`c-${mode}`), {
+    producers,
+    heartbeatTimeoutMs: 400,
+  });
+  defer(() => receiver.close());
+  const c = spawn(cProgram(), [mode, receiver.name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  defer(() => c.kill('SIGKILL'));
+  const done = finished(c);
+  const line = await lineFrom(c, /^claimed/);
+  c.kill('SIGKILL');
+  await done;
+  const sender = openChannel<number>(receiver.name, { producers });
+  defer(() => sender.close());
+  for (let i = 0; i < 10; i++) sender.sendSync(i);
+  const values: number[] = [];
+  for (let i = 0; i < 10; i++) values.push(await receiver.receive({ timeoutMs: 20_000 }));
+  expect(values).toEqual([...Array(10).keys()]);
+  return line;
+}
+
 describe('C peers', () => {
   it('a C producer that never registered dies holding a claim: it is cleared and later values flow', async () => {
-    const receiver = createChannel<number>(uniqueShmName('c-dead'), {
-      producers: 'multi',
-      heartbeatTimeoutMs: 400,
-    });
-    defer(() => receiver.close());
-    const c = spawn(cProgram(), ['claim-die', receiver.name], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    defer(() => c.kill('SIGKILL'));
-    const done = finished(c);
-    await lineFrom(c, /^claimed$/);
-    c.kill('SIGKILL');
-    await done;
-    const sender = openChannel<number>(receiver.name, { producers: 'multi' });
-    defer(() => sender.close());
-    for (let i = 0; i < 10; i++) sender.sendSync(i);
-    const values: number[] = [];
-    for (let i = 0; i < 10; i++) values.push(await receiver.receive({ timeoutMs: 20_000 }));
-    expect(values).toEqual([...Array(10).keys()]);
+    await dieHoldingAClaim('claim-die', 'multi');
+  });
+
+  it('a C producer of an SPSC ring dies the instant its claim moved the tail: the record is marked in progress, cleared, and later values flow', async () => {
+    const line = await dieHoldingAClaim('spsc-claim-die', 'single');
+    // The length word of the record the tail moved over: in progress (negative), never 0.
+    expect(line).toMatch(/^claimed -\d+$/);
   });
 
   it('shmring_unblock clears the uncommitted record at the head, and only that', async () => {

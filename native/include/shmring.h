@@ -276,7 +276,10 @@ static inline int shmring_fresh_head(shmring_t *ring, int64_t tail, int64_t *hea
 /*
  * SPSC claim of `record_length` (aligned) bytes: the record's offset from base, 0 when full,
  * < 0 on error. Reserves room for, and zeroes, the header after the record, so that the
- * consumer never reads a stale header and never has to zero what it consumed.
+ * consumer never reads a stale header and never has to zero what it consumed. Marks the
+ * record (and the wrap's padding) in progress before the tail moves over it, so that every
+ * claimed byte below the tail belongs to a record whose length word tells its extent: a
+ * consumer can clear what a producer that died right after this left (Agrona marks after).
  */
 static inline int32_t shmring_spsc_claim(shmring_t *ring, int32_t record_length) {
     uint8_t *trailer = ring->trailer;
@@ -302,12 +305,16 @@ static inline int32_t shmring_spsc_claim(shmring_t *ring, int32_t record_length)
     const int32_t record = padding != 0 ? 0 : index;
     /* The next header: may be the first (unused) trailer bytes when the record ends the data. */
     memset(ring->data + record + record_length, 0, SHMRING_HEADER_LENGTH);
-    /* Release the tail before the padding, so that head <= tail always holds. */
-    shmring_store_release_i64(trailer + SHMRING_TAIL_POSITION_OFFSET, tail + record_length + padding);
+    /* In progress before the tail moves over it (shmring_try_claim sets the exact header). */
+    atomic_store_explicit(SHMRING_I32(ring->data + record + SHMRING_TYPE_OFFSET), 0, memory_order_relaxed);
+    atomic_store_explicit(SHMRING_I32(ring->data + record), -record_length, memory_order_relaxed);
     if (padding != 0) {
         atomic_store_explicit(SHMRING_I32(ring->data + index + SHMRING_TYPE_OFFSET), SHMRING_PADDING_TYPE_ID, memory_order_relaxed);
-        shmring_store_release_i32(ring->data + index, padding);
+        atomic_store_explicit(SHMRING_I32(ring->data + index), -padding, memory_order_relaxed);
     }
+    /* Release the tail (and with it the marks) before the padding, so that head <= tail always holds. */
+    shmring_store_release_i64(trailer + SHMRING_TAIL_POSITION_OFFSET, tail + record_length + padding);
+    if (padding != 0) shmring_store_release_i32(ring->data + index, padding);
     return SHMRING_DATA_OFFSET + record;
 }
 
