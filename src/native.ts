@@ -91,6 +91,10 @@ export interface NativeAddon {
 
 export interface NativeDoorbell {
   close(): void;
+  /** Calls onRing(0) once after `ms` (replacing a timer set before); keeps the loop alive meanwhile. */
+  setTimer(ms: number): void;
+  /** Takes the timer back (no wake-up left behind). */
+  clearTimer(): void;
 }
 
 /**

@@ -99,57 +99,94 @@ describe('async sleeps and the doorbell', () => {
       const controller = new AbortController();
       const sleep = inPool
         ? ec.sleepAsync(waiter, ec.announce(), 10_000, controller.signal)
-        : ec.sleepOnRing(() => false, 10_000, controller.signal);
-      await pause(20);
-      controller.abort();
+        : ec.sleepOnRing(() => false, controller.signal);
+      if (inPool) await pause(20);
+      controller.abort(); // a ring-alone sleep lasts a millisecond: at once
       await expect(sleep).rejects.toMatchObject({ code: 'ABORT_ERR' });
       expect(words[TOKEN]).toBe(0);
       expect(words[SLEEPERS]).toBe(0);
     }
   });
 
+  /**
+   * Starts ring-alone sleeps and rings each at once until one is ended by its ring (the first,
+   * unless the loop is slower than the sleep's millisecond): returns how that one settled.
+   * Every other must have run out of time (resolved false), disarmed and withdrawn.
+   */
+  async function rungSleep(ec: EventCount, words: Int32Array, ready: () => boolean) {
+    for (let attempt = 0; ; attempt++) {
+      const rings = ec.rings;
+      const sleep = watch(ec.sleepOnRing(ready));
+      expect([words[SLEEPERS], words[TOKEN] !== 0]).toEqual([1, true]);
+      ec.notifyAll(); // rings; its futex wake finds nobody
+      await expect.poll(() => sleep.settled, { timeout: 5000 }).toBe(true);
+      expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+      if (ec.rings > rings || attempt === 20) return sleep;
+      expect(sleep.value).toBe(false);
+    }
+  }
+
   it('a ring-alone sleep: ended by a ring with what ready() says, without any native thread', async () => {
     const { words, event: ec } = event();
-    let data = false;
-    const sleep = watch(ec.sleepOnRing(() => data, 10_000));
-    expect(words[SLEEPERS]).toBe(1);
-    expect(words[TOKEN]).not.toBe(0);
-    await pause(30);
-    expect(sleep.settled).toBe(false);
-    data = true;
-    ec.notifyAll(); // rings; its futex wake finds nobody
-    await expect.poll(() => sleep.settled, { timeout: 5000 }).toBe(true);
+    let calls = 0;
+    const sleep = await rungSleep(ec, words, () => calls++ % 2 === 1); // false, then true
     expect(sleep.value).toBe(true);
-    expect(ec.rings).toBe(1);
-    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
-  });
-
-  it('a ring-alone sleep: false after its time without a ring, true at once when ready() holds, false when notified before it slept', async () => {
-    const { words, event: ec } = event();
-    const started = performance.now();
-    await expect(ec.sleepOnRing(() => false, 20)).resolves.toBe(false);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(19);
-    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
-    await expect(ec.sleepOnRing(() => true, 10_000)).resolves.toBe(true);
-    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
-    // A notifier between the announcement and the arming: the word moved, so no sleep.
-    const notifiedMeanwhile = () => (Atomics.add(words, SEQUENCE, 1), false);
-    await expect(ec.sleepOnRing(notifiedMeanwhile, 10_000)).resolves.toBe(false);
-    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
-    expect(ec.rings).toBe(0);
   });
 
   it('a ring-alone sleep rejects with what ready() throws after the ring', async () => {
     const { words, event: ec } = event();
     let calls = 0;
     const ready = () => {
-      if (calls++ > 0) throw new Error('corrupt');
+      if (calls++ % 2 === 1) throw new Error('corrupt');
       return false;
     };
-    const sleep = ec.sleepOnRing(ready, 10_000);
-    ec.notifyAll();
-    await expect(sleep).rejects.toThrow('corrupt');
+    const sleep = await rungSleep(ec, words, ready);
+    expect(sleep.error).toMatchObject({ message: 'corrupt' });
+  });
+
+  it('a ring-alone sleep: false after a millisecond without a ring, true at once when ready() holds, false when notified before it slept', async () => {
+    const { words, event: ec } = event();
+    const started = performance.now();
+    await expect(ec.sleepOnRing(() => false)).resolves.toBe(false);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(RING_FALLBACK_MS);
     expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+    await expect(ec.sleepOnRing(() => true)).resolves.toBe(true);
+    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+    // A notifier between the announcement and the arming: the word moved, so no sleep.
+    const notifiedMeanwhile = () => (Atomics.add(words, SEQUENCE, 1), false);
+    await expect(ec.sleepOnRing(notifiedMeanwhile)).resolves.toBe(false);
+    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+    expect(ec.rings).toBe(0);
+  });
+
+  it('many ring-alone sleeps (one doorbell timer for all), begun at different times: each ends by its ring or after its millisecond', async () => {
+    const events = Array.from({ length: 300 }, () => event());
+    const rung = events.map(() => false);
+    const sleeps: ReturnType<typeof watch<boolean>>[] = [];
+    // In three groups a millisecond apart, the event loop running meanwhile: when the timer
+    // fires for the first group, the others' time is not up yet, and it has to be set again.
+    for (let group = 0; group < 3; group++) {
+      const started = performance.now();
+      for (let i = group * 100; i < group * 100 + 100; i++)
+        sleeps.push(watch(events[i].event.sleepOnRing(() => rung[i])));
+      // Every other one is rung at once; the rest run out of time.
+      for (let i = group * 100; i < group * 100 + 100; i += 2) {
+        rung[i] = true;
+        events[i].event.notifyAll();
+      }
+      while (performance.now() - started < 1) await new Promise(setImmediate);
+    }
+    await expect.poll(() => sleeps.every((sleep) => sleep.settled), { timeout: 5000 }).toBe(true);
+    for (const [i, { words, event: ec }] of events.entries()) {
+      expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+      // Rung in time, it read ready() (true); out of time, false (a ring that came late too).
+      expect(sleeps[i].value).toBe(ec.rings === 1);
+      if (i % 2 === 1) expect(ec.rings).toBe(0);
+    }
+    // And the timer serves the next sleeps as well.
+    const { words, event: ec } = event();
+    await expect(ec.sleepOnRing(() => false)).resolves.toBe(false);
+    expect(words[TOKEN]).toBe(0);
   });
 
   it('an async wait sleeps on the ring alone first, then in the pool, where a futex wake without a ring ends it', async () => {

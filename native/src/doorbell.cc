@@ -36,10 +36,30 @@ struct RingSocket {
 };
 thread_local RingSocket ringSocket;
 
+// What a closing doorbell's handles share: the environment's cleanup hook, removed once both
+// have closed (the Doorbell itself may be gone by then).
+struct Closing {
+  napi_async_cleanup_hook_handle hook;
+  int pending;
+};
+
+void Closed(uv_handle_t* handle) {
+  auto* closing = static_cast<Closing*>(handle->data);
+  if (handle->type == UV_POLL)
+    delete reinterpret_cast<uv_poll_t*>(handle);
+  else
+    delete reinterpret_cast<uv_timer_t*>(handle);
+  if (--closing->pending > 0) return;
+  if (closing->hook != nullptr) napi_remove_async_cleanup_hook(closing->hook);
+  delete closing;
+}
+
 }  // namespace
 
 Napi::Function Doorbell::Define(Napi::Env env) {
-  return DefineClass(env, "Doorbell", {InstanceMethod<&Doorbell::Close>("close")});
+  return DefineClass(env, "Doorbell",
+                     {InstanceMethod<&Doorbell::Close>("close"), InstanceMethod<&Doorbell::SetTimer>("setTimer"),
+                      InstanceMethod<&Doorbell::ClearTimer>("clearTimer")});
 }
 
 Doorbell::Doorbell(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Doorbell>(info), env_(info.Env()) {
@@ -70,8 +90,12 @@ Doorbell::Doorbell(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Doorbell>(
   }
   poll->data = this;
   uv_unref(reinterpret_cast<uv_handle_t*>(poll));
+  auto* timer = new uv_timer_t;
+  uv_timer_init(loop, timer);  // cannot fail
+  timer->data = this;
   fd_ = fd;
   poll_ = poll;
+  timer_ = timer;
   onRing_ = Napi::Persistent(info[1].As<Napi::Function>());
   napi_status status = napi_add_async_cleanup_hook(env, OnEnvCleanup, this, &cleanup_);
   if (status != napi_ok) {
@@ -91,15 +115,31 @@ void Doorbell::OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* self) {
   static_cast<Doorbell*>(self)->Stop(hook);
 }
 
+Napi::Value Doorbell::SetTimer(const Napi::CallbackInfo& info) {
+  auto ms = static_cast<uint64_t>(IntegerArg(info, 0, "ms", 0, INT32_MAX));
+  if (timer_ != nullptr) {
+    // From now, not from when this turn of the loop began (JavaScript may have run long since).
+    uv_update_time(timer_->loop);
+    uv_timer_start(timer_, OnTimer, ms, 0);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Doorbell::ClearTimer(const Napi::CallbackInfo& info) {
+  if (timer_ != nullptr) uv_timer_stop(timer_);
+  return info.Env().Undefined();
+}
+
 void Doorbell::Stop(napi_async_cleanup_hook_handle hook) {
   if (poll_ != nullptr) {
-    poll_->data = hook;  // the close callback removes the environment's hook, if it is running
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) {
-      auto finished = static_cast<napi_async_cleanup_hook_handle>(handle->data);
-      delete reinterpret_cast<uv_poll_t*>(handle);
-      if (finished != nullptr) napi_remove_async_cleanup_hook(finished);
-    });
+    // The close callbacks remove the environment's hook, if it is running, after both handles.
+    auto* closing = new Closing{hook, 2};
+    poll_->data = closing;
+    timer_->data = closing;
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_), Closed);
+    uv_close(reinterpret_cast<uv_handle_t*>(timer_), Closed);
     poll_ = nullptr;
+    timer_ = nullptr;
     close(fd_);
     fd_ = -1;
     // Stopped by close() or the destructor: the environment's hook has nothing left to do.
@@ -126,13 +166,19 @@ void Doorbell::OnReadable(uv_poll_t* handle, int status, int) {
     got = recv(self->fd_, &token, sizeof token, 0);
   } while (got < 0 && errno == EINTR);
   if (got != sizeof token) return;  // nothing (EAGAIN), or not a ring: ignored
-  Napi::Env env(self->env_);
+  self->Ring(token);
+}
+
+void Doorbell::OnTimer(uv_timer_t* handle) { static_cast<Doorbell*>(handle->data)->Ring(0); }
+
+void Doorbell::Ring(int32_t token) {
+  Napi::Env env(env_);
   Napi::HandleScope scope(env);
   try {
     // MakeCallback: microtasks the callback queues run before control returns to the loop.
-    self->onRing_.MakeCallback(env.Global(), {Napi::Number::New(env, token)});
+    onRing_.MakeCallback(env.Global(), {Napi::Number::New(env, token)});
   } catch (const Napi::Error& error) {
-    napi_fatal_exception(self->env_, error.Value());
+    napi_fatal_exception(env_, error.Value());
   }
 }
 

@@ -14,6 +14,10 @@ namespace shmring {
 // JS class `Doorbell`: new Doorbell(nonce, onRing) binds "\0shmring.<pid>.<nonce>" and polls it
 // on this environment's loop; onRing(token) runs for every 4-byte datagram received. The poll
 // never keeps the loop alive. close() stops it; so does the environment going away.
+// It has a timer too: setTimer(ms) calls onRing(0) once after `ms` (0 is no ring's token; a
+// stray datagram of 0 only looks like an early tick), clearTimer() takes it back for good.
+// Unlike a JavaScript timer cleared, neither leaves the loop a wake-up to make. The timer
+// keeps the loop alive while it is set.
 class Doorbell : public Napi::ObjectWrap<Doorbell> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -22,14 +26,21 @@ class Doorbell : public Napi::ObjectWrap<Doorbell> {
 
  private:
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value SetTimer(const Napi::CallbackInfo& info);
+  Napi::Value ClearTimer(const Napi::CallbackInfo& info);
   static void OnReadable(uv_poll_t* handle, int status, int events);
+  static void OnTimer(uv_timer_t* handle);
   static void OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* self);
-  // Stops polling and closes the socket; `hook`: the cleanup hook to remove once the handle closed.
+  // Calls onRing(token) from the loop.
+  void Ring(int32_t token);
+  // Stops polling, closes the socket and the timer; `hook`: the cleanup hook to remove once
+  // both handles closed.
   void Stop(napi_async_cleanup_hook_handle hook);
 
   napi_env env_;
   int fd_ = -1;
   uv_poll_t* poll_ = nullptr;
+  uv_timer_t* timer_ = nullptr;
   napi_async_cleanup_hook_handle cleanup_ = nullptr;
   Napi::FunctionReference onRing_;
 };

@@ -41,7 +41,8 @@ let lastToken = 0;
 const sleepers = new Map<number, () => void>();
 
 function onRing(token: number): void {
-  sleepers.get(token)?.();
+  if (token === 0) expireRingAlone();
+  else sleepers.get(token)?.();
 }
 
 function opened(): boolean {
@@ -129,4 +130,68 @@ export async function sleepRinging(
   } finally {
     signal?.removeEventListener('abort', forward);
   }
+}
+
+/** A sleep on the ring alone (sleepAlone): `expire` runs if no ring ended it by `until`. */
+export interface RingAlone {
+  readonly until: number;
+  expire: (() => void) | undefined;
+}
+
+// The sleeps on the ring alone, oldest first: all last RING_FALLBACK_MS, so their ends come in
+// this order, and one timer of the doorbell serves them all. Not one JavaScript timer each: a
+// cleared one still wakes the event loop when it would have fired (Node keeps the libuv timer
+// set), and at a wake-up every 50 µs that is a spurious turn of the loop every millisecond.
+const alone: RingAlone[] = [];
+let firstAlone = 0;
+let aloneCount = 0;
+
+/**
+ * Starts a sleep on the ring alone: `expire` runs RING_FALLBACK_MS from now (a little more:
+ * the loop's clock counts whole ms) unless endAlone() came first. Only after armDoorbell().
+ */
+export function sleepAlone(expire: () => void): RingAlone {
+  const sleep: RingAlone = { until: performance.now() + RING_FALLBACK_MS, expire };
+  alone.push(sleep);
+  if (++aloneCount === 1) setTimerFor(RING_FALLBACK_MS);
+  return sleep;
+}
+
+// The loop's clock counts whole ms, truncated: one more makes sure the time is up when it fires.
+function setTimerFor(ms: number): void {
+  doorbell!.setTimer(Math.ceil(ms) + 1);
+}
+
+/** Ends a sleep on the ring alone before it expired (a ring, an abort). */
+export function endAlone(sleep: RingAlone): void {
+  if (sleep.expire === undefined) return;
+  sleep.expire = undefined;
+  if (--aloneCount === 0) {
+    doorbell!.clearTimer();
+    alone.length = firstAlone = 0;
+  }
+}
+
+// The doorbell's timer: expires the sleeps whose time is up, then waits for the next one's.
+function expireRingAlone(): void {
+  const now = performance.now();
+  while (firstAlone < alone.length && alone[firstAlone].until <= now) {
+    const sleep = alone[firstAlone];
+    alone[firstAlone++] = undefined as unknown as RingAlone;
+    const expire = sleep.expire;
+    if (expire === undefined) continue;
+    sleep.expire = undefined;
+    aloneCount--;
+    expire();
+  }
+  if (aloneCount === 0) {
+    alone.length = firstAlone = 0;
+    return;
+  }
+  while (alone[firstAlone].expire === undefined) firstAlone++;
+  if (firstAlone > 1024 && firstAlone * 2 > alone.length) {
+    alone.splice(0, firstAlone); // sleeps that overlap for good: keep the list short
+    firstAlone = 0;
+  }
+  setTimerFor(alone[firstAlone].until - now);
 }

@@ -22,7 +22,14 @@ import { native, type FutexWaitResult } from '../native.js';
 import type { FutexWaiter } from '../futex/futex.js';
 import type { AbortLike } from './interrupt.js';
 import { AbortError } from '../errors.js';
-import { armDoorbell, ring, sleepRinging, type ArmedDoorbell } from './doorbell.js';
+import {
+  armDoorbell,
+  endAlone,
+  ring,
+  sleepAlone,
+  sleepRinging,
+  type ArmedDoorbell,
+} from './doorbell.js';
 
 const WAKE_ALL = 2 ** 31 - 1;
 const RESOLVED_TRUE = Promise.resolve(true);
@@ -124,13 +131,13 @@ export class EventCount {
 
   /**
    * The first part of an async sleep: on this process's doorbell alone (doorbell.ts), with no
-   * native thread and no promise but its own. Announces, re-checks `ready`, arms, and waits up
-   * to `timeoutMs` for a ring. Resolves true once `ready()` holds (before sleeping, or after
+   * native thread and no promise but its own. Announces, re-checks `ready`, arms, and waits
+   * RING_FALLBACK_MS for a ring. Resolves true once `ready()` holds (before sleeping, or after
    * the ring), false otherwise (no ring in time, a notify came before the sleep, or no doorbell
    * could be armed: sleep the other way). Withdraws and disarms either way. Rejects with an
    * AbortError when `signal` aborts, or with what `ready()` throws.
    */
-  sleepOnRing(ready: () => boolean, timeoutMs: number, signal?: AbortLike): Promise<boolean> {
+  sleepOnRing(ready: () => boolean, signal?: AbortLike): Promise<boolean> {
     const words = this.#words;
     const key = this.announce();
     let armed: ArmedDoorbell | undefined;
@@ -152,7 +159,7 @@ export class EventCount {
     const doorbell = armed!;
     return new Promise((resolve, reject) => {
       const settle = (): void => {
-        clearTimeout(timer);
+        endAlone(sleep);
         signal?.removeEventListener('abort', onAbort);
         doorbell.disarm();
         this.withdraw();
@@ -162,10 +169,10 @@ export class EventCount {
         settle();
         reject(new AbortError(signal));
       };
-      const timer = setTimeout(() => {
+      const sleep = sleepAlone(() => {
         settle();
         resolve(false);
-      }, timeoutMs);
+      });
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort);
       doorbell.onRing = () => {

@@ -260,10 +260,12 @@ export async function waitAsyncWatched(
   if (policy.mode === 'adaptive' && !spun && spinBriefly(ready, policy, deadline)) return true;
   // The wake-ups of a busy channel come within the first millisecond: that much of the sleep is
   // on the doorbell alone, with nothing to schedule (the watch is not due in it) and no promise
-  // but the ring's on the wake-up's path.
-  const ringMs = Math.min(RING_FALLBACK_MS, Math.min(deadline, watch.due) - performance.now());
-  const ringFirst = policy.mode !== 'spin' && event.hasDoorbell && ringMs > 0;
-  if (ringFirst && (await event.sleepOnRing(ready, ringMs, signal))) return true;
+  // but the ring's on the wake-up's path. (A deadline sooner than that: the sleep below.)
+  const ringFirst =
+    policy.mode !== 'spin' &&
+    event.hasDoorbell &&
+    Math.min(deadline, watch.due) - performance.now() > RING_FALLBACK_MS + 1;
+  if (ringFirst && (await event.sleepOnRing(ready, signal))) return true;
   const watched = new WatchedSleep(watch, signal);
   schedule.add(watched);
   try {
