@@ -85,7 +85,7 @@ export interface NativeAddon {
    * and polls it on the event loop, never keeping it alive: onRing(token) per datagram.
    */
   Doorbell: new (nonce: number, onRing: (token: number) => void) => NativeDoorbell;
-  /** Sends `token` to doorbell (pid, nonce); false if it could not (nobody there, queue full). */
+  /** Sends `token` to doorbell (pid, nonce); false if it cannot arrive (nobody listens there). */
   ringDoorbell(pid: number, nonce: number, token: number): boolean;
 }
 
@@ -95,6 +95,8 @@ export interface NativeDoorbell {
   setTimer(ms: number): void;
   /** Takes the timer back (no wake-up left behind). */
   clearTimer(): void;
+  /** Whether the timer, while set, keeps the event loop alive (default true). */
+  keepAlive(keep: boolean): void;
 }
 
 /**

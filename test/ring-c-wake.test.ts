@@ -69,13 +69,19 @@ describe('a C producer wakes a parked TypeScript receiver', () => {
   });
 });
 
-it('shmring_ring_doorbell alone (no futex bump, no wake) ends a sleep on the event loop', async () => {
-  const segment = Segment.create(uniqueShmName('c-ring'), ringSegmentSize(4096));
+/** A new segment with an SPSC ring, removed after the test. */
+function ringSegment(tag: string): Segment {
+  const segment = Segment.create(uniqueShmName(tag), ringSegmentSize(4096));
   defer(
     () => Segment.unlink(segment.name),
     () => segment.close(),
   );
   createRing(segment.buffer, { kind: 'spsc', capacity: 4096 });
+  return segment;
+}
+
+it('shmring_ring_doorbell alone (no futex bump, no wake) ends a sleep on the event loop', async () => {
+  const segment = ringSegment('c-ring');
   const event = new EventCount(
     new Int32Array(segment.buffer),
     DATA_AVAILABLE_FUTEX_OFFSET >>> 2,
@@ -92,4 +98,20 @@ it('shmring_ring_doorbell alone (no futex bump, no wake) ends a sleep on the eve
   expect(result).toMatchObject({ code: 0, stdout: 'rang\n', stderr: '' });
   expect(await sleep).toBe('ok');
   expect(event.rings).toBe(1);
+});
+
+it('shmring_ring_doorbell reports a ring that cannot arrive in the refused word', async () => {
+  const segment = ringSegment('c-refused');
+  const words = new Int32Array(segment.buffer);
+  const at = DOORBELL_OFFSET >>> 2;
+  // Armed for a doorbell nobody listens at (as seen from another network namespace).
+  words[at] = process.pid;
+  words[at + 1] = 0x7ffffff1;
+  words[at + 2] = 42;
+  const result = await finished(
+    spawn(cProgram(), [segment.name, 'ring'], { stdio: 'pipe' }),
+    30_000,
+  );
+  expect(result).toMatchObject({ code: 0, stdout: 'rang\n', stderr: '' });
+  expect(words[at + 3]).toBe(1);
 });

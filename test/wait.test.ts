@@ -4,7 +4,9 @@ import { attachConsumer, attachProducer } from '../src/channel/endpoints.js';
 import { createRing, ringSegmentSize } from '../src/ring/index.js';
 import { Segment } from '../src/segment/index.js';
 import { Interrupt } from '../src/wait/index.js';
-import { finished, spawnChild } from './helpers/child.js';
+import { RING_FALLBACK_MS } from '../src/wait/doorbell.js';
+import { openChannel } from '../src/index.js';
+import { finished, lineFrom, spawnChild } from './helpers/child.js';
 import { uniqueShmName } from './helpers/names.js';
 
 const segments: Segment[] = [];
@@ -111,6 +113,51 @@ describe('idle consumer', () => {
     expect(idle.n).toBe(0);
     expect(idle.wallMs).toBeGreaterThanOrEqual(4900);
     expect(idle.cpuMs).toBeLessThan(50);
+  });
+});
+
+describe('an idle receive and the life of the process', () => {
+  /** Runs test/children/receive-idle.ts on a new channel; `send` (if given) once it waits. */
+  async function receiveIdle(how: 'ref' | 'unref', send?: number) {
+    const name = uniqueShmName('receive-idle');
+    try {
+      const child = spawnChild('receive-idle.ts', [name, how]);
+      const done = finished(child, 20_000);
+      await lineFrom(child, /^waiting$/);
+      if (send !== undefined) {
+        // Past the ring-alone sleep's time: the process stayed alive through it, then in the pool.
+        await new Promise((resolve) => setTimeout(resolve, RING_FALLBACK_MS + 30));
+        const sender = openChannel<number>(name);
+        sender.sendSync(send);
+        sender.close();
+      }
+      const result = await done;
+      expect(result.code).toBe(0);
+      return result.stdout;
+    } finally {
+      try {
+        Segment.unlink(name);
+      } catch {
+        // Unlinked by the child's receiver already.
+      }
+    }
+  }
+
+  it('an unref()ed receiver awaiting receive() lets the process exit at once, its ring-alone sleep included', async () => {
+    // At once: not after the ring-alone sleep's time (RING_FALLBACK_MS); a stalled scheduler
+    // gets three tries.
+    const elapsed: number[] = [];
+    for (let run = 0; run < 3 && !(Math.min(...elapsed) < RING_FALLBACK_MS); run++) {
+      const stdout = await receiveIdle('unref');
+      expect(stdout).not.toMatch(/got|rejected/);
+      elapsed.push(Number(/exit after ([\d.]+) ms/.exec(stdout)?.[1]));
+    }
+    expect(Math.min(...elapsed)).toBeLessThan(RING_FALLBACK_MS);
+  });
+
+  it('a receiver awaiting receive() keeps the process alive, on the ring alone and after, until a value comes', async () => {
+    const stdout = await receiveIdle('ref', 7);
+    expect(stdout).toMatch(/^got 7$/m);
   });
 });
 

@@ -69,7 +69,7 @@ long syscall(long number, ...);
 /* line 2 (256..383): data available */
 #define SHMRING_DATA_AVAILABLE_FUTEX_OFFSET 256  /* i32 sequence */
 #define SHMRING_SLEEPING_CONSUMERS_OFFSET 260    /* i32 */
-#define SHMRING_DOORBELL_OFFSET 264              /* i32 pid, u32 nonce, i32 token (see FORMAT.md) */
+#define SHMRING_DOORBELL_OFFSET 264              /* i32 pid, u32 nonce, i32 token, i32 refused (FORMAT.md) */
 
 /* line 3 (384..511): space available */
 #define SHMRING_SPACE_AVAILABLE_FUTEX_OFFSET 384 /* i32 sequence */
@@ -527,7 +527,7 @@ static inline int shmring_read(shmring_t *ring, shmring_handler_t handler, void 
 typedef struct shmring_event {
     _Atomic int32_t *word;     /* the futex word: a sequence number */
     _Atomic int32_t *sleepers; /* how many sleepers are announced */
-    _Atomic int32_t *doorbell; /* "data available": the doorbell words (pid, nonce, token); else NULL */
+    _Atomic int32_t *doorbell; /* "data available": the doorbell words (pid, nonce, token, refused); else NULL */
     int32_t last_wake;
     int has_last_wake;
 } shmring_event_t;
@@ -546,8 +546,9 @@ static inline void shmring_event_init(shmring_event_t *event, const shmring_t *r
 }
 
 /* Rings the doorbell of a consumer asleep on an event loop, if one is armed (docs/FORMAT.md,
- * "The doorbell"); call after bumping the futex word. A hint: errors are ignored (the sleeper
- * is also woken by the futex after a millisecond), so a socket per ring keeps no state. */
+ * "The doorbell"); call after bumping the futex word. A hint: a ring that cannot arrive (nobody
+ * at the address in this network namespace) is reported in the refused word, and the sleeper
+ * is woken by the futex later; a socket per ring keeps no state. */
 static inline void shmring_ring_doorbell(const shmring_event_t *event) {
     if (event->doorbell == NULL) return;
     int32_t token = atomic_load_explicit(event->doorbell + 2, memory_order_seq_cst);
@@ -560,10 +561,15 @@ static inline void shmring_ring_doorbell(const shmring_event_t *event) {
     /* sun_path[0] stays NUL: the abstract namespace. */
     int length = snprintf(address.sun_path + 1, sizeof address.sun_path - 1, "shmring.%u.%u", pid, nonce);
     int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-    if (fd < 0) return;
-    (void)sendto(fd, &token, sizeof token, MSG_DONTWAIT, (const struct sockaddr *)&address,
-                 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)length));
-    close(fd);
+    ssize_t sent = -1;
+    if (fd >= 0) {
+        sent = sendto(fd, &token, sizeof token, MSG_DONTWAIT, (const struct sockaddr *)&address,
+                      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)length));
+        /* A full queue holds rings yet to be read: heard all the same. */
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) sent = 0;
+        close(fd);
+    }
+    if (sent < 0) atomic_store_explicit(event->doorbell + 3, 1, memory_order_seq_cst);
 }
 
 /* Wakes every sleeper, whoever they are (close, end of stream). Returns how many woke, or

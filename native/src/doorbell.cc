@@ -59,7 +59,8 @@ void Closed(uv_handle_t* handle) {
 Napi::Function Doorbell::Define(Napi::Env env) {
   return DefineClass(env, "Doorbell",
                      {InstanceMethod<&Doorbell::Close>("close"), InstanceMethod<&Doorbell::SetTimer>("setTimer"),
-                      InstanceMethod<&Doorbell::ClearTimer>("clearTimer")});
+                      InstanceMethod<&Doorbell::ClearTimer>("clearTimer"),
+                      InstanceMethod<&Doorbell::KeepAlive>("keepAlive")});
 }
 
 Doorbell::Doorbell(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Doorbell>(info), env_(info.Env()) {
@@ -127,6 +128,18 @@ Napi::Value Doorbell::SetTimer(const Napi::CallbackInfo& info) {
 
 Napi::Value Doorbell::ClearTimer(const Napi::CallbackInfo& info) {
   if (timer_ != nullptr) uv_timer_stop(timer_);
+  return info.Env().Undefined();
+}
+
+Napi::Value Doorbell::KeepAlive(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsBoolean())
+    throw ArgTypeError(info.Env(), "The \"keepAlive\" argument must be of type boolean");
+  if (timer_ != nullptr) {
+    if (info[0].As<Napi::Boolean>().Value())
+      uv_ref(reinterpret_cast<uv_handle_t*>(timer_));
+    else
+      uv_unref(reinterpret_cast<uv_handle_t*>(timer_));
+  }
   return info.Env().Undefined();
 }
 
@@ -200,7 +213,8 @@ Napi::Value RingDoorbell(const Napi::CallbackInfo& info) {
   do {
     sent = sendto(ring.fd, &token, sizeof token, MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&ring.address), ring.length);
   } while (sent < 0 && errno == EINTR);
-  return Napi::Boolean::New(info.Env(), sent == sizeof token);
+  // A full queue holds rings that have yet to be read: the doorbell will be heard all the same.
+  return Napi::Boolean::New(info.Env(), sent == sizeof token || errno == EAGAIN);
 }
 
 }  // namespace shmring

@@ -16,8 +16,8 @@ namespace shmring {
 // never keeps the loop alive. close() stops it; so does the environment going away.
 // It has a timer too: setTimer(ms) calls onRing(0) once after `ms` (0 is no ring's token; a
 // stray datagram of 0 only looks like an early tick), clearTimer() takes it back for good.
-// Unlike a JavaScript timer cleared, neither leaves the loop a wake-up to make. The timer
-// keeps the loop alive while it is set.
+// Unlike a JavaScript timer cleared, neither leaves the loop a wake-up to make. While set, the
+// timer keeps the loop alive if keepAlive(true) said so (the default).
 class Doorbell : public Napi::ObjectWrap<Doorbell> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -28,6 +28,7 @@ class Doorbell : public Napi::ObjectWrap<Doorbell> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value SetTimer(const Napi::CallbackInfo& info);
   Napi::Value ClearTimer(const Napi::CallbackInfo& info);
+  Napi::Value KeepAlive(const Napi::CallbackInfo& info);
   static void OnReadable(uv_poll_t* handle, int status, int events);
   static void OnTimer(uv_timer_t* handle);
   static void OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* self);
@@ -46,8 +47,9 @@ class Doorbell : public Napi::ObjectWrap<Doorbell> {
 };
 
 // ringDoorbell(pid, nonce, token) -> boolean: one datagram carrying `token` to that doorbell.
-// False when it could not be sent (nobody listens there, or its queue is full: then it has
-// rings pending already). Never throws for what it reads from shared memory.
+// True when it was sent, or the doorbell's queue is full (rings are pending there already);
+// false when it cannot arrive (nobody listens at that address in this network namespace).
+// Never throws for what it reads from shared memory.
 Napi::Value RingDoorbell(const Napi::CallbackInfo& info);
 
 }  // namespace shmring

@@ -226,6 +226,7 @@ export class ChannelControl {
       )
         throw new ShmringError('EBUSY', `the channel already has a receiver (pid ${pid})`);
       this.#storeIdentity();
+      this.dataAvailable.resetDoorbell();
       Atomics.and(this.words, STATUS_OFFSET >>> 2, ~STATUS_CONSUMER_CLOSED);
     } finally {
       Atomics.store(this.words, lockK, 0);

@@ -85,6 +85,12 @@ export interface AsyncWaitOptions {
 export class FutexWaiter {
   #native: NativeAsyncWaiter = new native.AsyncWaiter();
   #closed = false;
+  #keepsAlive = true;
+
+  /** Whether a pending wait keeps the process alive (see unref()). */
+  get keepsAlive(): boolean {
+    return this.#keepsAlive;
+  }
 
   /**
    * Resolves when the word at `byteOffset` is woken, differs from `expected`, or the
@@ -120,12 +126,14 @@ export class FutexWaiter {
 
   /** Lets the process exit while a wait is pending (like socket.unref()). */
   unref(): this {
+    this.#keepsAlive = false;
     this.#native.unref();
     return this;
   }
 
   /** Undoes unref(): a pending wait keeps the process alive (the default). */
   ref(): this {
+    this.#keepsAlive = true;
     this.#native.ref();
     return this;
   }

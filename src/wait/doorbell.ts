@@ -11,25 +11,33 @@
 // before it reads the token. So a notifier that the sleeper's comparison missed reads the
 // token (rings), and one that it saw needs no ring: the sleeper does not sleep.
 //
-// An async wait sleeps on the ring alone first (EventCount.sleepOnRing): the wake-ups of a busy
-// channel come within RING_FALLBACK_MS. Not every notifier rings (an older one; one in another
-// network namespace, where the address means nothing), so a wait that heard no ring by then
-// sleeps armed and in the pool too (sleepRinging), where every notifier's futex wake reaches
-// it; a ring still ends it first if it can. Rings are only hints: one with an unknown token
-// (stale, or sent by anyone) is ignored, and a woken sleeper re-checks its condition.
+// An async wait sleeps on the ring alone first (EventCount.sleepOnRing), for up to
+// RING_FALLBACK_MS, then armed and in the pool too (sleepRinging), where every notifier's futex
+// wake reaches it; a ring still ends it first if it can. Not every ring can arrive: a notifier
+// in another network namespace (a container that shares /dev/shm but not the network) finds
+// nobody at the address. It says so in the fourth word (refused), and from then on the waits
+// of that channel skip the ring-alone part: one wake-up waits out RING_FALLBACK_MS, later ones
+// go through the pool (two hops). The word is cleared when a receiver attaches. Rings are only
+// hints: one with an unknown token (stale, or sent by anyone) is ignored, and a woken sleeper
+// re-checks its condition.
 import { randomInt } from 'node:crypto';
 
 import { AbortError } from '../errors.js';
 import { native, type FutexWaitResult, type NativeDoorbell } from '../native.js';
 import { Interrupt, type AbortLike } from './interrupt.js';
 
-/** How long an async wait sleeps on a ring alone before it also sleeps in the futex pool. */
-export const RING_FALLBACK_MS = 1;
+/**
+ * How long an async wait sleeps on a ring alone before it also sleeps in the futex pool. Long
+ * enough that the loop's timer is rarely the next thing an idle CPU wakes for (a millisecond
+ * cost a round trip about 15% more CPU on a VM); a ring that cannot arrive is reported (above).
+ */
+export const RING_FALLBACK_MS = 50;
 
 // Where each word is, from the first.
 const PID = 0;
 const NONCE = 1;
 const TOKEN = 2;
+const REFUSED = 3;
 /** Addresses tried before a process does without a doorbell (a nonce clash is 1 in 2^32). */
 const BIND_ATTEMPTS = 3;
 
@@ -52,6 +60,7 @@ function opened(): boolean {
       nonce = randomInt(2 ** 32 - 1);
       try {
         doorbell = new native.Doorbell(nonce, onRing);
+        doorbell.keepAlive(false); // as timerKeepsAlive says
       } catch {
         // Taken, or no Unix sockets here: sleeps go to the pool at once.
       }
@@ -60,13 +69,27 @@ function opened(): boolean {
   return doorbell !== null;
 }
 
-/** Rings the doorbell armed at words[at..at+3), if one is; for notifiers, after their futex bump. */
+/**
+ * Rings the doorbell armed at words[at..at+4), if one is; for notifiers, after their futex bump.
+ * Reports a ring that cannot arrive in the refused word.
+ */
 export function ring(words: Int32Array, at: number): void {
   const token = Atomics.load(words, at + TOKEN);
   if (token !== 0) {
     const pid = Atomics.load(words, at + PID) >>> 0;
-    native.ringDoorbell(pid, Atomics.load(words, at + NONCE) >>> 0, token);
+    if (!native.ringDoorbell(pid, Atomics.load(words, at + NONCE) >>> 0, token))
+      Atomics.store(words, at + REFUSED, 1);
   }
+}
+
+/** Whether a notifier of the doorbell at words[at..at+4) found that its rings cannot arrive. */
+export function ringsRefused(words: Int32Array, at: number): boolean {
+  return words[at + REFUSED] !== 0; // a hint: read plainly
+}
+
+/** Clears the refused word (a receiver attaches: its doorbell is another). */
+export function clearRefused(words: Int32Array, at: number): void {
+  Atomics.store(words, at + REFUSED, 0);
 }
 
 /** One sleep's arming of the doorbell. */
@@ -135,6 +158,7 @@ export async function sleepRinging(
 /** A sleep on the ring alone (sleepAlone): `expire` runs if no ring ended it by `until`. */
 export interface RingAlone {
   readonly until: number;
+  readonly keepsAlive: boolean;
   expire: (() => void) | undefined;
 }
 
@@ -145,16 +169,41 @@ export interface RingAlone {
 const alone: RingAlone[] = [];
 let firstAlone = 0;
 let aloneCount = 0;
+/** How many of them keep the process alive (the timer does while one does). */
+let keepingAlive = 0;
+/** What the timer was last told (a timer that is not set keeps nothing alive either way). */
+let timerKeepsAlive = false;
+
+// The timer keeps the process alive while a sleep that does is on it; told only on a change
+// that matters, so a run of sleeps that all keep it alive makes no call.
+function updateKeepAlive(): void {
+  const keep = keepingAlive > 0;
+  if (keep !== timerKeepsAlive && (keep || aloneCount > 0)) {
+    doorbell!.keepAlive(keep);
+    timerKeepsAlive = keep;
+  }
+}
 
 /**
  * Starts a sleep on the ring alone: `expire` runs RING_FALLBACK_MS from now (a little more:
- * the loop's clock counts whole ms) unless endAlone() came first. Only after armDoorbell().
+ * the loop's clock counts whole ms) unless endAlone() came first. `keepsAlive`: the process
+ * does not exit meanwhile. Only after armDoorbell().
  */
-export function sleepAlone(expire: () => void): RingAlone {
-  const sleep: RingAlone = { until: performance.now() + RING_FALLBACK_MS, expire };
+export function sleepAlone(expire: () => void, keepsAlive: boolean): RingAlone {
+  const sleep: RingAlone = { until: performance.now() + RING_FALLBACK_MS, keepsAlive, expire };
   alone.push(sleep);
+  if (keepsAlive) keepingAlive++;
   if (++aloneCount === 1) setTimerFor(RING_FALLBACK_MS);
+  updateKeepAlive();
   return sleep;
+}
+
+// One sleep on the ring alone is over: counted out.
+function over(sleep: RingAlone): void {
+  sleep.expire = undefined;
+  aloneCount--;
+  if (sleep.keepsAlive) keepingAlive--;
+  updateKeepAlive();
 }
 
 // The loop's clock counts whole ms, truncated: one more makes sure the time is up when it fires.
@@ -165,8 +214,8 @@ function setTimerFor(ms: number): void {
 /** Ends a sleep on the ring alone before it expired (a ring, an abort). */
 export function endAlone(sleep: RingAlone): void {
   if (sleep.expire === undefined) return;
-  sleep.expire = undefined;
-  if (--aloneCount === 0) {
+  over(sleep);
+  if (aloneCount === 0) {
     doorbell!.clearTimer();
     alone.length = firstAlone = 0;
   }
@@ -180,8 +229,7 @@ function expireRingAlone(): void {
     alone[firstAlone++] = undefined as unknown as RingAlone;
     const expire = sleep.expire;
     if (expire === undefined) continue;
-    sleep.expire = undefined;
-    aloneCount--;
+    over(sleep);
     expire();
   }
   if (aloneCount === 0) {

@@ -24,8 +24,10 @@ import type { AbortLike } from './interrupt.js';
 import { AbortError } from '../errors.js';
 import {
   armDoorbell,
+  clearRefused,
   endAlone,
   ring,
+  ringsRefused,
   sleepAlone,
   sleepRinging,
   type ArmedDoorbell,
@@ -124,9 +126,17 @@ export class EventCount {
     }
   }
 
-  /** Whether async sleeps here can be rung awake (sleepOnRing). */
-  get hasDoorbell(): boolean {
-    return this.#doorbell >= 0;
+  /**
+   * Whether async sleeps here can sleep on the ring alone (sleepOnRing): the event has a
+   * doorbell, and no notifier found that its rings cannot arrive.
+   */
+  get ringable(): boolean {
+    return this.#doorbell >= 0 && !ringsRefused(this.#words, this.#doorbell);
+  }
+
+  /** For a receiver that attaches: rings refused to the doorbell of the one before say nothing of its own. */
+  resetDoorbell(): void {
+    if (this.#doorbell >= 0) clearRefused(this.#words, this.#doorbell);
   }
 
   /**
@@ -135,9 +145,10 @@ export class EventCount {
    * RING_FALLBACK_MS for a ring. Resolves true once `ready()` holds (before sleeping, or after
    * the ring), false otherwise (no ring in time, a notify came before the sleep, or no doorbell
    * could be armed: sleep the other way). Withdraws and disarms either way. Rejects with an
-   * AbortError when `signal` aborts, or with what `ready()` throws.
+   * AbortError when `signal` aborts, or with what `ready()` throws. `keepsAlive`: the process
+   * does not exit meanwhile.
    */
-  sleepOnRing(ready: () => boolean, signal?: AbortLike): Promise<boolean> {
+  sleepOnRing(ready: () => boolean, signal?: AbortLike, keepsAlive = true): Promise<boolean> {
     const words = this.#words;
     const key = this.announce();
     let armed: ArmedDoorbell | undefined;
@@ -172,7 +183,7 @@ export class EventCount {
       const sleep = sleepAlone(() => {
         settle();
         resolve(false);
-      });
+      }, keepsAlive);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort);
       doorbell.onRing = () => {

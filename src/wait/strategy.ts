@@ -258,14 +258,14 @@ export async function waitAsyncWatched(
   runIfDue(watch);
   // The spin first: a value that comes within it costs no registration on the schedule.
   if (policy.mode === 'adaptive' && !spun && spinBriefly(ready, policy, deadline)) return true;
-  // The wake-ups of a busy channel come within the first millisecond: that much of the sleep is
-  // on the doorbell alone, with nothing to schedule (the watch is not due in it) and no promise
-  // but the ring's on the wake-up's path. (A deadline sooner than that: the sleep below.)
+  // The wake-ups of a busy channel come within RING_FALLBACK_MS: that much of the sleep is on
+  // the doorbell alone, with nothing to schedule (the watch is not due in it) and no promise but
+  // the ring's on the wake-up's path. (A deadline or a watch sooner than that: the sleep below.)
   const ringFirst =
     policy.mode !== 'spin' &&
-    event.hasDoorbell &&
+    event.ringable &&
     Math.min(deadline, watch.due) - performance.now() > RING_FALLBACK_MS + 1;
-  if (ringFirst && (await event.sleepOnRing(ready, signal))) return true;
+  if (ringFirst && (await event.sleepOnRing(ready, signal, waiter.keepsAlive))) return true;
   const watched = new WatchedSleep(watch, signal);
   schedule.add(watched);
   try {
