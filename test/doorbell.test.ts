@@ -223,6 +223,16 @@ describe('async sleeps and the doorbell', () => {
     expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
   });
 
+  it('withdrawAll() (an endpoint closing) ends a ring-alone sleep at once, as woken, disarmed', async () => {
+    const { words, event: ec } = event();
+    const sleep = watch(ec.sleepOnRing(() => false));
+    expect(words[TOKEN]).not.toBe(0);
+    ec.withdrawAll();
+    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+    await Promise.resolve();
+    expect(sleep).toMatchObject({ settled: true, value: false });
+  });
+
   it('a ring that cannot arrive is reported, and later waits skip the ring-alone part until a receiver attaches', async () => {
     const { words, waiter, event: ec } = event();
     const never: Watch = { due: Infinity, run: () => false };

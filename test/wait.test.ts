@@ -118,7 +118,7 @@ describe('idle consumer', () => {
 
 describe('an idle receive and the life of the process', () => {
   /** Runs test/children/receive-idle.ts on a new channel; `send` (if given) once it waits. */
-  async function receiveIdle(how: 'ref' | 'unref', send?: number) {
+  async function receiveIdle(how: 'ref' | 'unref' | 'close', send?: number) {
     const name = uniqueShmName('receive-idle');
     try {
       const child = spawnChild('receive-idle.ts', [name, how]);
@@ -143,13 +143,17 @@ describe('an idle receive and the life of the process', () => {
     }
   }
 
-  it('an unref()ed receiver awaiting receive() lets the process exit at once, its ring-alone sleep included', async () => {
-    // At once: not after the ring-alone sleep's time (RING_FALLBACK_MS); a stalled scheduler
-    // gets three tries.
+  // At once: not after the ring-alone sleep's time (RING_FALLBACK_MS); a stalled scheduler
+  // gets three tries.
+  it.each([
+    ['unref', 'an unref()ed receiver awaiting receive() lets the process exit'],
+    ['close', 'a receiver closed while receive() waits lets the process exit'],
+  ] as const)('%s: %s at once, its ring-alone sleep included', async (how, _what) => {
     const elapsed: number[] = [];
     for (let run = 0; run < 3 && !(Math.min(...elapsed) < RING_FALLBACK_MS); run++) {
-      const stdout = await receiveIdle('unref');
-      expect(stdout).not.toMatch(/got|rejected/);
+      const stdout = await receiveIdle(how);
+      expect(stdout).not.toMatch(/got/);
+      if (how === 'close') expect(stdout).toMatch(/^rejected ERR_SHMRING_CLOSED$/m);
       elapsed.push(Number(/exit after ([\d.]+) ms/.exec(stdout)?.[1]));
     }
     expect(Math.min(...elapsed)).toBeLessThan(RING_FALLBACK_MS);

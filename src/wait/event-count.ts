@@ -49,6 +49,8 @@ export class EventCount {
   #announced = 0;
   #parks = 0;
   #rings = 0;
+  /** Ends each pending sleepOnRing() as if woken (for withdrawAll). */
+  readonly #ringAlone = new Set<() => void>();
 
   /**
    * @param words an Int32Array over the whole shared buffer
@@ -80,9 +82,12 @@ export class EventCount {
   /**
    * Withdraws every announcement of this object at once. For close: a pending async sleep
    * withdraws a microtask later, when the segment may already be gone, and a count left
-   * behind in shared memory would make every notifier wake for nobody.
+   * behind in shared memory would make every notifier wake for nobody. Sleeps on the ring
+   * alone end now too, as if woken (their callers look again and find the endpoint closed):
+   * nothing else would end them before their time.
    */
   withdrawAll(): void {
+    for (const wake of this.#ringAlone) wake();
     if (this.#announced !== 0) Atomics.sub(this.#words, this.#sleepers, this.#announced);
     this.#announced = 0;
   }
@@ -171,6 +176,7 @@ export class EventCount {
     return new Promise((resolve, reject) => {
       const settle = (): void => {
         endAlone(sleep);
+        this.#ringAlone.delete(expire);
         signal?.removeEventListener('abort', onAbort);
         doorbell.disarm();
         this.withdraw();
@@ -180,10 +186,12 @@ export class EventCount {
         settle();
         reject(new AbortError(signal));
       };
-      const sleep = sleepAlone(() => {
+      const expire = (): void => {
         settle();
         resolve(false);
-      }, keepsAlive);
+      };
+      const sleep = sleepAlone(expire, keepsAlive);
+      this.#ringAlone.add(expire);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort);
       doorbell.onRing = () => {

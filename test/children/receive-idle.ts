@@ -6,7 +6,13 @@ import { createChannel } from '../../src/index.js';
 const [name, how] = process.argv.slice(2);
 const receiver = createChannel<number>(name, { wait: 'park' });
 if (how === 'unref') receiver.unref();
-const called = performance.now();
+let called = performance.now();
+// 'close': closes the receiver a little later (the process must then exit at once).
+if (how === 'close')
+  setTimeout(() => {
+    called = performance.now();
+    receiver.close();
+  }, 5);
 receiver.receive().then(
   (value) => {
     console.log(`got ${value}`);
