@@ -85,13 +85,13 @@ export interface NativeAddon {
    * and polls it on the event loop, never keeping it alive: onRing(token) per datagram.
    */
   Doorbell: new (nonce: number, onRing: (token: number) => void) => NativeDoorbell;
-  /** Sends `token` to doorbell (pid, nonce); false if it cannot arrive (nobody listens there). */
+  /** Sends `token` to doorbell (pid, nonce); false only if it cannot arrive (nobody listens there). */
   ringDoorbell(pid: number, nonce: number, token: number): boolean;
 }
 
 export interface NativeDoorbell {
   close(): void;
-  /** Calls onRing(0) once after `ms` (replacing a timer set before); keeps the loop alive meanwhile. */
+  /** Calls onRing(0) once after `ms` (replacing a timer set before); see keepAlive(). */
   setTimer(ms: number): void;
   /** Takes the timer back (no wake-up left behind). */
   clearTimer(): void;

@@ -233,6 +233,27 @@ describe('async sleeps and the doorbell', () => {
     expect(sleep).toMatchObject({ settled: true, value: false });
   });
 
+  it('two async waits of one process on one event: both end at once when notified (one token: the first goes to the pool too)', async () => {
+    const { words, waiter, event: ec } = event();
+    const other = new FutexWaiter();
+    waiters.push(other);
+    const never: Watch = { due: Infinity, run: () => false };
+    const policy = waitPolicy({ wait: 'park' });
+    let data = false;
+    const started = performance.now();
+    const first = watch(waitAsyncWatched(() => data, ec, waiter, policy, Infinity, never));
+    const second = watch(waitAsyncWatched(() => data, ec, other, policy, Infinity, never));
+    await pause(5);
+    expect(words[SLEEPERS]).toBe(2);
+    data = true;
+    ec.notifyAll();
+    await expect.poll(() => first.settled && second.settled, { timeout: 5000 }).toBe(true);
+    expect([first.value, second.value]).toEqual([true, true]);
+    // Neither waited out a ring-alone sleep that had lost its token.
+    expect(Math.max(first.at, second.at) - started).toBeLessThan(RING_FALLBACK_MS);
+    expect([words[TOKEN], words[SLEEPERS]]).toEqual([0, 0]);
+  });
+
   it('a ring that cannot arrive is reported, and later waits skip the ring-alone part until a receiver attaches', async () => {
     const { words, waiter, event: ec } = event();
     const never: Watch = { due: Infinity, run: () => false };
@@ -262,8 +283,9 @@ describe('async sleeps and the doorbell', () => {
     expect(next.value).toBe(true);
     // Woken by the futex, not at the end of a ring-alone sleep.
     expect(next.at - started).toBeLessThan(RING_FALLBACK_MS);
+    words[TOKEN] = 99; // a receiver before left its token
     ec.resetDoorbell(); // a receiver attaches
-    expect([words[REFUSED], ec.ringable]).toEqual([0, true]);
+    expect([words[TOKEN], words[REFUSED], ec.ringable]).toEqual([0, 0, true]);
   });
 
   it('times out in the pool when the timeout is short', async () => {

@@ -118,7 +118,7 @@ describe('idle consumer', () => {
 
 describe('an idle receive and the life of the process', () => {
   /** Runs test/children/receive-idle.ts on a new channel; `send` (if given) once it waits. */
-  async function receiveIdle(how: 'ref' | 'unref' | 'close', send?: number) {
+  async function receiveIdle(how: 'ref' | 'unref' | 'reref' | 'close', send?: number) {
     const name = uniqueShmName('receive-idle');
     try {
       const child = spawnChild('receive-idle.ts', [name, how]);
@@ -162,6 +162,11 @@ describe('an idle receive and the life of the process', () => {
   it('a receiver awaiting receive() keeps the process alive, on the ring alone and after, until a value comes', async () => {
     const stdout = await receiveIdle('ref', 7);
     expect(stdout).toMatch(/^got 7$/m);
+  });
+
+  it('ref() after unref() while receive() waits on the ring alone keeps the process alive again', async () => {
+    const stdout = await receiveIdle('reref', 9);
+    expect(stdout).toMatch(/^got 9$/m);
   });
 });
 

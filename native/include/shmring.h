@@ -560,16 +560,19 @@ static inline void shmring_ring_doorbell(const shmring_event_t *event) {
     address.sun_family = AF_UNIX;
     /* sun_path[0] stays NUL: the abstract namespace. */
     int length = snprintf(address.sun_path + 1, sizeof address.sun_path - 1, "shmring.%u.%u", pid, nonce);
+    int saved_errno = errno;
     int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-    ssize_t sent = -1;
     if (fd >= 0) {
-        sent = sendto(fd, &token, sizeof token, MSG_DONTWAIT, (const struct sockaddr *)&address,
-                      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)length));
-        /* A full queue holds rings yet to be read: heard all the same. */
-        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) sent = 0;
+        ssize_t sent = sendto(fd, &token, sizeof token, MSG_DONTWAIT, (const struct sockaddr *)&address,
+                              (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)length));
+        /* Only "nobody at that address" says something about the doorbell; and only about the
+         * sleep whose token it was (a new one may have armed meanwhile). */
+        if (sent < 0 && (errno == ECONNREFUSED || errno == ENOENT) &&
+            atomic_load_explicit(event->doorbell + 2, memory_order_seq_cst) == token)
+            atomic_store_explicit(event->doorbell + 3, 1, memory_order_seq_cst);
         close(fd);
     }
-    if (sent < 0) atomic_store_explicit(event->doorbell + 3, 1, memory_order_seq_cst);
+    errno = saved_errno;
 }
 
 /* Wakes every sleeper, whoever they are (close, end of stream). Returns how many woke, or

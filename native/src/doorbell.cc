@@ -167,7 +167,7 @@ void Doorbell::OnReadable(uv_poll_t* handle, int status, int) {
   auto* self = static_cast<Doorbell*>(handle->data);
   if (status < 0) {
     // A broken socket would report the same error on every turn of the loop: stop polling.
-    // Sleeps still end through the futex pool, which they join after a millisecond.
+    // Sleeps still end through the futex pool, which they join after RING_FALLBACK_MS.
     uv_poll_stop(handle);
     return;
   }
@@ -202,7 +202,9 @@ Napi::Value RingDoorbell(const Napi::CallbackInfo& info) {
   RingSocket& ring = ringSocket;
   if (ring.fd < 0) {
     ring.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (ring.fd < 0) return Napi::Boolean::New(info.Env(), false);
+    // No socket here (out of descriptors): says nothing of the doorbell, whose sleeper the
+    // futex wake reaches all the same once its ring-alone time is over.
+    if (ring.fd < 0) return Napi::Boolean::New(info.Env(), true);
   }
   if (ring.length == 0 || pid != ring.pid || nonce != ring.nonce) {
     ring.length = AddressOf(pid, nonce, &ring.address);
@@ -213,8 +215,9 @@ Napi::Value RingDoorbell(const Napi::CallbackInfo& info) {
   do {
     sent = sendto(ring.fd, &token, sizeof token, MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&ring.address), ring.length);
   } while (sent < 0 && errno == EINTR);
-  // A full queue holds rings that have yet to be read: the doorbell will be heard all the same.
-  return Napi::Boolean::New(info.Env(), sent == sizeof token || errno == EAGAIN);
+  // Only "nobody at that address" is an answer about the doorbell (a full queue holds rings yet
+  // to be read; other errors are this side's).
+  return Napi::Boolean::New(info.Env(), sent == sizeof token || (errno != ECONNREFUSED && errno != ENOENT));
 }
 
 }  // namespace shmring

@@ -47,9 +47,9 @@ class Doorbell : public Napi::ObjectWrap<Doorbell> {
 };
 
 // ringDoorbell(pid, nonce, token) -> boolean: one datagram carrying `token` to that doorbell.
-// True when it was sent, or the doorbell's queue is full (rings are pending there already);
-// false when it cannot arrive (nobody listens at that address in this network namespace).
-// Never throws for what it reads from shared memory.
+// False only when it cannot arrive: nobody listens at that address in this network namespace
+// (true when sent, when the doorbell's queue is full of rings yet to be read, and on errors of
+// this side). Never throws for what it reads from shared memory.
 Napi::Value RingDoorbell(const Napi::CallbackInfo& info);
 
 }  // namespace shmring

@@ -3,7 +3,7 @@
 import { ShmringError } from '../errors.js';
 import { FutexWaiter } from '../futex/index.js';
 import type { RingBuffer } from '../ring/index.js';
-import type { WaitPolicy } from '../wait/index.js';
+import { keepAliveChanged, type WaitPolicy } from '../wait/index.js';
 import type { ChannelControl } from './control.js';
 
 export abstract class Endpoint {
@@ -30,12 +30,14 @@ export abstract class Endpoint {
   unref(): void {
     this.#keepsAlive = false;
     this.#waiter?.unref();
+    keepAliveChanged(); // a wait on the ring alone asks the waiter
   }
 
   /** Undoes unref(): a pending async wait keeps the process alive (the default). */
   ref(): void {
     this.#keepsAlive = true;
     this.#waiter?.ref();
+    keepAliveChanged();
   }
 
   get closed(): boolean {

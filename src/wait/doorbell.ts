@@ -77,7 +77,12 @@ export function ring(words: Int32Array, at: number): void {
   const token = Atomics.load(words, at + TOKEN);
   if (token !== 0) {
     const pid = Atomics.load(words, at + PID) >>> 0;
-    if (!native.ringDoorbell(pid, Atomics.load(words, at + NONCE) >>> 0, token))
+    // Refused only while the token is the one rung: a sleeper that armed meanwhile may have
+    // changed the address under this read.
+    if (
+      !native.ringDoorbell(pid, Atomics.load(words, at + NONCE) >>> 0, token) &&
+      Atomics.load(words, at + TOKEN) === token
+    )
       Atomics.store(words, at + REFUSED, 1);
   }
 }
@@ -87,9 +92,18 @@ export function ringsRefused(words: Int32Array, at: number): boolean {
   return words[at + REFUSED] !== 0; // a hint: read plainly
 }
 
-/** Clears the refused word (a receiver attaches: its doorbell is another). */
-export function clearRefused(words: Int32Array, at: number): void {
+/**
+ * For a receiver that attaches (before it sleeps): takes back the token of the one before (its
+ * doorbell is gone, and a ring to it would report refused) and clears the refused word.
+ */
+export function resetDoorbell(words: Int32Array, at: number): void {
+  Atomics.store(words, at + TOKEN, 0);
   Atomics.store(words, at + REFUSED, 0);
+}
+
+/** Whether this process has a doorbell (one is bound on first use). */
+export function hasDoorbell(): boolean {
+  return opened();
 }
 
 /** One sleep's arming of the doorbell. */
@@ -155,10 +169,17 @@ export async function sleepRinging(
   }
 }
 
+/** What says whether a sleep keeps the process alive (a FutexWaiter: its ref()/unref()). */
+export interface KeepAlive {
+  readonly keepsAlive: boolean;
+}
+
 /** A sleep on the ring alone (sleepAlone): `expire` runs if no ring ended it by `until`. */
 export interface RingAlone {
   readonly until: number;
-  readonly keepsAlive: boolean;
+  readonly keeper: KeepAlive;
+  /** What keepingAlive counted for it. */
+  kept: boolean;
   expire: (() => void) | undefined;
 }
 
@@ -186,13 +207,15 @@ function updateKeepAlive(): void {
 
 /**
  * Starts a sleep on the ring alone: `expire` runs RING_FALLBACK_MS from now (a little more:
- * the loop's clock counts whole ms) unless endAlone() came first. `keepsAlive`: the process
- * does not exit meanwhile. Only after armDoorbell().
+ * the loop's clock counts whole ms) unless endAlone() came first. The process does not exit
+ * meanwhile while `keeper` says so (tell keepAliveChanged() when that changes). Only after
+ * armDoorbell().
  */
-export function sleepAlone(expire: () => void, keepsAlive: boolean): RingAlone {
-  const sleep: RingAlone = { until: performance.now() + RING_FALLBACK_MS, keepsAlive, expire };
+export function sleepAlone(expire: () => void, keeper: KeepAlive): RingAlone {
+  const kept = keeper.keepsAlive;
+  const sleep: RingAlone = { until: performance.now() + RING_FALLBACK_MS, keeper, kept, expire };
   alone.push(sleep);
-  if (keepsAlive) keepingAlive++;
+  if (kept) keepingAlive++;
   if (++aloneCount === 1) setTimerFor(RING_FALLBACK_MS);
   updateKeepAlive();
   return sleep;
@@ -202,8 +225,19 @@ export function sleepAlone(expire: () => void, keepsAlive: boolean): RingAlone {
 function over(sleep: RingAlone): void {
   sleep.expire = undefined;
   aloneCount--;
-  if (sleep.keepsAlive) keepingAlive--;
+  if (sleep.kept) keepingAlive--;
   updateKeepAlive();
+}
+
+/** A keeper's ref()/unref() changed: the sleeps on the ring alone are counted again. */
+export function keepAliveChanged(): void {
+  for (let i = firstAlone; i < alone.length; i++) {
+    const sleep = alone[i];
+    if (sleep.expire === undefined || sleep.kept === sleep.keeper.keepsAlive) continue;
+    sleep.kept = !sleep.kept;
+    keepingAlive += sleep.kept ? 1 : -1;
+  }
+  if (doorbell) updateKeepAlive();
 }
 
 // The loop's clock counts whole ms, truncated: one more makes sure the time is up when it fires.

@@ -24,18 +24,21 @@ import type { AbortLike } from './interrupt.js';
 import { AbortError } from '../errors.js';
 import {
   armDoorbell,
-  clearRefused,
+  hasDoorbell,
   endAlone,
+  resetDoorbell,
   ring,
   ringsRefused,
   sleepAlone,
   sleepRinging,
   type ArmedDoorbell,
+  type KeepAlive,
 } from './doorbell.js';
 
 const WAKE_ALL = 2 ** 31 - 1;
 const RESOLVED_TRUE = Promise.resolve(true);
 const RESOLVED_FALSE = Promise.resolve(false);
+const KEEP_ALIVE: KeepAlive = { keepsAlive: true };
 
 export class EventCount {
   readonly #words: Int32Array;
@@ -87,9 +90,14 @@ export class EventCount {
    * nothing else would end them before their time.
    */
   withdrawAll(): void {
-    for (const wake of this.#ringAlone) wake();
+    this.#endRingAlone();
     if (this.#announced !== 0) Atomics.sub(this.#words, this.#sleepers, this.#announced);
     this.#announced = 0;
+  }
+
+  // Ends the sleeps on the ring alone as if woken: they look again, then sleep the other way.
+  #endRingAlone(): void {
+    for (const wake of this.#ringAlone) wake();
   }
 
   /** Blocks the thread until notified (or a spurious wake-up, or the timeout); withdraws. */
@@ -117,6 +125,9 @@ export class EventCount {
         timeoutMs: ms,
         signal: abort,
       });
+    // One token in the words: arming takes it from a sleep on the ring alone, which then
+    // sleeps in the pool too (another async wait of this process on this event).
+    this.#endRingAlone();
     const doorbell = this.#doorbell >= 0 ? armDoorbell(words, this.#doorbell) : undefined;
     try {
       if (doorbell === undefined) return this.#counted(await poolWait(timeoutMs, signal));
@@ -136,12 +147,12 @@ export class EventCount {
    * doorbell, and no notifier found that its rings cannot arrive.
    */
   get ringable(): boolean {
-    return this.#doorbell >= 0 && !ringsRefused(this.#words, this.#doorbell);
+    return this.#doorbell >= 0 && !ringsRefused(this.#words, this.#doorbell) && hasDoorbell();
   }
 
-  /** For a receiver that attaches: rings refused to the doorbell of the one before say nothing of its own. */
+  /** For a receiver that attaches: the doorbell words of the one before say nothing of its own. */
   resetDoorbell(): void {
-    if (this.#doorbell >= 0) clearRefused(this.#words, this.#doorbell);
+    if (this.#doorbell >= 0) resetDoorbell(this.#words, this.#doorbell);
   }
 
   /**
@@ -150,10 +161,12 @@ export class EventCount {
    * RING_FALLBACK_MS for a ring. Resolves true once `ready()` holds (before sleeping, or after
    * the ring), false otherwise (no ring in time, a notify came before the sleep, or no doorbell
    * could be armed: sleep the other way). Withdraws and disarms either way. Rejects with an
-   * AbortError when `signal` aborts, or with what `ready()` throws. `keepsAlive`: the process
-   * does not exit meanwhile.
+   * AbortError when `signal` aborts, or with what `ready()` throws. The process does not exit
+   * meanwhile while `keeper` says so. Only one such sleep at a time here: another async wait
+   * of this process on this event sleeps the other way (false at once).
    */
-  sleepOnRing(ready: () => boolean, signal?: AbortLike, keepsAlive = true): Promise<boolean> {
+  sleepOnRing(ready: () => boolean, signal?: AbortLike, keeper = KEEP_ALIVE): Promise<boolean> {
+    if (this.#ringAlone.size > 0) return RESOLVED_FALSE;
     const words = this.#words;
     const key = this.announce();
     let armed: ArmedDoorbell | undefined;
@@ -190,7 +203,7 @@ export class EventCount {
         settle();
         resolve(false);
       };
-      const sleep = sleepAlone(expire, keepsAlive);
+      const sleep = sleepAlone(expire, keeper);
       this.#ringAlone.add(expire);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort);

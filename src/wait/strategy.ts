@@ -265,7 +265,7 @@ export async function waitAsyncWatched(
     policy.mode !== 'spin' &&
     event.ringable &&
     Math.min(deadline, watch.due) - performance.now() > RING_FALLBACK_MS + 1;
-  if (ringFirst && (await event.sleepOnRing(ready, signal, waiter.keepsAlive))) return true;
+  if (ringFirst && (await event.sleepOnRing(ready, signal, waiter))) return true;
   const watched = new WatchedSleep(watch, signal);
   schedule.add(watched);
   try {

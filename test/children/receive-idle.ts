@@ -5,7 +5,7 @@ import { createChannel } from '../../src/index.js';
 
 const [name, how] = process.argv.slice(2);
 const receiver = createChannel<number>(name, { wait: 'park' });
-if (how === 'unref') receiver.unref();
+if (how === 'unref' || how === 'reref') receiver.unref();
 let called = performance.now();
 // 'close': closes the receiver a little later (the process must then exit at once).
 if (how === 'close')
@@ -20,5 +20,7 @@ receiver.receive().then(
   },
   (error: { code: string }) => console.log(`rejected ${error.code}`),
 );
+// 'reref': ref() again while receive() waits: the process must stay, as with 'ref'.
+if (how === 'reref') receiver.ref();
 process.on('exit', () => console.log(`exit after ${(performance.now() - called).toFixed(1)} ms`));
 console.log('waiting');
