@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FutexWaiter } from '../src/futex/index.js';
 import { native } from '../src/native.js';
 import { EventCount, waitAsyncWatched, waitPolicy, type Watch } from '../src/wait/index.js';
-import { RING_FALLBACK_MS } from '../src/wait/doorbell.js';
+import { RING_FALLBACK_MS } from '../src/wait/ring-alone.js';
 import { tsWorker } from './helpers/worker.js';
 
 // Word indexes of the event under test: the futex word, the sleeper count, then the doorbell.

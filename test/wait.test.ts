@@ -4,7 +4,7 @@ import { attachConsumer, attachProducer } from '../src/channel/endpoints.js';
 import { createRing, ringSegmentSize } from '../src/ring/index.js';
 import { Segment } from '../src/segment/index.js';
 import { Interrupt } from '../src/wait/index.js';
-import { RING_FALLBACK_MS } from '../src/wait/doorbell.js';
+import { RING_FALLBACK_MS } from '../src/wait/ring-alone.js';
 import { openChannel } from '../src/index.js';
 import { finished, lineFrom, spawnChild } from './helpers/child.js';
 import { uniqueShmName } from './helpers/names.js';

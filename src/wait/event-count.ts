@@ -25,15 +25,13 @@ import { AbortError } from '../errors.js';
 import {
   armDoorbell,
   hasDoorbell,
-  endAlone,
   resetDoorbell,
   ring,
   ringsRefused,
-  sleepAlone,
   sleepRinging,
   type ArmedDoorbell,
-  type KeepAlive,
 } from './doorbell.js';
+import { endAlone, sleepAlone, type KeepAlive } from './ring-alone.js';
 
 const WAKE_ALL = 2 ** 31 - 1;
 const RESOLVED_TRUE = Promise.resolve(true);

@@ -1,6 +1,6 @@
 export { EventCount } from './event-count.js';
 export { Interrupt, type AbortLike } from './interrupt.js';
-export { keepAliveChanged } from './doorbell.js';
+export { keepAliveChanged } from './ring-alone.js';
 export {
   DEFAULT_WAIT_POLICY,
   waitPolicy,

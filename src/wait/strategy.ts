@@ -3,7 +3,7 @@ import { AbortError, ShmringError, invalidArgValue } from '../errors.js';
 import type { FutexWaiter } from '../futex/futex.js';
 import { native } from '../native.js';
 import type { EventCount } from './event-count.js';
-import { RING_FALLBACK_MS } from './doorbell.js';
+import { RING_FALLBACK_MS } from './ring-alone.js';
 import { Interrupt, type AbortLike } from './interrupt.js';
 import { schedule, type Scheduled } from './schedule.js';
 
