@@ -4,7 +4,9 @@
  * it with shmring_notify.
  *
  *   wake_peer <shm-name> <count> <gap-ms>   sends "c-0", "c-1", ... (RECORD_RAW), one per
- *                                           gap, and prints "sent <count> woke <woken>"
+ *                                           gap, and prints "sent <count> asleep <a> woke <w>":
+ *                                           a = values published while a sleeper was announced,
+ *                                           w = threads FUTEX_WAKE woke
  *   wake_peer <shm-name> ring               only rings the doorbell armed in the ring's
  *                                           metadata (shmring_ring_doorbell: no futex bump,
  *                                           no FUTEX_WAKE), and prints "rang"
@@ -44,17 +46,20 @@ int main(int argc, char **argv) {
     }
     int count = atoi(argv[2]);
     long gap_ms = atol(argv[3]);
-    int woken = 0;
+    int asleep = 0, woken = 0;
     for (int i = 0; i < count; i++) {
         struct timespec gap = {gap_ms / 1000, (gap_ms % 1000) * 1000000L};
         nanosleep(&gap, NULL);
         char text[32];
         int length = snprintf(text, sizeof text, "c-%d", i);
         if (shmring_write(&ring, RECORD_RAW, text, length) != 1) return fail("write failed");
+        /* Read after the publish: a sleeper announced before it needs this notify. */
+        atomic_thread_fence(memory_order_seq_cst);
+        asleep += atomic_load_explicit(data_available.sleepers, memory_order_seq_cst) > 0;
         int rc = shmring_notify(&data_available);
         if (rc < 0) return fail("notify failed");
         woken += rc;
     }
-    printf("sent %d woke %d\n", count, woken);
+    printf("sent %d asleep %d woke %d\n", count, asleep, woken);
     return 0;
 }
