@@ -24,7 +24,14 @@ export interface IdleSettings {
   channels: number;
   /** Ring bytes of each channel. */
   capacity: number;
-  /** Wait after the last receive() call before measuring: the 'adaptive' spin must be over. */
+  /**
+   * Wait after the last receive() call before measuring: the set-up's own costs must be over
+   * (the 'adaptive' spin; each wait's move from the doorbell alone to the futex pool after
+   * 50 ms; the compiler optimizing the heartbeat code over its first runs, one a second; the
+   * collector's first pass over the set-up's objects). On this project's 2-vCPU VM they come
+   * within 3 s: 1000 channels cost 9 ms in each of the first two seconds' heartbeat runs, and
+   * a 6-15 ms scavenge half a second after the set-up.
+   */
   settleMs: number;
   /** The stretch of idleness measured. */
   idleSec: number;
@@ -39,8 +46,8 @@ export interface IdleSettings {
 export const IDLE_FULL: IdleSettings = {
   channels: 1000,
   capacity: 64 << 10,
-  settleMs: 500,
-  idleSec: 2,
+  settleMs: 3000,
+  idleSec: 4,
   woken: 4,
   sampleMs: 100,
   stepTimeoutSec: 30,
