@@ -89,6 +89,24 @@ describe.each(['node', 'shmring'])(
       expect(result.stdout).toContain('echo-sent ok');
     });
 
+    it('a burst of sends in one tick calls each callback once, in the order of the sends', async () => {
+      const { child, done } = await started(impl);
+      const calls: string[] = [];
+      const shared = (error: Error | null): void => void calls.push(`shared ${String(error)}`);
+      const other = (error: Error | null): void => void calls.push(`other ${String(error)}`);
+      const expected: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        // Runs of one callback, broken by another one and by sends without a callback.
+        const callback = i % 100 === 50 ? other : i % 7 === 3 ? undefined : shared;
+        child.send({ cmd: 'noop', value: i }, callback);
+        if (callback) expected.push(`${callback === other ? 'other' : 'shared'} null`);
+      }
+      await expect.poll(() => calls.length, { timeout: 10_000 }).toBe(expected.length);
+      expect(calls).toEqual(expected);
+      child.disconnect();
+      expect((await done).code).toBe(0);
+    });
+
     it('refuses undefined (ERR_MISSING_ARGS) and keeps the channel', async () => {
       const { child, done } = await started(impl);
       expect(() => child.send(undefined as never)).toThrow(

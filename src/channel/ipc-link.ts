@@ -61,12 +61,20 @@ export class IpcLink<T = unknown> {
   #warnedClosed = false;
   /** The last send still waiting for room: disconnect closes the sender after it. */
   #pending: Promise<void> | undefined;
-  /** Callbacks of sends that went straight in, called together in one microtask queued by the first of them. */
+  /**
+   * Callbacks of sends that went straight in, called together in one microtask queued by the
+   * first of them. Run-length: a callback passed to many sends in a row (one function for a
+   * whole stream, as is usual) is kept once with its count, so a burst of a hundred thousand
+   * sends does not grow an array of a hundred thousand entries.
+   */
   #written: SendCallback[] = [];
+  #writtenTimes: number[] = [];
   readonly #callWritten = (): void => {
     const written = this.#written;
+    const times = this.#writtenTimes;
     this.#written = [];
-    for (const callback of written) callback(null);
+    this.#writtenTimes = [];
+    for (let i = 0; i < written.length; i++) for (let n = times[i]!; n > 0; n--) written[i]!(null);
   };
   readonly #deliver = (value: T): void => {
     const targets = this.#targets;
@@ -140,8 +148,7 @@ export class IpcLink<T = unknown> {
     }
     try {
       if (this.#sender.trySend(message as T)) {
-        // One microtask for all the callbacks of a burst of sends, not one each.
-        if (callback && this.#written.push(callback) === 1) queueMicrotask(this.#callWritten);
+        if (callback) this.#noteWritten(callback);
         return true;
       }
     } catch (error) {
@@ -162,6 +169,18 @@ export class IpcLink<T = unknown> {
       if (this.#pending === sent) this.#pending = undefined;
     });
     return false;
+  }
+
+  // One microtask for all the callbacks of a burst of sends, not one each.
+  #noteWritten(callback: SendCallback): void {
+    const last = this.#written.length - 1;
+    if (last >= 0 && this.#written[last] === callback) {
+      this.#writtenTimes[last]!++;
+      return;
+    }
+    if (last < 0) queueMicrotask(this.#callWritten);
+    this.#written.push(callback);
+    this.#writtenTimes.push(1);
   }
 
   // The other end closed before this one noticed: the message is lost, as with Node's pipe.
