@@ -69,8 +69,8 @@ export class ConsumerWatchdog implements Watch {
     let dead: SlotView[] | undefined;
     for (const view of views)
       if (!isProducerAlive(view, this.#timeoutMs, blocked)) (dead ??= []).push(view);
-    // The usual run (everyone alive, the head free) allocates nothing more: a thousand idle
-    // endpoints run this every second, and their garbage is what the collector would wake for.
+    // The usual run (everyone alive, the head free) allocates nothing beyond the views it read:
+    // a thousand idle endpoints run this every second, and their garbage wakes the collector.
     if (dead === undefined && !blocked) return this.#control.broken;
     return this.#recover(views, dead ?? [], blocked, limit, now);
   }
