@@ -1,5 +1,7 @@
 // The link to the server: the NATS client is loaded here, on first use, and only here, so
 // the rest of shmring never needs the optional @nats-io packages.
+import { createRequire } from 'node:module';
+
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 
@@ -19,41 +21,31 @@ export interface NatsLink {
   close(): Promise<void>;
 }
 
-/** Each optional package, imported once per process (callers that connect at once share it). */
-const loaded = new Map<string, Promise<unknown>>();
+/** require() from this module: the @nats-io packages are CommonJS. */
+const requireHere = createRequire(import.meta.url);
 
-function load<M>(name: string): Promise<M> {
-  let module = loaded.get(name);
-  if (module === undefined) {
-    module = importPackage(name);
-    loaded.set(name, module);
-  }
-  return module as Promise<M>;
-}
-
-async function importPackage(name: string): Promise<unknown> {
-  let module: Record<string, unknown>;
+/**
+ * The optional package `name`, loaded on first use. With require(), not import(): under
+ * Node 22 with tsx's loader, import() of these CommonJS packages was seen to hand out a
+ * namespace whose exports were all undefined (and `default` an empty object) once other
+ * modules had loaded, while require() returns the complete module.
+ */
+function load<M>(name: string): M {
   try {
-    module = (await import(name)) as Record<string, unknown>;
+    return requireHere(name) as M; // require() keeps its own cache: loaded once per process
   } catch (error) {
-    loaded.delete(name); // installed later, a new channel may still find it
     throw new ShmringError(
       'ERR_SHMRING_NATS_MISSING',
       `shmring/nats needs the optional peer dependency ${name}: npm install @nats-io/transport-node @nats-io/jetstream`,
       { cause: error },
     );
   }
-  // These packages are CommonJS: a loader may give their exports only as `default`.
-  const onlyDefault = Object.keys(module).every(
-    (key) => key === 'default' || key === 'module.exports',
-  );
-  return onlyDefault && module.default !== undefined ? module.default : module;
 }
 
 /** Connects (or adopts `nc`), retrying reconnects for as long as the caller lets operations wait. */
 export async function openLink(o: ResolvedNatsOptions<unknown>): Promise<NatsLink> {
-  const transport = await load<typeof import('@nats-io/transport-node')>('@nats-io/transport-node');
-  const jetstreamModule = await load<typeof import('@nats-io/jetstream')>('@nats-io/jetstream');
+  const transport = load<typeof import('@nats-io/transport-node')>('@nats-io/transport-node');
+  const jetstreamModule = load<typeof import('@nats-io/jetstream')>('@nats-io/jetstream');
   let nc = o.nc;
   const owned = nc === undefined;
   if (nc === undefined) {
